@@ -1,0 +1,390 @@
+//! svcpack's configuration: read once, validated completely, defaults applied once.
+//!
+//! This module owns turning `[package.metadata.svcpack]` (in a crate's Cargo.toml) or a
+//! standalone `svcpack.toml` into a [`Config`] whose every field is valid and final, so no
+//! later stage re-checks a string or applies a default. It reads the configuration file and
+//! checks that files it names exist; it must not run cargo, build, or write anything. The
+//! package identity of a crate ([`PackageInfo`]) comes from the caller (cargo metadata).
+//!
+//! Every problem is a [`ConfigError`] printed on one line as
+//! `<file>:<line>: <key path>: <what is wrong>; allowed: <what is allowed>`. Unknown keys
+//! anywhere in svcpack's tables are errors with a "did you mean" hint, checked before any
+//! value, so a typo is reported as a typo. Non-fatal advice (e.g. an unpinned upgrade code)
+//! goes to [`Loaded::warnings`] in the same format.
+//!
+//! # Keys and defaults
+//!
+//! | key | default |
+//! |-----|---------|
+//! | `product-name` | the package name |
+//! | `manufacturer` | the first package author without its `<email>`; with no authors, the product name (warning) |
+//! | `upgrade-code` | cargo-wix's `[package.metadata.wix] upgrade-guid`, else UUIDv5 of the package name in [`UPGRADE_CODE_NAMESPACE`] (warning: pin it) |
+//! | `binary` | the package's only bin target (error if it has several; must name one of them) |
+//! | `install-dir` | the product name (a folder under Program Files; relative, no `..`) |
+//! | `license`, `icon` | none (paths relative to the manifest directory, must exist) |
+//! | `compress` | `"none"`; `"upx"` with `upx-args`, default `["--best"]` |
+//! | `backend` | `"native"`; or `"wix"` |
+//! | `copyright` | `Copyright (c) <year> <manufacturer>` ([`Config::copyright_text`]) |
+//! | `[service]` | absent: a plain application package |
+//! | `service.name` | the package name (1–256 characters, no `/` or `\`) |
+//! | `service.display-name` | the product name |
+//! | `service.description` | the package description |
+//! | `service.start` | `"auto"` (`auto`, `delayed`, `demand`, `disabled`) |
+//! | `service.account` | `"LocalSystem"` (`LocalService`, `NetworkService`, `virtual` = `NT SERVICE\<name>`, `DOMAIN\user`) |
+//! | `service.arguments`, `service.dependencies` | none |
+//! | `service.event-source` | `true`: a service gets an Application event log source named after it |
+//! | `service.recovery` | no actions; `delays-secs` default 60 per action (0 for `none`), as services.msc suggests; `reset-after-secs` 86400 |
+//! | `service.host` | absent: the program is itself a service; present: hosted, with `stop-timeout-secs` 10 (≥ 1), `restart-delay-secs` 2, `max-restarts-per-hour` 20 (0 = never restart), `log-dir` `"logs"` and `working-dir` `"."` (inside the install directory), `log-max-bytes` 10485760 (≥ 1), `log-keep` 5 (≥ 1), no `environment` |
+//! | `[[files]]` | none; `dest` defaults to the source's file name, `preserve-on-upgrade` to false. A `dest` stays inside the install directory (no `..`, not absolute) and, ignoring case, differs from every other `dest`, `<binary>.exe`, the license's file name and the zip's `README.txt`, `install.ps1`, `uninstall.ps1` |
+//! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; secrets only through `*-env` variable names (a `password` key is an error) |
+//!
+//! # Standalone `svcpack.toml`
+//!
+//! For programs cargo does not build (a Go service packaged with
+//! `cargo svcpack build --config svcpack.toml --no-build --binary PATH`). The file holds the
+//! package identity and, at the top level, exactly the keys of `[package.metadata.svcpack]`;
+//! sub-tables drop the `package.metadata.svcpack.` prefix. Paths are relative to the file's
+//! directory.
+//!
+//! ```toml
+//! # identity (what Cargo.toml's [package] gives a crate)
+//! name = "ledger-agent"              # required: artifact names, default upgrade code, service name
+//! version = "1.4.0"                  # required: semver, MSI limits 255.255.65535
+//! authors = ["Example Ltd <ops@example.com>"]
+//! description = "Answers ledger queries"
+//! homepage = "https://example.com/ledger"
+//! repository = "https://example.com/ledger.git"
+//! license-expression = "MIT"         # SPDX (Cargo's `license`; here `license` is the file)
+//!
+//! # the [package.metadata.svcpack] keys, before the first [table]
+//! product-name = "Ledger Agent"
+//! upgrade-code = "8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B"
+//! binary = "ledger-agent"            # the exe's name (".exe" optional); default: name
+//! license = "LICENSE"
+//!
+//! [service]
+//! name = "LedgerAgent"
+//! [service.host]                     # a Go program does not talk to the service manager
+//! log-dir = "logs"
+//! [[files]]
+//! source = "agent.toml"
+//! ```
+//!
+//! `name` takes ASCII letters, digits, `-`, `_` and `.` (it becomes part of file names).
+
+mod error;
+mod read;
+mod resolve;
+mod schema;
+mod service;
+mod sign;
+mod tree;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use error::ConfigError;
+pub use values::{Account, Backend, Guid, RecoveryAction, RelPath, ServiceName, StartType};
+
+use crate::version::MsiVersion;
+
+/// The namespace of derived upgrade codes: UUIDv5(URL namespace, `urn:svcpack:upgrade-code`),
+/// i.e. `a6c6814b-86d3-5d9f-8d6b-4a5b5893d0a3`. Fixed forever: changing it would make the
+/// next release of every unpinned package install side by side instead of upgrading.
+pub const UPGRADE_CODE_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0xa6c6814b_86d3_5d9f_8d6b_4a5b5893d0a3);
+
+/// The upgrade code used when none is configured: UUIDv5 of the package name's UTF-8 bytes
+/// in [`UPGRADE_CODE_NAMESPACE`].
+pub fn default_upgrade_code(package_name: &str) -> Guid {
+    Guid::from_uuid(uuid::Uuid::new_v5(
+        &UPGRADE_CODE_NAMESPACE,
+        package_name.as_bytes(),
+    ))
+}
+
+/// What the package is, independent of svcpack: from cargo metadata for a crate, from the
+/// identity keys of a standalone `svcpack.toml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageInfo {
+    /// The package name: artifact names, default product name and upgrade code.
+    pub name: String,
+    /// The version; [`Config::version`] is its MSI form.
+    pub version: semver::Version,
+    /// `Name <email>` strings; the first gives the default manufacturer.
+    pub authors: Vec<String>,
+    /// The default service description.
+    pub description: Option<String>,
+    /// For the Add/Remove Programs entry.
+    pub homepage: Option<String>,
+    /// For the Add/Remove Programs entry.
+    pub repository: Option<String>,
+    /// The SPDX license expression.
+    pub license: Option<String>,
+    /// The names of the package's bin targets (for a standalone file, the one exe).
+    pub bins: Vec<String>,
+    /// The directory relative paths in the configuration start from.
+    pub manifest_dir: PathBuf,
+}
+
+/// A validated configuration and the advice given while reading it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    /// The validated configuration.
+    pub config: Config,
+    /// One line each, `<file>[:<line>]: <key>: <advice>`, in a fixed order (the CLI adds
+    /// its `warning: ` prefix).
+    pub warnings: Vec<String>,
+}
+
+/// The whole validated configuration, all defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// ProductName: Add/Remove Programs, shortcuts, the default install folder.
+    pub product_name: String,
+    /// The Manufacturer property, CompanyName and Add/Remove Programs' publisher.
+    pub manufacturer: String,
+    /// Shared by every version of the product, so new versions replace old ones.
+    pub upgrade_code: Guid,
+    /// The package version mapped to MSI limits (checked here, before any work).
+    pub version: MsiVersion,
+    /// The bin target (or, standalone, the exe name) without `.exe`.
+    pub binary: String,
+    /// Under Program Files; never empty.
+    pub install_dir: RelPath,
+    /// An existing file: the manifest directory joined with the configured path.
+    pub license: Option<PathBuf>,
+    /// An existing file: the manifest directory joined with the configured path. Only its
+    /// existence is checked here; the stamping stage checks that it is an icon.
+    pub icon: Option<PathBuf>,
+    /// The optional UPX pass.
+    pub compress: Compress,
+    /// Which compiler builds the MSI.
+    pub backend: Backend,
+    /// Explicit LegalCopyright; `None` means the default of [`Config::copyright_text`].
+    pub copyright: Option<String>,
+    /// `None`: a plain application package.
+    pub service: Option<Service>,
+    /// Extra files, in configuration order.
+    pub files: Vec<FileEntry>,
+    /// `None`: build unsigned.
+    pub sign: Option<Sign>,
+}
+
+impl Config {
+    /// The LegalCopyright string: the configured one, else
+    /// `Copyright (c) <year> <manufacturer>` with the year of the build (from
+    /// `SOURCE_DATE_EPOCH` when set, see [`year_of_unix_time`]).
+    pub fn copyright_text(&self, year: i64) -> String {
+        match &self.copyright {
+            Some(text) => text.clone(),
+            None => format!("Copyright (c) {year} {}", self.manufacturer),
+        }
+    }
+
+    /// The exe's file name as installed: `<binary>.exe`.
+    pub fn exe_name(&self) -> String {
+        format!("{}.exe", self.binary)
+    }
+}
+
+/// The UTC calendar year of a Unix timestamp (proleptic Gregorian).
+pub fn year_of_unix_time(secs: i64) -> i64 {
+    // Howard Hinnant's civil_from_days, reduced to the year.
+    let days = secs.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(month <= 2)
+}
+
+/// The optional UPX pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Compress {
+    /// Package the exe as built.
+    None,
+    /// `upx <args> <exe>`; args default to `["--best"]`.
+    Upx {
+        /// Arguments before the exe's path.
+        args: Vec<String>,
+    },
+}
+
+/// The Windows service the package installs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// The SCM key name (`sc.exe <name>`).
+    pub name: ServiceName,
+    /// At most 256 characters.
+    pub display_name: String,
+    /// Shown in services.msc; may span lines.
+    pub description: Option<String>,
+    /// When the service starts.
+    pub start: StartType,
+    /// Who the service runs as ([`Account::object_name`] gives the SCM's spelling).
+    pub account: Account,
+    /// Passed to the program, each one argument (quoted by Windows rules downstream).
+    pub arguments: Vec<String>,
+    /// Service names (or `+group` names) that must start first.
+    pub dependencies: Vec<String>,
+    /// Register an Application event log source named after the service.
+    pub event_source: bool,
+    /// The failure actions (empty when none are configured).
+    pub recovery: Recovery,
+    /// `Some`: svcpack's service host runs the program.
+    pub host: Option<Host>,
+}
+
+/// The service manager's failure actions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// First failure, second, subsequent (the last one repeats). Empty: no recovery.
+    pub steps: Vec<RecoveryStep>,
+    /// Seconds without failure after which the failure count resets.
+    pub reset_after_secs: u32,
+    /// The command line of `run` actions; always `Some` when a step is `run`.
+    pub command: Option<String>,
+}
+
+/// One failure action and the wait before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecoveryStep {
+    /// What the service manager does.
+    pub action: RecoveryAction,
+    /// At most 4294967, so the milliseconds fit the SCM's 32-bit field.
+    pub delay_secs: u32,
+}
+
+/// Settings of svcpack's service host (issue 7): restarts, log capture, graceful stop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Host {
+    /// Ctrl-Break / Ctrl-C first, then terminate after this (at least 1).
+    pub stop_timeout_secs: u32,
+    /// Wait before restarting after an unexpected exit (0 = at once).
+    pub restart_delay_secs: u32,
+    /// Restarts allowed per hour before giving up so the SCM's recovery acts (0 = never restart).
+    pub max_restarts_per_hour: u32,
+    /// Inside the install directory.
+    pub log_dir: RelPath,
+    /// Rotate stdout/stderr logs at this size (at least 1).
+    pub log_max_bytes: u64,
+    /// Rotated files kept (at least 1).
+    pub log_keep: u32,
+    /// Inside the install directory (the root is `.`).
+    pub working_dir: RelPath,
+    /// Extra environment for the program, sorted by name.
+    pub environment: BTreeMap<String, String>,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Host {
+            stop_timeout_secs: 10,
+            restart_delay_secs: 2,
+            max_restarts_per_hour: 20,
+            log_dir: RelPath::parse("logs", "the install directory").unwrap_or_default(),
+            log_max_bytes: 10 * 1024 * 1024,
+            log_keep: 5,
+            working_dir: RelPath::default(),
+            environment: BTreeMap::new(),
+        }
+    }
+}
+
+/// An extra file to install and zip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileEntry {
+    /// An existing file (manifest directory joined with the configured path).
+    pub source: PathBuf,
+    /// Where it goes, relative to the install directory.
+    pub dest: RelPath,
+    /// An administrator's edits survive upgrades (never overwritten once installed).
+    pub preserve_on_upgrade: bool,
+}
+
+/// Authenticode signing settings. Holds names of secrets, never secrets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sign {
+    /// `None` only with [`SignTool::Command`], which brings its own key.
+    pub certificate: Option<Certificate>,
+    /// The environment variable holding the certificate password.
+    pub password_env: Option<String>,
+    /// RFC 3161 servers, tried in order.
+    pub timestamp_urls: Vec<String>,
+    /// The program that signs.
+    pub tool: SignTool,
+}
+
+/// Where the PKCS#12 certificate comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Certificate {
+    /// An existing file.
+    File(PathBuf),
+    /// An environment variable holding the base64 PKCS#12 (the usual CI secret).
+    Env(String),
+}
+
+/// Which program signs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignTool {
+    /// signtool on Windows, osslsigncode elsewhere.
+    Auto,
+    /// osslsigncode, on any host.
+    Osslsigncode,
+    /// Microsoft's signtool.exe.
+    Signtool,
+    /// A program and its arguments; at least one argument contains `{file}`.
+    Command(Vec<String>),
+}
+
+/// Reads `[package.metadata.svcpack]` (and cargo-wix's `upgrade-guid`) from a crate's
+/// Cargo.toml. An absent section gives a plain application package with every default.
+pub fn load_cargo(manifest_path: &Path, pkg: &PackageInfo) -> Result<Loaded, ConfigError> {
+    let text = read_text(manifest_path)?;
+    load_cargo_str(manifest_path, &text, pkg)
+}
+
+/// [`load_cargo`] on text already read; `manifest_path` is only used in messages.
+pub fn load_cargo_str(
+    manifest_path: &Path,
+    text: &str,
+    pkg: &PackageInfo,
+) -> Result<Loaded, ConfigError> {
+    resolve::cargo(manifest_path, text, pkg)
+}
+
+/// Reads a standalone `svcpack.toml`: the package identity and its configuration.
+pub fn load_standalone(path: &Path) -> Result<(PackageInfo, Loaded), ConfigError> {
+    let text = read_text(path)?;
+    load_standalone_str(path, &text)
+}
+
+/// [`load_standalone`] on text already read; relative paths start at `path`'s directory.
+pub fn load_standalone_str(path: &Path, text: &str) -> Result<(PackageInfo, Loaded), ConfigError> {
+    resolve::standalone(path, text)
+}
+
+/// Reads a configuration file as UTF-8, pointing at the line of the first bad byte.
+fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let fail = |line: Option<u32>, message: String| ConfigError {
+        file: path.to_path_buf(),
+        line,
+        key: None,
+        message,
+    };
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(None, format!("cannot read the file: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = tree::line_of(&String::from_utf8_lossy(&e.as_bytes()[..valid]), valid);
+        fail(Some(line), "the file is not valid UTF-8".into())
+    })
+}

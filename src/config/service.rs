@@ -1,0 +1,244 @@
+//! The `[service]` table and its `recovery` and `host` sub-tables.
+
+use std::collections::BTreeMap;
+
+use super::error::{Fault, FaultResult};
+use super::read::{Item, Table};
+use super::resolve::{Resolver, INSTALL_DIR};
+use super::{
+    Account, Host, Recovery, RecoveryAction, RecoveryStep, RelPath, Service, ServiceName, StartType,
+};
+
+/// The longest recovery delay whose milliseconds fit the SCM's 32-bit field.
+const MAX_DELAY_SECS: i64 = (u32::MAX / 1000) as i64;
+/// The failure count resets after a day without failures.
+const DEFAULT_RESET_SECS: u32 = 86_400;
+/// services.msc's own default wait before a recovery action: one minute.
+const DEFAULT_DELAY_SECS: u32 = 60;
+
+impl Resolver {
+    pub(super) fn service(&mut self, t: &Table, product_name: &str) -> FaultResult<Service> {
+        let name = match t.get("name") {
+            Some(i) => ServiceName::parse(i.string()?).map_err(|m| i.fault(m))?,
+            None => ServiceName::parse(&self.pkg.name).map_err(|m| {
+                t.fault(
+                    "name",
+                    format!("not set, and the package name is not usable: {m}"),
+                )
+            })?,
+        };
+        let display_name = match t.get("display-name") {
+            Some(i) => {
+                let text = i.text()?;
+                check_display_len(&text).map_err(|m| i.fault(m))?;
+                text
+            }
+            None => {
+                check_display_len(product_name).map_err(|m| {
+                    t.fault(
+                        "display-name",
+                        format!("defaults to the product name, but {m}"),
+                    )
+                })?;
+                product_name.to_string()
+            }
+        };
+        let description = match t.get("description") {
+            Some(i) => Some(i.string()?.to_string()),
+            None => self.pkg.description.clone(),
+        }
+        .filter(|d| !d.trim().is_empty());
+        let start = match t.get("start") {
+            Some(i) => StartType::parse(i.string()?).map_err(|m| i.fault(m))?,
+            None => StartType::Auto,
+        };
+        let account = match t.get("account") {
+            Some(i) => Account::parse(i.string()?).map_err(|m| i.fault(m))?,
+            None => Account::LocalSystem,
+        };
+        let arguments = match t.get("arguments") {
+            Some(i) => i.strings()?,
+            None => Vec::new(),
+        };
+        let dependencies = match t.get("dependencies") {
+            Some(i) => dependencies(&i)?,
+            None => Vec::new(),
+        };
+        let event_source = t
+            .get("event-source")
+            .map(|i| i.boolean())
+            .transpose()?
+            .unwrap_or(true);
+        let recovery = match t.get("recovery") {
+            Some(i) => self.recovery(&i.table()?)?,
+            None => Recovery {
+                reset_after_secs: DEFAULT_RESET_SECS,
+                ..Recovery::default()
+            },
+        };
+        let host = match t.get("host") {
+            Some(i) => Some(host(&i.table()?)?),
+            None => None,
+        };
+        Ok(Service {
+            name,
+            display_name,
+            description,
+            start,
+            account,
+            arguments,
+            dependencies,
+            event_source,
+            recovery,
+            host,
+        })
+    }
+
+    fn recovery(&mut self, t: &Table) -> FaultResult<Recovery> {
+        let actions_item = t.get("actions");
+        let mut actions = Vec::new();
+        if let Some(i) = &actions_item {
+            for a in i.array()? {
+                let action = RecoveryAction::parse(a.string()?).map_err(|m| a.fault(m))?;
+                actions.push((action, a));
+            }
+        }
+        let delays = match t.get("delays-secs") {
+            Some(i) => {
+                let items = i.array()?;
+                if items.len() != actions.len() {
+                    return Err(i.fault(format!(
+                        "has {} delay(s) but actions has {} action(s); allowed: one delay per action",
+                        items.len(),
+                        actions.len()
+                    )));
+                }
+                let mut delays = Vec::new();
+                for d in items {
+                    delays.push(d.integer(0, MAX_DELAY_SECS)? as u32);
+                }
+                Some(delays)
+            }
+            None => None,
+        };
+        let reset_after_secs = match t.get("reset-after-secs") {
+            Some(i) => i.u32_from(0)?,
+            None => DEFAULT_RESET_SECS,
+        };
+        let command_item = t.get("command");
+        let command = command_item.as_ref().map(|i| i.text()).transpose()?;
+        let run = actions.iter().find(|(a, _)| *a == RecoveryAction::Run);
+        match (run, &command_item) {
+            (Some((_, at)), None) => {
+                return Err(Fault::new(
+                    at.span(),
+                    format!("{}.command", t.path),
+                    format!(
+                        "missing: the `run` action ({}) needs `command`, the command line the \
+                         service manager runs on failure",
+                        at.path
+                    ),
+                ));
+            }
+            (None, Some(i)) => self.warn(i.fault("has no effect: no recovery action is `run`")),
+            _ => {}
+        }
+        let steps = actions
+            .iter()
+            .enumerate()
+            .map(|(n, (action, _))| RecoveryStep {
+                action: *action,
+                delay_secs: match delays.as_ref().and_then(|d| d.get(n)) {
+                    Some(d) => *d,
+                    None if *action == RecoveryAction::None => 0,
+                    None => DEFAULT_DELAY_SECS,
+                },
+            })
+            .collect();
+        Ok(Recovery {
+            steps,
+            reset_after_secs,
+            command,
+        })
+    }
+}
+
+fn check_display_len(text: &str) -> Result<(), String> {
+    let units = text.encode_utf16().count();
+    if units > 256 {
+        Err(format!(
+            "it is {units} characters long; allowed: at most 256 characters"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn dependencies(item: &Item) -> FaultResult<Vec<String>> {
+    let mut out = Vec::new();
+    for d in item.array()? {
+        let text = d.string()?;
+        // `+Name` is a load-order group, otherwise a service name.
+        let name = text.strip_prefix('+').unwrap_or(text);
+        ServiceName::parse(name).map_err(|m| {
+            d.fault(format!(
+                "dependency `{text}`: {m} (a service name, or +group)"
+            ))
+        })?;
+        out.push(text.to_string());
+    }
+    Ok(out)
+}
+
+fn host(t: &Table) -> FaultResult<Host> {
+    let defaults = Host::default();
+    let rel = |key: &str, default: RelPath| -> FaultResult<RelPath> {
+        match t.get(key) {
+            Some(i) => RelPath::parse(i.string()?, INSTALL_DIR).map_err(|m| i.fault(m)),
+            None => Ok(default),
+        }
+    };
+    let u32_key = |key: &str, min: u32, default: u32| -> FaultResult<u32> {
+        t.get(key)
+            .map(|i| i.u32_from(min))
+            .transpose()
+            .map(|v| v.unwrap_or(default))
+    };
+    let log_max_bytes = match t.get("log-max-bytes") {
+        Some(i) => i.integer(1, i64::MAX)? as u64,
+        None => defaults.log_max_bytes,
+    };
+    let mut environment = BTreeMap::new();
+    if let Some(i) = t.get("environment") {
+        let env = i.table()?;
+        let mut folded = BTreeMap::new();
+        for (key, _) in env.entries() {
+            let Some(value) = env.get(&key.name) else {
+                continue;
+            };
+            let name = key.name.as_str();
+            if name.is_empty() || name.contains('=') || name.chars().any(char::is_control) {
+                return Err(value.fault(
+                    "not a usable environment variable name; allowed: a non-empty name without `=` or control characters",
+                ));
+            }
+            // Windows environment names ignore case: two spellings would silently collapse.
+            if let Some(other) = folded.insert(name.to_uppercase(), name.to_string()) {
+                return Err(value.fault(format!(
+                    "`{name}` and `{other}` are the same variable on Windows; allowed: one spelling"
+                )));
+            }
+            environment.insert(name.to_string(), value.string()?.to_string());
+        }
+    }
+    Ok(Host {
+        stop_timeout_secs: u32_key("stop-timeout-secs", 1, defaults.stop_timeout_secs)?,
+        restart_delay_secs: u32_key("restart-delay-secs", 0, defaults.restart_delay_secs)?,
+        max_restarts_per_hour: u32_key("max-restarts-per-hour", 0, defaults.max_restarts_per_hour)?,
+        log_dir: rel("log-dir", defaults.log_dir)?,
+        log_max_bytes,
+        log_keep: u32_key("log-keep", 1, defaults.log_keep)?,
+        working_dir: rel("working-dir", defaults.working_dir)?,
+        environment,
+    })
+}

@@ -1,0 +1,13 @@
+//! svcpack: package a Windows service as release artifacts from any host OS.
+//!
+//! The library holds every stage of `cargo svcpack build` and the native WiX compiler
+//! ([`wix`]); the `cargo-svcpack` binary is a thin CLI over it ([`cli`]).
+//!
+//! Data flows one way: configuration is validated first, turned into a build plan (pure
+//! data), and the stage modules execute it.
+
+pub mod cli;
+pub mod config;
+pub mod pe;
+pub mod version;
+pub mod wix;

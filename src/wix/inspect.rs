@@ -1,0 +1,299 @@
+//! Reading an MSI back: product identity, files with versions, services with their start
+//! type, account, arguments and recovery settings, and whether it is signed. Used by
+//! `cargo svcpack inspect` and by tests; works on any MSI, not only ours.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use serde::Serialize;
+
+/// What `inspect` reports.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub product_name: Option<String>,
+    pub product_version: Option<String>,
+    pub manufacturer: Option<String>,
+    pub product_code: Option<String>,
+    pub upgrade_code: Option<String>,
+    pub package_code: Option<String>,
+    pub platform: Option<String>,
+    pub codepage: i32,
+    pub files: Vec<FileReport>,
+    pub services: Vec<ServiceReport>,
+    pub signed: bool,
+    /// Signer details when a signature is present (filled by the signing module's reader).
+    pub signature: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct FileReport {
+    pub id: String,
+    pub name: String,
+    pub directory: Option<String>,
+    pub size: i64,
+    pub version: Option<String>,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ServiceReport {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub start_type: String,
+    pub delayed_auto_start: bool,
+    pub account: String,
+    pub arguments: Option<String>,
+    pub dependencies: Vec<String>,
+    pub recovery: Option<Recovery>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Recovery {
+    pub actions: Vec<String>,
+    pub delays_ms: Vec<i64>,
+    pub reset_period_secs: Option<i64>,
+    pub command: Option<String>,
+}
+
+fn s(v: &msi::Value) -> Option<String> {
+    match v {
+        msi::Value::Str(s) => Some(s.clone()),
+        msi::Value::Int(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn i(v: &msi::Value) -> Option<i64> {
+    match v {
+        msi::Value::Int(i) => Some(*i as i64),
+        msi::Value::Str(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn rows<F: Read + Seek>(
+    pkg: &mut msi::Package<F>,
+    table: &str,
+) -> Vec<BTreeMap<String, msi::Value>> {
+    if !pkg.has_table(table) {
+        return Vec::new();
+    }
+    let cols: Vec<String> = pkg
+        .get_table(table)
+        .map(|t| t.columns().iter().map(|c| c.name().to_string()).collect())
+        .unwrap_or_default();
+    let Ok(rows) = pkg.select_rows(msi::Select::table(table)) else {
+        return Vec::new();
+    };
+    rows.map(|r| {
+        cols.iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), r[i].clone()))
+            .collect()
+    })
+    .collect()
+}
+
+fn split_list(v: Option<String>) -> Vec<String> {
+    v.map(|d| {
+        d.split("[~]")
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Reads the report from an MSI file.
+pub fn inspect_file(path: &Path) -> Result<Report, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
+    inspect(file).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn inspect<F: Read + Seek>(f: F) -> Result<Report, String> {
+    let mut pkg =
+        msi::Package::open(f).map_err(|e| format!("not a Windows Installer database: {e}"))?;
+    let props: BTreeMap<String, String> = rows(&mut pkg, "Property")
+        .into_iter()
+        .filter_map(|r| Some((s(r.get("Property")?)?, s(r.get("Value")?)?)))
+        .collect();
+    let components: BTreeMap<String, String> = rows(&mut pkg, "Component")
+        .into_iter()
+        .filter_map(|r| Some((s(r.get("Component")?)?, s(r.get("Directory_")?)?)))
+        .collect();
+    let mut files: Vec<FileReport> = rows(&mut pkg, "File")
+        .into_iter()
+        .map(|r| {
+            let name = r.get("FileName").and_then(s).unwrap_or_default();
+            let long = name.rsplit('|').next().unwrap_or(&name).to_string();
+            FileReport {
+                id: r.get("File").and_then(s).unwrap_or_default(),
+                name: long,
+                directory: r
+                    .get("Component_")
+                    .and_then(s)
+                    .and_then(|c| components.get(&c).cloned()),
+                size: r.get("FileSize").and_then(i).unwrap_or(0),
+                version: r.get("Version").and_then(s),
+                language: r.get("Language").and_then(s),
+            }
+        })
+        .collect();
+    files.sort_by(|a, b| a.id.cmp(&b.id));
+    let configs = rows(&mut pkg, "MsiServiceConfig");
+    let failures = rows(&mut pkg, "MsiServiceConfigFailureActions");
+    let mut services: Vec<ServiceReport> = rows(&mut pkg, "ServiceInstall")
+        .into_iter()
+        .map(|r| {
+            let name = r.get("Name").and_then(s).unwrap_or_default();
+            let start = r.get("StartType").and_then(i).unwrap_or(-1);
+            let delayed = configs.iter().any(|c| {
+                c.get("Name").and_then(s).as_deref() == Some(name.as_str())
+                    && c.get("ConfigType").and_then(i) == Some(3)
+                    && c.get("Argument").and_then(s).as_deref() == Some("1")
+            });
+            let recovery = failures
+                .iter()
+                .find(|f| f.get("Name").and_then(s).as_deref() == Some(name.as_str()))
+                .map(|f| Recovery {
+                    actions: split_list(f.get("Actions").and_then(s))
+                        .into_iter()
+                        .map(|a| match a.as_str() {
+                            "0" => "none".into(),
+                            "1" => "restart".into(),
+                            "2" => "reboot".into(),
+                            "3" => "run".into(),
+                            other => other.to_string(),
+                        })
+                        .collect(),
+                    delays_ms: split_list(f.get("DelayActions").and_then(s))
+                        .iter()
+                        .filter_map(|d| d.parse().ok())
+                        .collect(),
+                    reset_period_secs: f.get("ResetPeriod").and_then(i),
+                    command: f.get("Command").and_then(s).filter(|c| c != "[~]"),
+                });
+            ServiceReport {
+                start_type: match (start, delayed) {
+                    (2, true) => "delayed".into(),
+                    (2, false) => "auto".into(),
+                    (3, _) => "demand".into(),
+                    (4, _) => "disabled".into(),
+                    (n, _) => n.to_string(),
+                },
+                delayed_auto_start: delayed,
+                display_name: r.get("DisplayName").and_then(s),
+                description: r.get("Description").and_then(s),
+                account: r
+                    .get("StartName")
+                    .and_then(s)
+                    .unwrap_or_else(|| "LocalSystem".into()),
+                arguments: r.get("Arguments").and_then(s),
+                dependencies: split_list(r.get("Dependencies").and_then(s)),
+                recovery,
+                name,
+            }
+        })
+        .collect();
+    services.sort_by(|a, b| a.name.cmp(&b.name));
+    let summary = pkg.summary_info();
+    let package_code = summary
+        .uuid()
+        .map(|u| format!("{{{}}}", u.hyphenated()).to_ascii_uppercase());
+    let platform = summary.arch().map(str::to_string);
+    let signed = pkg.has_digital_signature();
+    Ok(Report {
+        product_name: props.get("ProductName").cloned(),
+        product_version: props.get("ProductVersion").cloned(),
+        manufacturer: props.get("Manufacturer").cloned(),
+        product_code: props.get("ProductCode").cloned(),
+        upgrade_code: props.get("UpgradeCode").cloned(),
+        package_code,
+        platform,
+        codepage: pkg.database_codepage().id(),
+        files,
+        services,
+        signed,
+        signature: None,
+    })
+}
+
+impl Report {
+    /// The human-readable form printed by `cargo svcpack inspect`.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        o.push_str(&format!(
+            "Product:       {} {}\n",
+            opt(&self.product_name),
+            opt(&self.product_version)
+        ));
+        o.push_str(&format!("Manufacturer:  {}\n", opt(&self.manufacturer)));
+        o.push_str(&format!("ProductCode:   {}\n", opt(&self.product_code)));
+        o.push_str(&format!("UpgradeCode:   {}\n", opt(&self.upgrade_code)));
+        o.push_str(&format!("PackageCode:   {}\n", opt(&self.package_code)));
+        o.push_str(&format!("Platform:      {}\n", opt(&self.platform)));
+        o.push_str(&format!("Codepage:      {}\n", self.codepage));
+        o.push_str(&format!(
+            "Signed:        {}\n",
+            if self.signed { "yes" } else { "no" }
+        ));
+        if let Some(sig) = &self.signature {
+            for (k, v) in sig {
+                o.push_str(&format!("  {k}: {v}\n"));
+            }
+        }
+        o.push_str(&format!("Files ({}):\n", self.files.len()));
+        for f in &self.files {
+            o.push_str(&format!(
+                "  {:<40} {:>12} bytes  {}\n",
+                f.name,
+                f.size,
+                f.version
+                    .as_deref()
+                    .map(|v| format!("version {v}"))
+                    .unwrap_or_else(|| "unversioned".into())
+            ));
+        }
+        o.push_str(&format!("Services ({}):\n", self.services.len()));
+        for s in &self.services {
+            o.push_str(&format!("  {} ({})\n", s.name, opt(&s.display_name)));
+            o.push_str(&format!(
+                "    start: {}  account: {}\n",
+                s.start_type, s.account
+            ));
+            if let Some(a) = &s.arguments {
+                o.push_str(&format!("    arguments: {a}\n"));
+            }
+            if !s.dependencies.is_empty() {
+                o.push_str(&format!(
+                    "    dependencies: {}\n",
+                    s.dependencies.join(", ")
+                ));
+            }
+            match &s.recovery {
+                Some(r) => {
+                    let pairs: Vec<String> = r
+                        .actions
+                        .iter()
+                        .zip(r.delays_ms.iter().chain(std::iter::repeat(&0)))
+                        .map(|(a, d)| format!("{a} after {}s", d / 1000))
+                        .collect();
+                    o.push_str(&format!("    recovery: {}", pairs.join(", ")));
+                    if let Some(reset) = r.reset_period_secs {
+                        o.push_str(&format!("; reset after {reset}s"));
+                    }
+                    if let Some(c) = &r.command {
+                        o.push_str(&format!("; command {c}"));
+                    }
+                    o.push('\n');
+                }
+                None => o.push_str("    recovery: none\n"),
+            }
+        }
+        o
+    }
+}

@@ -1,0 +1,441 @@
+//! Linking: the sections of all source files → one product.
+//!
+//! Starting from the single `Product`/`Package` section, fragments are pulled in when
+//! something references a symbol they define (transitively), exactly like WiX's linker.
+//! This module owns symbol resolution: duplicate definitions, dangling references, the
+//! standard directories a source may use without defining, and feature membership
+//! (components through component groups, features through feature groups, WiX v4's
+//! default feature).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::error::{Location, Result, WixError};
+use super::model::{
+    ComponentDef, FileDef, MajorUpgrade, MediaDef, MediaTemplate, Member, PackageInfo, Row,
+    Schedule, Section, SectionKind, StreamDef, Val,
+};
+use super::parse::layout::standard_directory_name;
+use super::xml::Dialect;
+
+/// The linked product: everything reachable from the package section.
+#[derive(Debug)]
+pub struct Linked {
+    pub package: PackageInfo,
+    pub rows: Vec<Row>,
+    pub components: Vec<ComponentDef>,
+    pub files: Vec<FileDef>,
+    pub schedules: Vec<Schedule>,
+    pub streams: Vec<StreamDef>,
+    pub media: Vec<MediaDef>,
+    pub media_template: Option<MediaTemplate>,
+    pub major_upgrade: Option<MajorUpgrade>,
+    pub default_major_upgrade: bool,
+    pub wix_variables: BTreeMap<String, String>,
+    pub secure_properties: BTreeSet<String>,
+    /// FeatureComponents rows, in a stable order.
+    pub feature_components: Vec<(String, String, Location)>,
+}
+
+/// A symbol key: (table, id).
+type Key = (&'static str, String);
+
+fn primary_key(row: &Row) -> Option<Key> {
+    let id = row.values.first()?.as_str()?.to_string();
+    match row.table {
+        "Directory"
+        | "Feature"
+        | "Property"
+        | "CustomAction"
+        | "Registry"
+        | "RemoveRegistry"
+        | "ServiceInstall"
+        | "ServiceControl"
+        | "MsiServiceConfig"
+        | "MsiServiceConfigFailureActions"
+        | "Shortcut"
+        | "Environment"
+        | "RemoveFile"
+        | "DuplicateFile"
+        | "MsiLockPermissionsEx"
+        | "IniFile"
+        | "RemoveIniFile" => Some((row.table, id)),
+        _ => None,
+    }
+}
+
+/// Links all sections into one product.
+pub fn link(sections: Vec<Section>) -> Result<Linked> {
+    let mut entry = None;
+    for (i, s) in sections.iter().enumerate() {
+        if s.kind == SectionKind::Package {
+            if let Some(first) = entry {
+                let first: &Section = &sections[first];
+                return Err(WixError::new(
+                    s.loc.clone(),
+                    format!("a second Product/Package; the first is at {}", first.loc),
+                ));
+            }
+            entry = Some(i);
+        }
+    }
+    let entry = entry.ok_or_else(|| {
+        let loc = sections
+            .first()
+            .map(|s| s.loc.clone())
+            .unwrap_or_else(|| Location::file("<input>"));
+        WixError::new(
+            loc,
+            "no Product (WiX v3) or Package (WiX v4) element in the sources: nothing to build",
+        )
+    })?;
+
+    // Which section defines each symbol.
+    let mut defs: BTreeMap<Key, (usize, Location)> = BTreeMap::new();
+    let mut define = |key: Key, section: usize, loc: &Location| -> Result<()> {
+        if let Some((_, first)) = defs.get(&key) {
+            return Err(WixError::new(
+                loc.clone(),
+                format!(
+                    "duplicate {} `{}`; it is already defined at {first}",
+                    key.0, key.1
+                ),
+            ));
+        }
+        defs.insert(key, (section, loc.clone()));
+        Ok(())
+    };
+    for (i, s) in sections.iter().enumerate() {
+        for r in &s.rows {
+            if let Some(k) = primary_key(r) {
+                define(k, i, &r.loc)?;
+            }
+        }
+        for c in &s.components {
+            define(("Component", c.id.clone()), i, &c.loc)?;
+        }
+        for f in &s.files {
+            define(("File", f.id.clone()), i, &f.loc)?;
+        }
+        for st in &s.streams {
+            define((st.table, st.id.clone()), i, &st.loc)?;
+        }
+        for g in &s.groups {
+            define((g.table, g.id.clone()), i, &g.loc)?;
+        }
+    }
+
+    // Pull in sections reachable through references.
+    let mut included = BTreeSet::from([entry]);
+    let mut queue = vec![entry];
+    let mut std_dirs: BTreeMap<String, Location> = BTreeMap::new();
+    while let Some(si) = queue.pop() {
+        for r in &sections[si].refs {
+            match defs.get(&(r.table, r.id.clone())) {
+                Some((def, _)) => {
+                    if included.insert(*def) {
+                        queue.push(*def);
+                    }
+                }
+                None if r.table == "Directory" && standard_directory_name(&r.id).is_some() => {
+                    std_dirs
+                        .entry(r.id.clone())
+                        .or_insert_with(|| r.loc.clone());
+                }
+                None if r.table == "Directory"
+                    && r.id == "INSTALLFOLDER"
+                    && sections[entry].dialect == Dialect::V4 =>
+                {
+                    std_dirs
+                        .entry(r.id.clone())
+                        .or_insert_with(|| r.loc.clone());
+                }
+                None => {
+                    return Err(WixError::new(
+                        r.loc.clone(),
+                        format!(
+                            "unresolved reference to {} `{}`: nothing defines it",
+                            r.table, r.id
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+
+    let mut sections: Vec<Option<Section>> = sections.into_iter().map(Some).collect();
+    let mut pkg_section = sections[entry].take().expect("entry section present");
+    let package = pkg_section
+        .package
+        .take()
+        .expect("package section has package info");
+    let dialect = package.dialect;
+    let mut out = Linked {
+        package,
+        rows: Vec::new(),
+        components: Vec::new(),
+        files: Vec::new(),
+        schedules: Vec::new(),
+        streams: Vec::new(),
+        media: Vec::new(),
+        media_template: None,
+        major_upgrade: pkg_section.major_upgrade.take(),
+        default_major_upgrade: false,
+        wix_variables: BTreeMap::new(),
+        secure_properties: BTreeSet::new(),
+        feature_components: Vec::new(),
+    };
+    let mut memberships = Vec::new();
+    let mut ordered = vec![pkg_section];
+    for i in included.iter().copied().filter(|i| *i != entry) {
+        ordered.extend(sections[i].take());
+    }
+    for s in ordered {
+        out.rows.extend(s.rows);
+        out.components.extend(s.components);
+        out.files.extend(s.files);
+        out.schedules.extend(s.schedules);
+        out.streams.extend(s.streams);
+        for m in s.media {
+            if let Some(prev) = out.media.iter().find(|p| p.id == m.id) {
+                return Err(WixError::new(
+                    m.loc.clone(),
+                    format!("duplicate Media `{}`; first at {}", m.id, prev.loc),
+                ));
+            }
+            out.media.push(m);
+        }
+        if let Some(t) = s.media_template {
+            if out.media_template.is_some() {
+                return Err(WixError::new(
+                    t.loc.clone(),
+                    "only one MediaTemplate is allowed",
+                ));
+            }
+            out.media_template = Some(t);
+        }
+        for (k, v, _) in s.wix_variables {
+            if k == "WixDefaultMajorUpgrade" {
+                out.default_major_upgrade = true;
+            } else {
+                out.wix_variables.insert(k, v);
+            }
+        }
+        out.secure_properties.extend(s.secure_properties);
+        memberships.extend(s.memberships);
+    }
+    add_standard_directories(&mut out, &std_dirs, dialect);
+    resolve_features(&mut out, &memberships, dialect)?;
+    Ok(out)
+}
+
+/// Standard directories referenced but not authored get their standard rows (as WiX v4
+/// does for StandardDirectory), plus TARGETDIR; v4's INSTALLFOLDER default too.
+fn add_standard_directories(
+    out: &mut Linked,
+    wanted: &BTreeMap<String, Location>,
+    dialect: Dialect,
+) {
+    let defined: BTreeSet<String> = out
+        .rows
+        .iter()
+        .filter(|r| r.table == "Directory")
+        .filter_map(|r| r.values[0].as_str().map(str::to_string))
+        .collect();
+    let add = |out: &mut Linked, id: &str, parent: Option<&str>, name: &str, loc: &Location| {
+        out.rows.push(Row {
+            table: "Directory",
+            values: vec![id.into(), Val::opt_str(parent), name.into()],
+            loc: loc.clone(),
+        });
+    };
+    let mut need_targetdir = !wanted.is_empty()
+        || out
+            .rows
+            .iter()
+            .any(|r| r.table == "Directory" && r.values[1].as_str() == Some("TARGETDIR"));
+    for (id, loc) in wanted {
+        if defined.contains(id) || id == "TARGETDIR" {
+            continue;
+        }
+        if id == "INSTALLFOLDER" {
+            let parent = if out.package.per_machine == Some(false) {
+                "LocalAppDataFolder"
+            } else {
+                "ProgramFiles64Folder"
+            };
+            let name = format!("{} {}", out.package.manufacturer, out.package.name);
+            let default_dir = super::parse::layout::msi_filename(
+                dialect,
+                &name,
+                None,
+                true,
+                "Directory",
+                "INSTALLFOLDER",
+            );
+            add(
+                out,
+                "INSTALLFOLDER",
+                Some(parent),
+                &format!("{default_dir}:."),
+                loc,
+            );
+            if !defined.contains(parent) {
+                add(
+                    out,
+                    parent,
+                    Some("TARGETDIR"),
+                    standard_directory_name(parent).unwrap_or("."),
+                    loc,
+                );
+            }
+            continue;
+        }
+        add(
+            out,
+            id,
+            Some("TARGETDIR"),
+            standard_directory_name(id).unwrap_or("."),
+            loc,
+        );
+        need_targetdir = true;
+    }
+    if need_targetdir && !defined.contains("TARGETDIR") {
+        let loc = out.package.loc.clone();
+        add(out, "TARGETDIR", None, "SourceDir", &loc);
+    }
+}
+
+fn resolve_features(
+    out: &mut Linked,
+    memberships: &[super::model::Membership],
+    dialect: Dialect,
+) -> Result<()> {
+    let features: BTreeSet<String> = out
+        .rows
+        .iter()
+        .filter(|r| r.table == "Feature")
+        .filter_map(|r| r.values[0].as_str().map(str::to_string))
+        .collect();
+    // Group contents.
+    let mut groups: BTreeMap<&Member, Vec<&super::model::Membership>> = BTreeMap::new();
+    for m in memberships {
+        groups.entry(&m.parent).or_default().push(m);
+    }
+    let mut fc: Vec<(String, String, Location)> = Vec::new();
+    let mut parents: BTreeMap<String, String> = BTreeMap::new();
+    let mut seen_comp: BTreeSet<String> = BTreeSet::new();
+
+    // Expand a member into (feature, component) pairs for a containing feature.
+    fn expand(
+        feature: &str,
+        member: &Member,
+        loc: &Location,
+        groups: &BTreeMap<&Member, Vec<&super::model::Membership>>,
+        fc: &mut Vec<(String, String, Location)>,
+        parents: &mut BTreeMap<String, String>,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > 64 {
+            return Err(WixError::new(
+                loc.clone(),
+                "component or feature groups nest too deeply (a cycle?)",
+            ));
+        }
+        match member {
+            Member::Component(c) => fc.push((feature.to_string(), c.clone(), loc.clone())),
+            Member::Feature(f) => {
+                if !feature.is_empty() {
+                    parents.insert(f.clone(), feature.to_string());
+                }
+            }
+            Member::ComponentGroup(_) | Member::FeatureGroup(_) => {
+                for m in groups.get(member).map(|v| v.as_slice()).unwrap_or(&[]) {
+                    expand(feature, &m.member, &m.loc, groups, fc, parents, depth + 1)?;
+                }
+            }
+        }
+        Ok(())
+    }
+    for m in memberships {
+        if let Member::Feature(f) = &m.parent {
+            expand(f, &m.member, &m.loc, &groups, &mut fc, &mut parents, 0)?;
+        }
+    }
+    // Feature parents from FeatureRef / FeatureGroupRef inside features.
+    for row in out.rows.iter_mut().filter(|r| r.table == "Feature") {
+        if let Some(id) = row.values[0].as_str() {
+            if let Some(p) = parents.get(id) {
+                if row.values[1] == Val::Null && p != id {
+                    row.values[1] = Val::Str(p.clone());
+                }
+            }
+        }
+    }
+    // Components authored directly in a v4 package, or when a v4 package has no features:
+    // WiX v4's WixDefaultFeature.
+    let in_feature: BTreeSet<String> = fc
+        .iter()
+        .filter(|(f, _, _)| !f.is_empty())
+        .map(|(_, c, _)| c.clone())
+        .collect();
+    let mut default_feature = false;
+    let mut result = Vec::new();
+    for (f, c, loc) in fc {
+        if f.is_empty() {
+            if !in_feature.contains(&c) {
+                default_feature = true;
+                result.push(("WixDefaultFeature".to_string(), c, loc));
+            }
+        } else {
+            result.push((f, c, loc));
+        }
+    }
+    if dialect == Dialect::V4 && features.is_empty() {
+        for c in &out.components {
+            if !result.iter().any(|(_, rc, _)| rc == &c.id) {
+                default_feature = true;
+                result.push(("WixDefaultFeature".to_string(), c.id.clone(), c.loc.clone()));
+            }
+        }
+    }
+    if default_feature && !features.contains("WixDefaultFeature") {
+        let loc = out.package.loc.clone();
+        out.rows.push(Row {
+            table: "Feature",
+            values: vec![
+                "WixDefaultFeature".into(),
+                Val::Null,
+                Val::Null,
+                Val::Null,
+                0.into(),
+                1.into(),
+                Val::Null,
+                0.into(),
+            ],
+            loc,
+        });
+    }
+    for (f, _, loc) in &result {
+        if f != "WixDefaultFeature" && !features.contains(f) {
+            return Err(WixError::new(
+                loc.clone(),
+                format!("unresolved reference to Feature `{f}`"),
+            ));
+        }
+    }
+    let mut dedup = BTreeSet::new();
+    result.retain(|(f, c, _)| dedup.insert((f.clone(), c.clone())));
+    for (_, c, _) in &result {
+        seen_comp.insert(c.clone());
+    }
+    for c in &out.components {
+        if !seen_comp.contains(&c.id) {
+            return Err(WixError::new(
+                c.loc.clone(),
+                format!("component `{}` is not in any feature; reference it with a ComponentRef or ComponentGroupRef in a Feature", c.id),
+            ));
+        }
+    }
+    out.feature_components = result;
+    Ok(())
+}

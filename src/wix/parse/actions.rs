@@ -1,0 +1,541 @@
+//! Features and actions: `Feature` (+ refs and groups, feature conditions), `CustomAction`,
+//! `SetProperty`/`SetDirectory`, and the sequence elements that schedule standard and
+//! custom actions.
+
+use super::layout::{self, Ctx};
+use super::{condition_text, no_children, unexpected, Attrs, Parser};
+use crate::wix::error::{Result, WixError};
+use crate::wix::model::{Member, Membership, Reference, Schedule, Val};
+use crate::wix::sequence::{Placement, SequenceTable};
+use crate::wix::xml::Element;
+
+pub fn feature(p: &mut Parser, el: &Element, parent: Option<&Member>) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req_id("Id")?;
+    if id.len() > 38 {
+        return Err(a.err(format!(
+            "feature id `{id}` is {} characters; Windows Installer limits feature ids to 38",
+            id.len()
+        )));
+    }
+    let title = a.opt("Title").map(str::to_string);
+    let description = a.opt("Description").map(str::to_string);
+    let display_attr = a.opt("Display").map(str::to_string);
+    let level = a.int_range("Level", 0, 32767)?.unwrap_or(1);
+    let directory = a.id("ConfigurableDirectory")?;
+    let mut attributes = 0;
+    match a.choice("AllowAdvertise", &["no", "system", "yes"])? {
+        Some("no") => attributes |= 8,
+        Some("system") => attributes |= 32,
+        _ => {}
+    }
+    let disallow_absent = if p.v4() {
+        a.yesno("AllowAbsent")? == Some(false)
+    } else {
+        a.choice("Absent", &["allow", "disallow"])? == Some("disallow")
+    };
+    if disallow_absent {
+        attributes |= 16;
+    }
+    match a.choice("InstallDefault", &["followParent", "local", "source"])? {
+        Some("followParent") => attributes |= 2,
+        Some("source") => attributes |= 1,
+        _ => {}
+    }
+    if a.choice("TypicalDefault", &["advertise", "install"])? == Some("advertise") {
+        attributes |= 4;
+    }
+    a.finish()?;
+    // WiX numbers displayed features in authoring order: collapsed ones get even numbers,
+    // expanded ones odd numbers, within one counter per section.
+    let display = match display_attr.as_deref() {
+        None | Some("collapse") => {
+            p.feature_display = (p.feature_display | 1) + 1;
+            p.feature_display
+        }
+        Some("expand") => {
+            p.feature_display = (p.feature_display + 1) | 1;
+            p.feature_display
+        }
+        Some("hidden") => 0,
+        Some(n) => match n.parse::<i32>() {
+            Ok(v) if v >= 0 => {
+                p.feature_display = v;
+                v
+            }
+            _ => {
+                return Err(a.err(format!(
+                    "`Display` is `{n}`; allowed: collapse, expand, hidden or a number"
+                )))
+            }
+        },
+    };
+    let parent_id = match parent {
+        Some(Member::Feature(f)) => Some(f.clone()),
+        _ => None,
+    };
+    if let Some(d) = &directory {
+        p.sec().reference("Directory", d.clone(), &el.loc);
+    }
+    p.sec().row(
+        "Feature",
+        &el.loc,
+        vec![
+            id.clone().into(),
+            Val::opt_str(parent_id),
+            Val::opt_str(title),
+            Val::opt_str(description),
+            display.into(),
+            level.into(),
+            Val::opt_str(directory),
+            attributes.into(),
+        ],
+    );
+    if let Some(Member::FeatureGroup(g)) = parent {
+        p.sec().memberships.push(Membership {
+            parent: Member::FeatureGroup(g.clone()),
+            member: Member::Feature(id.clone()),
+            loc: el.loc.clone(),
+        });
+    }
+    feature_children(p, el, &Member::Feature(id.clone()), Some(&id))
+}
+
+fn feature_children(
+    p: &mut Parser,
+    el: &Element,
+    me: &Member,
+    feature_id: Option<&str>,
+) -> Result<()> {
+    for child in &el.children {
+        if child.ns.is_util() {
+            return Err(unexpected(el, child));
+        }
+        match child.name.as_str() {
+            "Feature" => feature(p, child, Some(me))?,
+            "FeatureRef" => feature_ref(p, child, Some(me))?,
+            "FeatureGroupRef" => feature_group_ref(p, child, Some(me))?,
+            "ComponentRef" | "ComponentGroupRef" => layout::group_ref(p, child, me)?,
+            "Component" => {
+                let ctx = Ctx {
+                    directory: child.attr("Directory").map(str::to_string),
+                    parent: Some(me.clone()),
+                    ..Ctx::default()
+                };
+                layout::component(p, child, &ctx)?
+            }
+            "ComponentGroup" if p.v4() => return Err(unexpected(el, child)),
+            "Condition" if !p.v4() => {
+                let fid = feature_id.ok_or_else(|| unexpected(el, child))?;
+                let mut a = Attrs::new(child);
+                let level = a
+                    .int_range("Level", 0, 32767)?
+                    .ok_or_else(|| a.err("missing required attribute `Level`"))?;
+                a.finish()?;
+                let cond = condition_text(child)?;
+                p.sec().row(
+                    "Condition",
+                    &child.loc,
+                    vec![fid.into(), level.into(), cond.into()],
+                );
+            }
+            "Level" if p.v4() => {
+                let fid = feature_id.ok_or_else(|| unexpected(el, child))?;
+                let mut a = Attrs::new(child);
+                let level = a
+                    .int_range("Value", 0, 32767)?
+                    .ok_or_else(|| a.err("missing required attribute `Value`"))?;
+                let cond = a.req("Condition")?.to_string();
+                a.finish()?;
+                p.sec().row(
+                    "Condition",
+                    &child.loc,
+                    vec![fid.into(), level.into(), cond.into()],
+                );
+            }
+            "MergeRef" => return Err(super::unsupported(child, "merge modules are not supported")),
+            _ => return Err(unexpected(el, child)),
+        }
+    }
+    Ok(())
+}
+
+pub fn feature_ref(p: &mut Parser, el: &Element, parent: Option<&Member>) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req_id("Id")?;
+    a.ignore(&["IgnoreParent", "Primary"]);
+    a.finish()?;
+    p.sec().reference("Feature", id.clone(), &el.loc);
+    if let Some(parent) = parent {
+        p.sec().memberships.push(Membership {
+            parent: parent.clone(),
+            member: Member::Feature(id.clone()),
+            loc: el.loc.clone(),
+        });
+    }
+    // Children of a FeatureRef are added to the referenced feature.
+    feature_children(p, el, &Member::Feature(id.clone()), Some(&id))
+}
+
+pub fn feature_group(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req_id("Id")?;
+    a.finish()?;
+    p.sec().groups.push(Reference {
+        table: "FeatureGroup",
+        id: id.clone(),
+        loc: el.loc.clone(),
+    });
+    feature_children(p, el, &Member::FeatureGroup(id), None)
+}
+
+pub fn feature_group_ref(p: &mut Parser, el: &Element, parent: Option<&Member>) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req_id("Id")?;
+    a.ignore(&["IgnoreParent", "Primary"]);
+    a.finish()?;
+    no_children(el)?;
+    p.sec().reference("FeatureGroup", id.clone(), &el.loc);
+    if let Some(parent) = parent {
+        p.sec().memberships.push(Membership {
+            parent: parent.clone(),
+            member: Member::FeatureGroup(id),
+            loc: el.loc.clone(),
+        });
+    }
+    Ok(())
+}
+
+pub fn custom_action(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req_id("Id")?;
+    let binary = a.id("BinaryKey")?.or(a.id("BinaryRef")?);
+    let directory = a.id("Directory")?;
+    let file = a.id("FileKey")?.or(a.id("FileRef")?);
+    let property = a.id("Property")?;
+    let dll_entry = a.opt("DllEntry").map(str::to_string);
+    let exe = a.opt("ExeCommand").map(str::to_string);
+    let error = a.opt("Error").map(str::to_string);
+    let js = a.opt("JScriptCall").map(str::to_string);
+    let vbs = a.opt("VBScriptCall").map(str::to_string);
+    let value = a.opt("Value").map(str::to_string);
+    let script = a.choice("Script", &["jscript", "vbscript"])?;
+    let mut bits = 0;
+    match a.choice(
+        "Execute",
+        &[
+            "commit",
+            "deferred",
+            "firstSequence",
+            "immediate",
+            "oncePerProcess",
+            "rollback",
+            "secondSequence",
+        ],
+    )? {
+        Some("commit") => bits |= 0x400 | 0x200,
+        Some("deferred") => bits |= 0x400,
+        Some("firstSequence") => bits |= 0x100,
+        Some("oncePerProcess") => bits |= 0x200,
+        Some("rollback") => bits |= 0x400 | 0x100,
+        Some("secondSequence") => bits |= 0x300,
+        _ => {}
+    }
+    if a.flag("HideTarget")? {
+        bits |= 0x2000;
+    }
+    if a.yesno("Impersonate")? == Some(false) {
+        bits |= 0x800;
+    }
+    match a.choice("Return", &["asyncNoWait", "asyncWait", "check", "ignore"])? {
+        Some("asyncNoWait") => bits |= 0x80 | 0x40,
+        Some("asyncWait") => bits |= 0x80,
+        Some("ignore") => bits |= 0x40,
+        _ => {}
+    }
+    if a.flag("TerminalServerAware")? {
+        bits |= 0x4000;
+    }
+    let win64 = if p.v4() {
+        a.choice("Bitness", &["default", "always32", "always64"])?
+            .map(|b| b == "always64")
+    } else {
+        a.yesno("Win64")?
+    };
+    let patch_uninstall = a.flag("PatchUninstall")?;
+    a.ignore(&["SuppressModularization"]);
+    a.finish()?;
+    no_children(el)?;
+    let (source_bits, source) = match (&binary, &directory, &file, &property) {
+        (Some(b), None, None, None) => {
+            p.sec().reference("Binary", b.clone(), &el.loc);
+            (0x00, Some(b.clone()))
+        }
+        (None, Some(d), None, None) => {
+            p.sec().reference("Directory", d.clone(), &el.loc);
+            (0x20, Some(d.clone()))
+        }
+        (None, None, Some(f), None) => {
+            p.sec().reference("File", f.clone(), &el.loc);
+            (0x10, Some(f.clone()))
+        }
+        (None, None, None, Some(pr)) => (0x30, Some(pr.clone())),
+        (None, None, None, None) => (0, None),
+        _ => {
+            return Err(WixError::new(
+                el.loc.clone(),
+                "CustomAction: use only one of BinaryKey, Directory, FileKey, Property",
+            ))
+        }
+    };
+    let (target_bits, source_bits, source, target) = if let Some(e) = dll_entry {
+        (0x1, source_bits, source, Some(e))
+    } else if let Some(e) = exe {
+        (0x2, source_bits, source, Some(e))
+    } else if let Some(j) = js {
+        (0x5, source_bits, source, Some(j))
+    } else if let Some(v) = vbs {
+        (0x6, source_bits, source, Some(v))
+    } else if let Some(e) = error {
+        (0x3, 0x10, None, Some(e))
+    } else if let Some(v) = value {
+        if source_bits != 0x30 && source_bits != 0x20 {
+            return Err(WixError::new(
+                el.loc.clone(),
+                "CustomAction: `Value` needs `Property` or `Directory`",
+            ));
+        }
+        (0x3, source_bits, source, Some(v))
+    } else if let Some(s) = script {
+        if el.text.is_empty() {
+            return Err(WixError::new(
+                el.loc.clone(),
+                "CustomAction: Script needs the script as the element's text",
+            ));
+        }
+        (
+            if s == "jscript" { 0x5 } else { 0x6 },
+            0x20,
+            None,
+            Some(el.text.clone()),
+        )
+    } else {
+        return Err(WixError::new(
+            el.loc.clone(),
+            "CustomAction: needs a target: DllEntry, ExeCommand, JScriptCall, VBScriptCall, Error, Value or Script",
+        ));
+    };
+    let is_script = target_bits == 0x5 || target_bits == 0x6;
+    if is_script && win64.unwrap_or(p.is_64bit()) {
+        bits |= 0x1000;
+    }
+    let ty = bits | source_bits | target_bits;
+    let extended = if patch_uninstall { Some(0x8000) } else { None };
+    p.sec().row(
+        "CustomAction",
+        &el.loc,
+        vec![
+            id.into(),
+            ty.into(),
+            Val::opt_str(source),
+            Val::opt_str(target),
+            Val::opt_int(extended),
+        ],
+    );
+    Ok(())
+}
+
+fn placement(a: &mut Attrs) -> Result<Option<Placement>> {
+    let after = a.opt("After").map(str::to_string);
+    let before = a.opt("Before").map(str::to_string);
+    let seq = a.int_range("Sequence", -4, 32767)?;
+    match (after, before, seq) {
+        (Some(x), None, None) => Ok(Some(Placement::After(x))),
+        (None, Some(x), None) => Ok(Some(Placement::Before(x))),
+        (None, None, Some(n)) => Ok(Some(Placement::Sequence(n))),
+        (None, None, None) => Ok(None),
+        _ => Err(a.err("use only one of After, Before, Sequence")),
+    }
+}
+
+fn sequence_table(name: &str) -> SequenceTable {
+    match name {
+        "InstallUISequence" => SequenceTable::InstallUI,
+        "AdminExecuteSequence" => SequenceTable::AdminExecute,
+        "AdminUISequence" => SequenceTable::AdminUI,
+        "AdvertiseExecuteSequence" => SequenceTable::AdvtExecute,
+        _ => SequenceTable::InstallExecute,
+    }
+}
+
+pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
+    Attrs::new(el).finish()?;
+    let table = sequence_table(&el.name);
+    for child in &el.children {
+        if child.ns.is_util() {
+            return Err(unexpected(el, child));
+        }
+        let mut a = Attrs::new(child);
+        let (action, is_custom) = match child.name.as_str() {
+            "Custom" => (a.req_id("Action")?, true),
+            "Show" | "SelectionTree" => {
+                return Err(super::unsupported(
+                    child,
+                    "authored UI dialogs are not supported",
+                ))
+            }
+            std => (std.to_string(), false),
+        };
+        let mut placement = placement(&mut a)?;
+        if is_custom {
+            if let Some(exit) = a.choice("OnExit", &["success", "cancel", "error", "suspend"])? {
+                if placement.is_some() {
+                    return Err(a.err("`OnExit` cannot be combined with After, Before or Sequence"));
+                }
+                placement = Some(Placement::Sequence(match exit {
+                    "success" => -1,
+                    "cancel" => -2,
+                    "error" => -3,
+                    _ => -4,
+                }));
+            }
+        }
+        let overridable = a.flag("Overridable")?;
+        let suppress = a.flag("Suppress")?;
+        let cond_attr = if p.v4() {
+            a.opt("Condition").map(str::to_string)
+        } else {
+            None
+        };
+        a.finish()?;
+        no_children(child)?;
+        let condition = cond_attr.or_else(|| (!child.text.is_empty()).then(|| child.text.clone()));
+        if is_custom {
+            if placement.is_none() {
+                return Err(WixError::new(
+                    child.loc.clone(),
+                    "Custom: needs After, Before, Sequence or OnExit",
+                ));
+            }
+            p.sec()
+                .reference("CustomAction", action.clone(), &child.loc);
+        }
+        p.sec().schedules.push(Schedule {
+            table,
+            action,
+            condition,
+            placement,
+            overridable,
+            suppress,
+            loc: child.loc.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn which_sequences(el: &Element) -> Result<(Vec<SequenceTable>, i32)> {
+    match el.attr("Sequence") {
+        None | Some("both") => Ok((
+            vec![SequenceTable::InstallUI, SequenceTable::InstallExecute],
+            0,
+        )),
+        Some("execute") => Ok((vec![SequenceTable::InstallExecute], 0)),
+        Some("ui") => Ok((vec![SequenceTable::InstallUI], 0)),
+        Some("first") => Ok((
+            vec![SequenceTable::InstallUI, SequenceTable::InstallExecute],
+            0x100,
+        )),
+        Some(v) => Err(WixError::new(
+            el.loc.clone(),
+            format!(
+                "{}: `Sequence` is `{v}`; allowed: both, execute, ui, first",
+                el.display_name()
+            ),
+        )),
+    }
+}
+
+/// Shared by SetProperty and SetDirectory: the type-51 custom action and its scheduling.
+fn set_common(
+    p: &mut Parser,
+    el: &Element,
+    action: String,
+    ty: i32,
+    source: String,
+    value: String,
+    default_after: Option<&str>,
+) -> Result<()> {
+    let (tables, first_bits) = which_sequences(el)?;
+    let mut a = Attrs::new(el);
+    a.ignore(&["Id", "Action", "Value", "Property", "Sequence"]);
+    let mut placement = {
+        let after = a.opt("After").map(str::to_string);
+        let before = a.opt("Before").map(str::to_string);
+        match (after, before) {
+            (Some(x), None) => Some(Placement::After(x)),
+            (None, Some(x)) => Some(Placement::Before(x)),
+            (None, None) => None,
+            _ => return Err(a.err("use only one of After, Before")),
+        }
+    };
+    if placement.is_none() {
+        placement = default_after.map(|x| Placement::After(x.to_string()));
+    }
+    let placement = placement.ok_or_else(|| a.err("needs After or Before"))?;
+    let cond_attr = if p.v4() {
+        a.opt("Condition").map(str::to_string)
+    } else {
+        None
+    };
+    a.finish()?;
+    no_children(el)?;
+    let condition = cond_attr.or_else(|| (!el.text.is_empty()).then(|| el.text.clone()));
+    p.sec().row(
+        "CustomAction",
+        &el.loc,
+        vec![
+            action.clone().into(),
+            (ty | first_bits).into(),
+            source.into(),
+            value.into(),
+            Val::Null,
+        ],
+    );
+    for t in tables {
+        p.sec().schedules.push(Schedule {
+            table: t,
+            action: action.clone(),
+            condition: condition.clone(),
+            placement: Some(placement.clone()),
+            overridable: false,
+            suppress: false,
+            loc: el.loc.clone(),
+        });
+    }
+    Ok(())
+}
+
+pub fn set_property(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let property = a.req_id("Id")?;
+    let value = a
+        .opt("Value")
+        .ok_or_else(|| a.err("missing required attribute `Value`"))?
+        .to_string();
+    let action = a.id("Action")?.unwrap_or_else(|| format!("Set{property}"));
+    drop(a);
+    set_common(p, el, action, 51, property, value, None)
+}
+
+pub fn set_directory(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let dir = a.req_id("Id")?;
+    let value = a
+        .opt("Value")
+        .ok_or_else(|| a.err("missing required attribute `Value`"))?
+        .to_string();
+    let action = a.id("Action")?.unwrap_or_else(|| format!("Set{dir}"));
+    drop(a);
+    p.sec().reference("Directory", dir.clone(), &el.loc);
+    set_common(p, el, action, 51, dir, value, Some("CostInitialize"))
+}
