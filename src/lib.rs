@@ -6,8 +6,16 @@
 //! Data flows one way: configuration is validated first, turned into a build plan (pure
 //! data), and the stage modules execute it.
 
+pub mod cargo;
+pub mod checksums;
 pub mod cli;
 pub mod config;
+pub mod manifest;
 pub mod pe;
+pub mod pipeline;
+pub mod plan;
+pub mod portable;
+pub mod progress;
+pub mod render;
 pub mod version;
 pub mod wix;

@@ -469,12 +469,14 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
         Some("") => GuidSpec::Empty,
         Some(g) => GuidSpec::Explicit(g.to_string()),
         None if p.v4() => GuidSpec::Auto,
-        None => return Err(WixError::new(
-            el.loc.clone(),
-            format!(
+        None => {
+            return Err(WixError::new(
+                el.loc.clone(),
+                format!(
                 "Component `{id}`: missing required attribute `Guid` (use Guid=\"*\" to derive it)"
             ),
-        )),
+            ))
+        }
     };
     let comp = Comp {
         id: id.clone(),

@@ -1,0 +1,366 @@
+//! The build plan: configuration + cargo's package facts + the command line → everything
+//! `cargo svcpack build` will do, as data, before anything runs.
+//!
+//! Pure (no processes, no writes): the CLI gathers inputs, [`plan`] decides target,
+//! architecture, artifact names, the WiX source, and the stage list; [`crate::pipeline`]
+//! executes it. This is what makes the plan testable without cargo or Wine.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Compress, Config, PackageInfo};
+use crate::version::MsiVersion;
+
+/// The MSI architecture of a target triple.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    X86,
+    X64,
+    Arm64,
+}
+
+impl Arch {
+    /// From a Rust target triple; only Windows targets are accepted.
+    pub fn from_target(triple: &str) -> Result<Arch, String> {
+        if !triple.contains("windows") {
+            return Err(format!(
+                "--target {triple} is not a Windows target; use e.g. x86_64-pc-windows-msvc, x86_64-pc-windows-gnu, \
+                 i686-pc-windows-msvc or aarch64-pc-windows-msvc"
+            ));
+        }
+        match triple.split('-').next().unwrap_or_default() {
+            "x86_64" => Ok(Arch::X64),
+            "i686" | "i586" => Ok(Arch::X86),
+            "aarch64" => Ok(Arch::Arm64),
+            other => Err(format!(
+                "--target {triple}: architecture `{other}` has no MSI platform (x64, x86, arm64)"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86 => "x86",
+            Arch::X64 => "x64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The PE machine type an executable for this architecture must have.
+    pub fn machine(self) -> crate::pe::Machine {
+        match self {
+            Arch::X86 => crate::pe::Machine::X86,
+            Arch::X64 => crate::pe::Machine::X64,
+            Arch::Arm64 => crate::pe::Machine::Arm64,
+        }
+    }
+}
+
+/// The default target when `--target` is absent: the host's own on Windows, else the
+/// MinGW target, which cross-links from any host with mingw-w64 installed.
+pub fn default_target() -> &'static str {
+    if cfg!(all(windows, target_arch = "x86_64", target_env = "msvc")) {
+        "x86_64-pc-windows-msvc"
+    } else if cfg!(all(windows, target_arch = "aarch64")) {
+        "aarch64-pc-windows-msvc"
+    } else {
+        "x86_64-pc-windows-gnu"
+    }
+}
+
+/// Where the service executable comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExeSource {
+    /// `cargo build` of this package's bin target.
+    Cargo {
+        manifest_path: PathBuf,
+        package: String,
+        bin: String,
+        profile: Option<String>,
+        features: Vec<String>,
+        all_features: bool,
+        no_default_features: bool,
+    },
+    /// `--no-build --binary PATH`.
+    Prebuilt(PathBuf),
+}
+
+/// Which WiX source the MSI is compiled from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WixSource {
+    /// The built-in template (or an ejected one in `wix/`, which wins).
+    Template { user_dir: Option<PathBuf> },
+    /// A cargo-wix project's `wix/main.wxs`, compiled with cargo-wix's variables.
+    CargoWix(PathBuf),
+}
+
+/// One stage of the build, in execution order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Configure,
+    Compile,
+    Stamp,
+    Compress,
+    SignExe,
+    Render,
+    Msi,
+    SignMsi,
+    Zip,
+    Checksums,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Configure => "configure",
+            Stage::Compile => "compile",
+            Stage::Stamp => "stamp",
+            Stage::Compress => "compress",
+            Stage::SignExe => "sign exe",
+            Stage::Render => "render",
+            Stage::Msi => "msi",
+            Stage::SignMsi => "sign msi",
+            Stage::Zip => "zip",
+            Stage::Checksums => "checksums + manifest",
+        }
+    }
+}
+
+/// File names of the artifacts (inside the out-dir).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifacts {
+    pub msi: String,
+    pub zip: String,
+    pub checksums: String,
+    pub manifest: String,
+}
+
+/// The whole build, decided up front.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub package: PackageInfo,
+    pub config: Config,
+    pub warnings: Vec<String>,
+    pub version: MsiVersion,
+    pub target: String,
+    pub arch: Arch,
+    pub exe: ExeSource,
+    pub wix: WixSource,
+    pub out_dir: PathBuf,
+    pub artifacts: Artifacts,
+    pub stages: Vec<Stage>,
+    pub sign: bool,
+}
+
+/// Inputs the CLI gathered.
+#[derive(Clone, Debug, Default)]
+pub struct PlanInput {
+    pub manifest_path: Option<PathBuf>,
+    pub target: Option<String>,
+    pub profile: Option<String>,
+    pub features: Vec<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+    pub prebuilt: Option<PathBuf>,
+    pub out_dir: Option<PathBuf>,
+    pub no_sign: bool,
+    /// Cargo's target directory (default out-dir is `<target-dir>/svcpack`).
+    pub target_dir: Option<PathBuf>,
+}
+
+/// Decides the plan. Errors are one line, naming the option at fault.
+pub fn plan(
+    package: PackageInfo,
+    config: Config,
+    warnings: Vec<String>,
+    input: &PlanInput,
+) -> Result<Plan, String> {
+    let target = input
+        .target
+        .clone()
+        .unwrap_or_else(|| default_target().to_string());
+    let arch = Arch::from_target(&target)?;
+    let version = config.version.clone();
+    let exe = match &input.prebuilt {
+        Some(p) => ExeSource::Prebuilt(p.clone()),
+        None => ExeSource::Cargo {
+            manifest_path: input
+                .manifest_path
+                .clone()
+                .unwrap_or_else(|| package.manifest_dir.join("Cargo.toml")),
+            package: package.name.clone(),
+            bin: config.binary.clone(),
+            profile: input.profile.clone(),
+            features: input.features.clone(),
+            all_features: input.all_features,
+            no_default_features: input.no_default_features,
+        },
+    };
+    let wix_dir = package.manifest_dir.join("wix");
+    let wix = if wix_dir.join("main.wxs").is_file() {
+        WixSource::CargoWix(wix_dir.join("main.wxs"))
+    } else if wix_dir.join("main.wxs.hbs").is_file() {
+        WixSource::Template {
+            user_dir: Some(wix_dir),
+        }
+    } else {
+        WixSource::Template { user_dir: None }
+    };
+    let out_dir = match (&input.out_dir, &input.target_dir) {
+        (Some(o), _) => o.clone(),
+        (None, Some(t)) => t.join("svcpack"),
+        (None, None) => package.manifest_dir.join("target").join("svcpack"),
+    };
+    let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
+    let artifacts = Artifacts {
+        msi: format!("{stem}.msi"),
+        zip: format!("{stem}-portable.zip"),
+        checksums: "SHA256SUMS".into(),
+        manifest: format!("{stem}.manifest.json"),
+    };
+    let sign = config.sign.is_some() && !input.no_sign;
+    let mut stages = vec![Stage::Configure];
+    if matches!(exe, ExeSource::Cargo { .. }) {
+        stages.push(Stage::Compile);
+    }
+    stages.push(Stage::Stamp);
+    if !matches!(config.compress, Compress::None) {
+        stages.push(Stage::Compress);
+    }
+    if sign {
+        stages.push(Stage::SignExe);
+    }
+    stages.extend([Stage::Render, Stage::Msi]);
+    if sign {
+        stages.push(Stage::SignMsi);
+    }
+    stages.extend([Stage::Zip, Stage::Checksums]);
+    Ok(Plan {
+        package,
+        config,
+        warnings,
+        version,
+        target,
+        arch,
+        exe,
+        wix,
+        out_dir,
+        artifacts,
+        stages,
+        sign,
+    })
+}
+
+/// A prebuilt binary's path as given, resolved against the current directory.
+pub fn resolve_binary(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arch_from_target() {
+        assert_eq!(Arch::from_target("x86_64-pc-windows-msvc"), Ok(Arch::X64));
+        assert_eq!(Arch::from_target("x86_64-pc-windows-gnu"), Ok(Arch::X64));
+        assert_eq!(Arch::from_target("i686-pc-windows-msvc"), Ok(Arch::X86));
+        assert_eq!(
+            Arch::from_target("aarch64-pc-windows-msvc"),
+            Ok(Arch::Arm64)
+        );
+        assert!(Arch::from_target("x86_64-unknown-linux-gnu")
+            .unwrap_err()
+            .contains("not a Windows target"));
+        assert!(Arch::from_target("thumbv7a-pc-windows-msvc")
+            .unwrap_err()
+            .contains("no MSI platform"));
+    }
+
+    fn sample() -> (PackageInfo, Config) {
+        let dir = std::env::temp_dir();
+        let pkg = PackageInfo {
+            name: "ledger-agent".into(),
+            version: semver::Version::parse("2.0.0-beta.1").unwrap(),
+            authors: vec!["Example Ltd <ops@example.com>".into()],
+            description: Some("Answers ledger queries".into()),
+            homepage: None,
+            repository: None,
+            license: None,
+            bins: vec!["ledger-agent".into()],
+            manifest_dir: dir.join("svcpack-plan-test-nonexistent"),
+        };
+        let toml = "[package]\nname = \"ledger-agent\"\nversion = \"2.0.0-beta.1\"\n[package.metadata.svcpack]\nupgrade-code = \"8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B\"\n[package.metadata.svcpack.service]\nname = \"LedgerAgent\"\n";
+        let loaded =
+            crate::config::load_cargo_str(&pkg.manifest_dir.join("Cargo.toml"), toml, &pkg)
+                .unwrap();
+        (pkg, loaded.config)
+    }
+
+    #[test]
+    fn plan_names_artifacts_and_orders_stages() {
+        let (pkg, cfg) = sample();
+        let p = plan(
+            pkg,
+            cfg,
+            vec![],
+            &PlanInput {
+                target: Some("x86_64-pc-windows-gnu".into()),
+                target_dir: Some("/t".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(p.artifacts.msi, "ledger-agent-2.0.0-beta.1-x64.msi");
+        assert_eq!(
+            p.artifacts.zip,
+            "ledger-agent-2.0.0-beta.1-x64-portable.zip"
+        );
+        assert_eq!(
+            p.artifacts.manifest,
+            "ledger-agent-2.0.0-beta.1-x64.manifest.json"
+        );
+        assert_eq!(p.out_dir, PathBuf::from("/t/svcpack"));
+        assert_eq!(
+            p.stages,
+            vec![
+                Stage::Configure,
+                Stage::Compile,
+                Stage::Stamp,
+                Stage::Render,
+                Stage::Msi,
+                Stage::Zip,
+                Stage::Checksums
+            ]
+        );
+        assert!(!p.sign);
+    }
+
+    #[test]
+    fn prebuilt_binary_skips_compile() {
+        let (pkg, cfg) = sample();
+        let p = plan(
+            pkg,
+            cfg,
+            vec![],
+            &PlanInput {
+                target: Some("i686-pc-windows-msvc".into()),
+                prebuilt: Some("/x/agent.exe".into()),
+                out_dir: Some("/o".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(p.exe, ExeSource::Prebuilt("/x/agent.exe".into()));
+        assert!(!p.stages.contains(&Stage::Compile));
+        assert_eq!(p.arch, Arch::X86);
+        assert_eq!(p.out_dir, PathBuf::from("/o"));
+    }
+}
