@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::wix;
+use crate::config::PackageInfo;
+use crate::{pipeline, plan, progress, wix};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,6 +28,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Build the service and package it: MSI, portable zip, SHA256SUMS and manifest.
+    Build(BuildArgs),
+    /// Eject the built-in WiX templates to wix/ for editing.
+    Init(InitArgs),
+    /// Print the WiX source that `build` would compile.
+    Render(RenderArgs),
     /// Compile WiX v3/v4 sources into an MSI with the native compiler.
     Compile(CompileArgs),
     /// Show product, versions, files, services, recovery and signature of an MSI.
@@ -73,6 +80,88 @@ pub struct CompileArgs {
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+}
+
+/// Where the package and its configuration come from (shared by build and render).
+#[derive(Args, Debug, Clone)]
+pub struct PackageArgs {
+    /// Path to the service's Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Package to build (in a workspace).
+    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    pub package: Option<String>,
+    /// Target triple (default: x86_64-pc-windows-gnu on non-Windows hosts).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// A standalone svcpack.toml for a binary cargo does not build (needs --no-build --binary).
+    #[arg(long = "config", value_name = "svcpack.toml")]
+    pub config: Option<PathBuf>,
+    /// Package an existing executable instead of running cargo (with --binary).
+    #[arg(long)]
+    pub no_build: bool,
+    /// The executable to package with --no-build.
+    #[arg(long, value_name = "PATH", requires = "no_build")]
+    pub binary: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub pkg: PackageArgs,
+    /// Cargo profile (default: release).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Features to enable.
+    #[arg(long, value_name = "F", value_delimiter = ',')]
+    pub features: Vec<String>,
+    #[arg(long)]
+    pub all_features: bool,
+    #[arg(long)]
+    pub no_default_features: bool,
+    /// Where the artifacts go (default: <target-dir>/svcpack).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Build unsigned even when signing is configured.
+    #[arg(long)]
+    pub no_sign: bool,
+    /// Treat a service exe that never calls StartServiceCtrlDispatcher as an error.
+    #[arg(long)]
+    pub strict: bool,
+    /// Progress format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
+    /// Show every stage, also when not on a terminal.
+    #[arg(short = 'v', long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print errors only.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Path to the service's Cargo.toml (templates go to wix/ beside it).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Overwrite existing files in wix/.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub pkg: PackageArgs,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -147,6 +236,9 @@ impl From<wix::WixError> for Failure {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Build(a) => build(a),
+        Command::Init(a) => init(a),
+        Command::Render(a) => render(a),
         Command::Compile(a) => compile(a),
         Command::Inspect(a) => inspect(a),
     }
@@ -187,6 +279,116 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
         );
     } else {
         print!("{}", report.to_text());
+    }
+    Ok(())
+}
+
+/// Configuration, package identity and cargo's target dir for build/render.
+fn configure(
+    p: &PackageArgs,
+) -> Result<(PackageInfo, crate::config::Loaded, Option<PathBuf>), Failure> {
+    if p.no_build && p.binary.is_none() {
+        return Err(Failure::Usage(
+            "--no-build needs --binary PATH (the executable to package)".into(),
+        ));
+    }
+    if let Some(cfg) = &p.config {
+        if !p.no_build {
+            return Err(Failure::Usage("--config svcpack.toml is for programs cargo does not build: add --no-build --binary PATH".into()));
+        }
+        let (info, loaded) = crate::config::load_standalone(cfg)
+            .map_err(|e| Failure::Error(format!("error: {e}")))?;
+        return Ok((info, loaded, None));
+    }
+    let pkg = crate::cargo::package(p.manifest_path.as_deref(), p.package.as_deref())
+        .map_err(|e| Failure::Error(format!("error: {e}")))?;
+    let loaded = crate::config::load_cargo(&pkg.manifest_path, &pkg.info)
+        .map_err(|e| Failure::Error(format!("error: {e}")))?;
+    Ok((pkg.info, loaded, Some(pkg.target_dir)))
+}
+
+fn build(a: BuildArgs) -> Result<(), Failure> {
+    let format = if a.message_format == MessageFormat::Json {
+        progress::Format::Json
+    } else {
+        progress::Format::Human
+    };
+    let verbosity = if a.quiet {
+        progress::Verbosity::Quiet
+    } else if a.verbose {
+        progress::Verbosity::Verbose
+    } else {
+        progress::Verbosity::Normal
+    };
+    let rep = progress::Reporter::new(format, verbosity);
+    let result = (|| {
+        let (info, loaded, target_dir) = configure(&a.pkg)?;
+        let input = plan::PlanInput {
+            manifest_path: a.pkg.manifest_path.clone(),
+            target: a.pkg.target.clone(),
+            profile: a.profile.clone(),
+            features: a.features.clone(),
+            all_features: a.all_features,
+            no_default_features: a.no_default_features,
+            prebuilt: a.pkg.binary.as_deref().map(plan::resolve_binary),
+            out_dir: a.out_dir.clone(),
+            no_sign: a.no_sign,
+            target_dir,
+        };
+        let plan = plan::plan(info, loaded.config, loaded.warnings, &input)
+            .map_err(|m| Failure::Usage(m))?;
+        let opts = pipeline::RunOptions {
+            strict: a.strict,
+            timestamp: wix::source_date_epoch().unwrap_or(0),
+        };
+        pipeline::run(&plan, &opts, &rep).map_err(|e| Failure::Error(format!("error: {e}")))?;
+        Ok(())
+    })();
+    if let Err(Failure::Error(m) | Failure::Usage(m)) = &result {
+        rep.failed(m);
+    }
+    result
+}
+
+fn init(a: InitArgs) -> Result<(), Failure> {
+    let dir = match &a.manifest_path {
+        Some(m) => m
+            .parent()
+            .map(|p| p.join("wix"))
+            .unwrap_or_else(|| PathBuf::from("wix")),
+        None => PathBuf::from("wix"),
+    };
+    let written =
+        crate::render::eject(&dir, a.force).map_err(|e| Failure::Error(format!("error: {e}")))?;
+    for w in written {
+        eprintln!("wrote {}", w.display());
+    }
+    Ok(())
+}
+
+fn render(a: RenderArgs) -> Result<(), Failure> {
+    let (info, loaded, _) = configure(&a.pkg)?;
+    let target = a
+        .pkg
+        .target
+        .clone()
+        .unwrap_or_else(|| plan::default_target().to_string());
+    let arch = plan::Arch::from_target(&target).map_err(Failure::Usage)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let exe = match &a.pkg.binary {
+        Some(b) => plan::resolve_binary(b),
+        None => PathBuf::from(loaded.config.exe_name()),
+    };
+    let wix_dir = info.manifest_dir.join("wix");
+    let input = crate::render::RenderInput::new(&loaded.config, &info, &exe, arch.as_str());
+    let text = crate::render::render(&input, Some(&wix_dir))
+        .map_err(|e| Failure::Error(format!("error: {e}")))?;
+    match &a.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::Error(format!("error: cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
     }
     Ok(())
 }

@@ -201,3 +201,15 @@ pub fn write_outputs(db: &Database, msi_bytes: &[u8], out: &Path) -> Result<()> 
     }
     Ok(())
 }
+
+/// Temporary files are created private (0600); artifacts are ordinary readable files.
+pub fn make_readable(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
