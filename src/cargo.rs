@@ -187,11 +187,11 @@ pub fn build(args: &BuildArgs) -> Result<PathBuf, CargoError> {
     if let Some(out) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(out)) {
             match message {
-                Ok(Message::CompilerArtifact(art)) => {
-                    if art.target.is_bin() && art.target.name == args.bin {
-                        if let Some(path) = art.executable {
-                            exe = Some(path.into_std_path_buf());
-                        }
+                Ok(Message::CompilerArtifact(art))
+                    if art.target.is_bin() && art.target.name == args.bin =>
+                {
+                    if let Some(path) = art.executable {
+                        exe = Some(path.into_std_path_buf());
                     }
                 }
                 Ok(Message::TextLine(line)) => eprintln!("{line}"),

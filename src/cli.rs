@@ -335,8 +335,8 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
             no_sign: a.no_sign,
             target_dir,
         };
-        let plan = plan::plan(info, loaded.config, loaded.warnings, &input)
-            .map_err(|m| Failure::Usage(m))?;
+        let plan =
+            plan::plan(info, loaded.config, loaded.warnings, &input).map_err(Failure::Usage)?;
         let opts = pipeline::RunOptions {
             strict: a.strict,
             timestamp: wix::source_date_epoch().unwrap_or(0),
