@@ -1,0 +1,307 @@
+//! `cargo svcpack build` through the real binary, without installing anything:
+//! bad input (issue 3, item 11) gives one clear line, exit status 1, no panic and an
+//! untouched out-dir; two builds in different out-dirs are byte-identical; JSON progress is
+//! one object per line; a build that fails late leaves the out-dir exactly as it was.
+//!
+//! Builds that need the Windows toolchain skip with a notice without it (fail with
+//! `SVCPACK_REQUIRE_WINE=1`); the configuration errors need only cargo metadata.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::*;
+
+const SERVICE: &str = r#"
+[package.metadata.svcpack]
+upgrade-code = "8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B"
+
+[package.metadata.svcpack.service]
+name = "LedgerAgent"
+start = "auto"
+arguments = ["--port", "18431"]
+
+[package.metadata.svcpack.service.recovery]
+actions = ["restart", "none"]
+delays-secs = [5, 0]
+"#;
+
+/// A throwaway crate with `metadata` appended to its Cargo.toml.
+fn crate_with(dir: &Path, version: &str, metadata: &str, main_rs: &str) -> PathBuf {
+    let root = dir.join("svc");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("[package]\nname = \"ledger-agent\"\nversion = \"{version}\"\nedition = \"2021\"\nauthors = [\"Example Ltd <ops@example.com>\"]\n\n[workspace]\n{metadata}"),
+    )
+    .unwrap();
+    std::fs::write(root.join("src/main.rs"), main_rs).unwrap();
+    root
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"));
+    c.arg("svcpack");
+    c
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            m.insert(
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            );
+        }
+    }
+    m
+}
+
+/// Runs a build expected to fail and checks the failure is clean.
+fn assert_build_fails(root: &Path, extra: &[&str], needles: &[&str]) -> String {
+    let out = root.parent().unwrap().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("previous.txt"), "from an earlier build").unwrap();
+    let before = snapshot(&out);
+    let o: Output = bin()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .arg("--target")
+        .arg("x86_64-pc-windows-gnu")
+        .arg("--out-dir")
+        .arg(&out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "expected exit 1; stderr:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "expected `{n}` in:\n{err}");
+    }
+    assert_eq!(snapshot(&out), before, "the out-dir changed");
+    err
+}
+
+fn config_error(metadata: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate_with(dir.path(), "1.0.0", metadata, "fn main() {}\n");
+    std::fs::write(root.join("LICENSE"), "MIT").unwrap();
+    let err = assert_build_fails(&root, &[], needles);
+    // One clear line: the cause is on the first line (cargo prints nothing before it).
+    let first = err.lines().next().unwrap_or_default();
+    assert!(first.starts_with("error: "), "{err}");
+}
+
+#[test]
+fn configuration_errors_are_one_clear_line() {
+    let with = |from: &str, to: &str| SERVICE.replace(from, to);
+    config_error(
+        &with("name = \"LedgerAgent\"", "name = \"Ledger/Agent\""),
+        &["Cargo.toml:", "service.name", "/"],
+    );
+    config_error(
+        &with("start = \"auto\"", "start = \"sometimes\""),
+        &["Cargo.toml:", "service.start", "auto"],
+    );
+    config_error(
+        &with("start = \"auto\"", "start = \"auto\"\naccount = \"\""),
+        &["service.account"],
+    );
+    config_error(
+        &with(
+            "actions = [\"restart\", \"none\"]",
+            "actions = [\"restart\", \"explode\"]",
+        ),
+        &["recovery.actions", "restart"],
+    );
+    config_error(
+        &with("delays-secs = [5, 0]", "delays-secs = [5]"),
+        &["delays-secs"],
+    );
+    config_error(
+        &with("8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B", "not-a-guid"),
+        &["upgrade-code"],
+    );
+    config_error(
+        &format!("{SERVICE}\n[[package.metadata.svcpack.files]]\nsource = \"missing.toml\"\n"),
+        &["missing.toml"],
+    );
+    config_error(&with("start = \"auto\"", "start = \"auto"), &["Cargo.toml"]);
+    config_error(
+        &with("start = \"auto\"", "strat = \"auto\""),
+        &["strat", "did you mean `start`"],
+    );
+    config_error(
+        &with(
+            "[package.metadata.svcpack]\n",
+            "[package.metadata.svcpack]\nbinary = \"nope\"\n",
+        ),
+        &["binary", "ledger-agent"],
+    );
+}
+
+#[test]
+fn version_beyond_msi_limits_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate_with(dir.path(), "256.0.0", SERVICE, "fn main() {}\n");
+    assert_build_fails(&root, &[], &["255.255.65535"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = bin().args(["build", "--no-build"]).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = bin().args(["build", "--frobnicate"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A build of the example service with the Windows toolchain, for the tests below.
+fn example_exe() -> Option<PathBuf> {
+    windows_toolchain()?;
+    Some(build_fixture("example-service"))
+}
+
+fn build_prebuilt(exe: &Path, out: &Path, extra: &[&str]) -> Output {
+    bin()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(fixture_dir("example-service").join("Cargo.toml"))
+        .args([
+            "--target",
+            "x86_64-pc-windows-gnu",
+            "--no-build",
+            "--binary",
+        ])
+        .arg(exe)
+        .arg("--out-dir")
+        .arg(out)
+        .args(extra)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn builds_are_byte_identical_across_out_dirs() {
+    let Some(exe) = example_exe() else { return };
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for d in [a.path(), b.path()] {
+        let o = build_prebuilt(&exe, d, &["-q"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (x, y) = (snapshot(a.path()), snapshot(b.path()));
+    assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());
+    for name in [
+        "example-service-0.1.0-x64.msi",
+        "example-service-0.1.0-x64-portable.zip",
+        "SHA256SUMS",
+    ] {
+        assert!(x[name] == y[name], "{name} differs between the two builds");
+    }
+    // SHA256SUMS verifies with the real sha256sum.
+    if let Ok(o) = Command::new("sha256sum")
+        .arg("-c")
+        .arg("SHA256SUMS")
+        .current_dir(a.path())
+        .output()
+    {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
+}
+
+#[test]
+fn json_progress_is_one_object_per_line() {
+    let Some(exe) = example_exe() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let o = build_prebuilt(&exe, out.path(), &["--message-format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let mut stages = Vec::new();
+    for line in stdout.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+        if v["reason"] == "stage" {
+            assert!(v["ms"].is_u64(), "{line}");
+            stages.push(v["stage"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        stages,
+        [
+            "configure",
+            "stamp",
+            "render",
+            "msi",
+            "zip",
+            "checksums + manifest",
+            "publish"
+        ]
+    );
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["reason"], "build-finished");
+    assert_eq!(last["success"], true);
+}
+
+#[test]
+fn a_build_failing_late_leaves_the_out_dir_as_it_was() {
+    let Some(exe) = example_exe() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Not a PE file: the stamp stage fails after configure.
+    let not_pe = dir.path().join("agent.exe");
+    std::fs::write(&not_pe, b"MZ but not really").unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let ok = build_prebuilt(&exe, &out, &["-q"]);
+    assert!(ok.status.success());
+    let before = snapshot(&out);
+    let o = build_prebuilt(&not_pe, &out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("stamp") && err.contains("agent.exe"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(snapshot(&out), before, "a failed build changed the out-dir");
+}
+
+#[test]
+fn a_crate_that_does_not_compile_fails_with_cargos_errors() {
+    let Some(_) = windows_toolchain() else { return };
+    let tc = windows_toolchain().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate_with(
+        dir.path(),
+        "1.0.0",
+        SERVICE,
+        "fn main() { let x: u32 = \"nope\"; }\n",
+    );
+    let out = dir.path().join("out");
+    let o = tc
+        .svcpack()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .arg("--target")
+        .arg(tc.target())
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("mismatched types"),
+        "cargo's own error should be shown: {err}"
+    );
+    assert!(err.contains("error: compile:"), "{err}");
+    assert!(!out.exists(), "no out-dir may appear");
+}
