@@ -184,3 +184,92 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The acceptance shape: Unicode display and product names, spaces and symbols in the
+/// service name, arguments with spaces, quotes and MSI/preprocessor metacharacters, and
+/// recovery settings including a run command. Installs, answers, and arrives literally.
+#[test]
+fn unicode_names_and_symbolic_arguments_arrive_literally() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("example-service", &work.path().join("svc"));
+    let port = next_port();
+    let manifest = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let head = &text[..text
+        .find("[package.metadata.svcpack]")
+        .expect("metadata section")];
+    let name = "Ledger Agent (Test) #1";
+    let display = "Ledger Agent ✓ Überwachung – Zürich";
+    let label = r#"a "quoted" & <sym> $(var.X) [Prop] {x} 100% c:\dir\"#;
+    let metadata = format!(
+        r#"[package.metadata.svcpack]
+product-name = "Ledger Agent Überwachung"
+manufacturer = "Ünïcode Tools \"Ltd\""
+upgrade-code = "0A1B2C3D-4E5F-4061-8273-94A5B6C7D8E9"
+binary = "example-service"
+
+[package.metadata.svcpack.service]
+name = "{name}"
+display-name = "{display}"
+description = "Überwacht & prüft </Description><Evil/> \"x\""
+start = "delayed"
+arguments = ["--port", "{port}", "--label", '{label}']
+
+[package.metadata.svcpack.service.recovery]
+actions = ["restart", "run", "none"]
+delays-secs = [5, 10, 0]
+reset-after-secs = 3600
+command = "cmd.exe /c echo failed > \"C:\\failed marker.txt\""
+"#
+    );
+    std::fs::write(&manifest, format!("{head}{metadata}")).unwrap();
+    let out = work.path().join("out");
+    let o = svcpack_build(tc, &crate_dir, &out);
+    assert!(
+        o.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let msi = built_msi(&out);
+
+    let report = svcpack::wix::inspect::inspect_file(&msi).unwrap();
+    let svc = &report.services[0];
+    assert_eq!(svc.name, name);
+    assert_eq!(svc.start_type, "delayed");
+    let rec = svc.recovery.as_ref().expect("recovery");
+    assert_eq!(rec.actions, ["restart", "run", "none"]);
+    assert_eq!(rec.delays_ms, [5000, 10000, 0]);
+    assert_eq!(rec.reset_period_secs, Some(3600));
+
+    let wine = WinePrefix::new();
+    wine.msiexec_install(&msi).assert_success();
+    let args = wine
+        .http_get(port, "/args", secs(30))
+        .unwrap_or_else(|| panic!("no answer on {port}"));
+    let args: serde_json::Value = serde_json::from_str(&args).unwrap();
+    assert_eq!(
+        args["argv"],
+        serde_json::json!(["--port", port.to_string(), "--label", label]),
+        "{args}"
+    );
+    let key = format!(r"HKLM\System\CurrentControlSet\Services\{name}");
+    assert_eq!(
+        wine.reg_value(&key, "DisplayName")
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some(display)
+    );
+    assert_eq!(
+        wine.reg_value(&key, "Description")
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("Überwacht & prüft </Description><Evil/> \"x\"")
+    );
+    wine.net_stop(name).assert_success();
+    assert!(wine.wait_process_gone("example-service.exe", secs(15)));
+    wine.msiexec_uninstall(&msi).assert_success();
+    assert!(wine.reg_query(&key).is_none());
+}

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::error::{Location, Result, WixError};
 use super::model::{
     ComponentDef, FileDef, MajorUpgrade, MediaDef, MediaTemplate, Member, PackageInfo, Row,
-    Schedule, Section, SectionKind, StreamDef, Val,
+    Schedule, Section, SectionKind, StreamDef, Val, ADVERTISED_TARGET,
 };
 use super::parse::layout::standard_directory_name;
 use super::xml::Dialect;
@@ -434,6 +434,24 @@ fn resolve_features(
                 c.loc.clone(),
                 format!("component `{}` is not in any feature; reference it with a ComponentRef or ComponentGroupRef in a Feature", c.id),
             ));
+        }
+    }
+    // Advertised shortcuts target their component's primary feature: the first feature
+    // that references it (WiX's linker, ResolveFeatures).
+    let mut primary: BTreeMap<String, String> = BTreeMap::new();
+    for (f, c, _) in &result {
+        primary.entry(c.clone()).or_insert_with(|| f.clone());
+    }
+    for row in out.rows.iter_mut().filter(|r| r.table == "Shortcut") {
+        if row.values[4].as_str() == Some(ADVERTISED_TARGET) {
+            let comp = row.values[3].as_str().unwrap_or_default();
+            let feature = primary.get(comp).ok_or_else(|| {
+                WixError::new(
+                    row.loc.clone(),
+                    format!("advertised shortcut's component `{comp}` is not in any feature"),
+                )
+            })?;
+            row.values[4] = Val::Str(feature.clone());
         }
     }
     out.feature_components = result;

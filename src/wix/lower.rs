@@ -408,6 +408,13 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                 Val::Str(g)
             }
         };
+        if needs_create_folder(c, &key, &rows) {
+            table_rows.push(Row {
+                table: "CreateFolder",
+                values: vec![c.directory.clone().into(), c.id.clone().into()],
+                loc: c.loc.clone(),
+            });
+        }
         table_rows.push(Row {
             table: "Component",
             values: vec![
@@ -777,6 +784,29 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         summary,
         external,
     })
+}
+
+/// Whether a component whose key path is its directory gets an implicit CreateFolder row
+/// (so Windows Installer creates, and reference-counts, the folder), as WiX does:
+/// - v3 (Compiler.cs, ParseComponentElement `shouldAddCreateFolder`): only for
+///   `Component/@KeyPath="yes"`, unless a CreateFolder child already names that directory;
+/// - v4 (Bind/AddCreateFoldersCommand.cs): for every directory-key-path component that has
+///   no CreateFolder row at all.
+fn needs_create_folder(c: &super::model::ComponentDef, key: &KeyPath, rows: &[Row]) -> bool {
+    if *key != KeyPath::Directory {
+        return false;
+    }
+    let own = |r: &&Row| r.table == "CreateFolder" && r.values[1].as_str() == Some(&c.id);
+    match c.dialect {
+        Dialect::V3 => {
+            c.explicit_key == Some(KeyPath::Directory)
+                && !rows
+                    .iter()
+                    .filter(own)
+                    .any(|r| r.values[0].as_str() == Some(&c.directory))
+        }
+        Dialect::V4 => !rows.iter().any(|r| own(&r)),
+    }
 }
 
 fn remove_existing(after: &str, loc: &Location) -> Schedule {

@@ -58,6 +58,10 @@ impl From<i32> for Val {
     }
 }
 
+/// The Shortcut.Target placeholder of an advertised shortcut until the linker replaces it
+/// with the component's primary feature (WiX uses the same empty GUID for this).
+pub const ADVERTISED_TARGET: &str = "{00000000-0000-0000-0000-000000000000}";
+
 /// A row for an MSI table, with the element it came from.
 #[derive(Clone, Debug)]
 pub struct Row {

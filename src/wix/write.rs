@@ -99,59 +99,174 @@ pub fn to_bytes(db: &Database) -> Result<Vec<u8>> {
         w.write_all(bytes)
             .map_err(|e| io_err(&loc, &format!("writing stream {name}"), e))?;
     }
-    let s = &db.summary;
-    let when = UNIX_EPOCH + Duration::from_secs(s.timestamp);
-    {
-        let si = pkg.summary_info_mut();
-        si.set_codepage(msi::CodePage::from_id(s.codepage).unwrap_or(msi::CodePage::Windows1252));
-        si.set_title(s.title.clone());
-        si.set_subject(s.subject.clone());
-        si.set_author(s.author.clone());
-        si.set_keywords(std::slice::from_ref(&s.keywords));
-        si.set_comments(s.comments.clone());
-        set_template(si, &s.template);
-        if let Some(u) = parse_braced(&s.package_code) {
-            si.set_uuid(u);
-        }
-        si.set_page_count(s.page_count);
-        si.set_word_count(s.word_count);
-        si.set_doc_security(s.security);
-        si.set_creating_application(s.creating_application.clone());
-        si.set_creation_time(when);
-        si.set_last_save_time(when);
-    }
+    // The msi crate's summary writer computes property offsets from UTF-8 lengths, which
+    // corrupts the stream when a string is stored in a non-UTF-8 codepage (e.g. "Ü" in
+    // 1252); we write the property set ourselves and substitute it while compacting.
+    let summary = summary_stream(&db.summary)?;
     let cursor = pkg
         .into_inner()
         .map_err(|e| io_err(&loc, "finishing the database", e))?;
-    compact(cursor.into_inner(), s.timestamp)
+    compact(cursor.into_inner(), &summary)
         .map_err(|e| io_err(&loc, "compacting the compound file", e))
 }
 
-/// The msi crate splits the template into arch and languages; keep our exact text.
-fn set_template(si: &mut msi::SummaryInfo, template: &str) {
-    let (arch, langs) = template.split_once(';').unwrap_or((template, "0"));
-    si.set_arch(arch.to_string());
-    let ids: Vec<msi::LanguageId> = langs
-        .split(',')
-        .filter_map(|l| l.trim().parse::<u16>().ok())
-        .map(msi::LanguageId::from)
-        .collect();
-    si.set_languages(&ids);
+const SUMMARY_STREAM: &str = "\u{5}SummaryInformation";
+/// FMTID_SummaryInformation {F29F85E0-4FF9-1068-AB91-08002B27B3D9} as stored on disk.
+const FMTID_SUMMARY: [u8; 16] = [
+    0xE0, 0x85, 0x9F, 0xF2, 0xF9, 0x4F, 0x68, 0x10, 0xAB, 0x91, 0x08, 0x00, 0x2B, 0x27, 0xB3, 0xD9,
+];
+
+enum Prop {
+    I2(i16),
+    I4(i32),
+    Str(Vec<u8>),
+    FileTime(u64),
 }
 
-fn parse_braced(s: &str) -> Option<uuid::Uuid> {
-    uuid::Uuid::parse_str(s.trim_start_matches('{').trim_end_matches('}')).ok()
+/// Serialises the summary information property set (MS-OLEPS) with strings in the summary
+/// codepage. A string that codepage cannot hold is an error, never a silent `?`.
+pub fn summary_stream(s: &super::lower::Summary) -> Result<Vec<u8>> {
+    let loc = Location::file("<summary information>");
+    if s.codepage == 65001 || !(0..=32767).contains(&s.codepage) {
+        return Err(WixError::new(
+            loc,
+            format!(
+                "summary information codepage {} is not allowed (Windows Installer cannot open such a \
+                 package); use an ANSI codepage such as 1252",
+                s.codepage
+            ),
+        ));
+    }
+    let cp = msi::CodePage::from_id(s.codepage).ok_or_else(|| {
+        WixError::new(
+            loc.clone(),
+            format!(
+                "summary information codepage {} is not supported; use e.g. 1252",
+                s.codepage
+            ),
+        )
+    })?;
+    let text = |name: &str, v: &str| -> Result<Prop> {
+        let bytes = cp.encode(v);
+        if cp.decode(&bytes) != v {
+            return Err(WixError::new(
+                loc.clone(),
+                format!(
+                    "summary information {name} `{v}` has characters codepage {} cannot hold; set \
+                     SummaryInformation/@Codepage (v4) or Package/@SummaryCodepage (v3) to one that \
+                     holds them, or change the text",
+                    s.codepage
+                ),
+            ));
+        }
+        Ok(Prop::Str(bytes))
+    };
+    // FILETIME: 100 ns intervals since 1601-01-01.
+    let filetime = (s.timestamp + 11_644_473_600) * 10_000_000;
+    let props: Vec<(u32, Prop)> = vec![
+        (1, Prop::I2(s.codepage as i16)),
+        (2, text("title", &s.title)?),
+        (3, text("subject", &s.subject)?),
+        (4, text("author", &s.author)?),
+        (5, text("keywords", &s.keywords)?),
+        (6, text("comments", &s.comments)?),
+        (7, text("template", &s.template)?),
+        (9, text("revision number (package code)", &s.package_code)?),
+        (12, Prop::FileTime(filetime)),
+        (13, Prop::FileTime(filetime)),
+        (14, Prop::I4(s.page_count)),
+        (15, Prop::I4(s.word_count)),
+        (18, text("creating application", &s.creating_application)?),
+        (19, Prop::I4(s.security)),
+    ];
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    for (_, p) in &props {
+        let mut v = Vec::new();
+        match p {
+            Prop::I2(i) => {
+                v.extend(2u32.to_le_bytes());
+                v.extend(i.to_le_bytes());
+                v.extend([0, 0]);
+            }
+            Prop::I4(i) => {
+                v.extend(3u32.to_le_bytes());
+                v.extend(i.to_le_bytes());
+            }
+            Prop::Str(b) => {
+                v.extend(30u32.to_le_bytes());
+                v.extend(((b.len() + 1) as u32).to_le_bytes());
+                v.extend(b);
+                v.push(0);
+                while v.len() % 4 != 0 {
+                    v.push(0);
+                }
+            }
+            Prop::FileTime(t) => {
+                v.extend(64u32.to_le_bytes());
+                v.extend(t.to_le_bytes());
+            }
+        }
+        values.push(v);
+    }
+    let table_len = 8 + 8 * props.len();
+    let size = table_len + values.iter().map(Vec::len).sum::<usize>();
+    let mut out = Vec::with_capacity(48 + size);
+    out.extend([0xFE, 0xFF, 0x00, 0x00]); // byte order mark, format version 0
+    out.extend(0x0002_000Au32.to_le_bytes()); // Win32, OS version 10
+    out.extend([0u8; 16]); // CLSID
+    out.extend(1u32.to_le_bytes()); // one property set
+    out.extend(FMTID_SUMMARY);
+    out.extend(48u32.to_le_bytes()); // its offset
+    out.extend((size as u32).to_le_bytes());
+    out.extend((props.len() as u32).to_le_bytes());
+    let mut offset = table_len;
+    for ((id, _), v) in props.iter().zip(&values) {
+        out.extend(id.to_le_bytes());
+        out.extend((offset as u32).to_le_bytes());
+        offset += v.len();
+    }
+    for v in values {
+        out.extend(v);
+    }
+    Ok(out)
 }
 
-/// Copies the compound file so it holds only live sectors, with fixed timestamps.
-fn compact(bytes: Vec<u8>, timestamp: u64) -> std::io::Result<Vec<u8>> {
+/// Copies the compound file so it holds only live sectors, with zero storage timestamps
+/// (as Windows Installer writes them) and our summary information stream.
+fn compact(bytes: Vec<u8>, summary: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut src = cfb::CompoundFile::open(Cursor::new(bytes))?;
-    let mut dst = src.copy_to(Cursor::new(Vec::new()))?;
-    let when = UNIX_EPOCH + Duration::from_secs(timestamp);
-    let _ = when;
-    // Root storage times are zero (as Windows Installer writes them); streams have none.
-    dst.set_modified_time("/", UNIX_EPOCH - Duration::from_secs(11_644_473_600))?;
-    dst.set_created_time("/", UNIX_EPOCH - Duration::from_secs(11_644_473_600))?;
+    let mut dst = cfb::CompoundFile::create_with_version(src.version(), Cursor::new(Vec::new()))?;
+    dst.set_storage_clsid("/", *src.root_entry().clsid())?;
+    let entries: Vec<(std::path::PathBuf, bool, uuid::Uuid)> = src
+        .walk()
+        .map(|e| (e.path().to_path_buf(), e.is_stream(), *e.clsid()))
+        .collect();
+    let summary_path = Path::new("/").join(SUMMARY_STREAM);
+    let mut summary_written = false;
+    for (path, is_stream, clsid) in entries {
+        if path == Path::new("/") {
+            continue;
+        }
+        if is_stream {
+            let mut w = dst.create_stream(&path)?;
+            if path == summary_path {
+                w.write_all(summary)?;
+                summary_written = true;
+            } else {
+                let mut r = src.open_stream(&path)?;
+                std::io::copy(&mut r, &mut w)?;
+            }
+        } else {
+            dst.create_storage(&path)?;
+            dst.set_storage_clsid(&path, clsid)?;
+        }
+    }
+    if !summary_written {
+        dst.create_stream(&summary_path)?.write_all(summary)?;
+    }
+    let zero = UNIX_EPOCH - Duration::from_secs(11_644_473_600);
+    dst.set_modified_time("/", zero)?;
+    dst.set_created_time("/", zero)?;
     dst.flush()?;
     Ok(dst.into_inner().into_inner())
 }
@@ -212,4 +327,79 @@ pub fn make_readable(file: &std::fs::File) -> std::io::Result<()> {
     #[cfg(not(unix))]
     let _ = file;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wix::lower::{Database, Summary};
+    use std::collections::BTreeMap;
+
+    fn summary(codepage: i32, subject: &str) -> Summary {
+        Summary {
+            codepage,
+            title: "Installation Database".into(),
+            subject: subject.into(),
+            author: "Ünïcode Tools \"Ltd\"".into(),
+            keywords: "Installer".into(),
+            comments: format!("This installer database contains the logic and data required to install {subject}."),
+            template: "x64;1033".into(),
+            package_code: "{9A4BFE94-CC09-5973-8DD1-F50A04D7EF29}".into(),
+            page_count: 500,
+            word_count: 2,
+            security: 2,
+            timestamp: 1_700_000_000,
+            creating_application: "svcpack test".into(),
+        }
+    }
+
+    fn db(s: Summary) -> Database {
+        let mut tables = BTreeMap::new();
+        tables.insert(
+            "Property".to_string(),
+            vec![(
+                vec![Val::from("ProductName"), Val::from("Überwachung")],
+                Location::file("t.wxs"),
+            )],
+        );
+        Database {
+            codepage: 1252,
+            tables,
+            streams: Vec::new(),
+            summary: s,
+            external: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn non_ascii_summary_strings_read_back_exactly() {
+        let bytes = to_bytes(&db(summary(1252, "Ledger Agent Überwachung"))).unwrap();
+        let pkg = msi::Package::open(Cursor::new(bytes)).unwrap();
+        let si = pkg.summary_info();
+        assert_eq!(si.subject(), Some("Ledger Agent Überwachung"));
+        assert_eq!(si.author(), Some("Ünïcode Tools \"Ltd\""));
+        assert_eq!(si.arch(), Some("x64"));
+        assert_eq!(si.word_count(), Some(2));
+        assert_eq!(si.page_count(), Some(500));
+        assert_eq!(si.codepage(), msi::CodePage::Windows1252);
+        assert_eq!(
+            si.creation_time(),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+    }
+
+    #[test]
+    fn unrepresentable_summary_text_is_an_error_not_a_question_mark() {
+        let e = to_bytes(&db(summary(1252, "Ledger Agent ✓"))).unwrap_err();
+        assert!(e.message.contains("subject `Ledger Agent ✓`"), "{e}");
+        let e = to_bytes(&db(summary(65001, "x"))).unwrap_err();
+        assert!(e.message.contains("not allowed"), "{e}");
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let a = to_bytes(&db(summary(1252, "A"))).unwrap();
+        let b = to_bytes(&db(summary(1252, "A"))).unwrap();
+        assert!(a == b);
+    }
 }

@@ -4,7 +4,9 @@
 
 use super::{condition_text, generated_id, no_children, services, unexpected, Attrs, Parser};
 use crate::wix::error::{Result, WixError};
-use crate::wix::model::{ComponentDef, FileDef, GuidSpec, KeyPath, Member, Membership, Val};
+use crate::wix::model::{
+    ComponentDef, FileDef, GuidSpec, KeyPath, Member, Membership, Val, ADVERTISED_TARGET,
+};
 use crate::wix::shortname;
 use crate::wix::xml::{Dialect, Element};
 
@@ -430,16 +432,25 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     } else {
         None
     };
-    let feature_attr = if p.v4() { a.id("Feature")? } else { None };
+    // Component/@Feature exists in both dialects (WiX v3.x Compiler.cs ParseComponentElement).
+    let feature_attr = a.id("Feature")?;
     a.ignore(&[
         "ComPlusFlags",
         "MultiInstance",
         "ComponentGuidGenerationSeed",
     ]);
     a.finish()?;
+    // WiX v4+ puts a component with no directory in INSTALLFOLDER (Compiler.cs,
+    // ParseComponentElement), which the linker provides when nothing defines it.
+    let v4_default = (p.v4() && dir_attr.is_none() && ctx.directory.is_none())
+        .then(|| "INSTALLFOLDER".to_string());
+    if let Some(d) = &v4_default {
+        p.sec().reference("Directory", d.clone(), &el.loc);
+    }
     let directory = dir_attr
         .clone()
         .or_else(|| ctx.directory.clone())
+        .or(v4_default)
         .ok_or_else(|| {
             WixError::new(
                 el.loc.clone(),
@@ -502,8 +513,10 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
                 "RemoveFolder" => remove_file(p, child, &comp, true)?,
                 "RemoveFile" => remove_file(p, child, &comp, false)?,
                 "Environment" => environment(p, child, &comp)?,
-                "Shortcut" => shortcut(p, child, &comp, None)?,
+                "Shortcut" => shortcut(p, child, &comp, &format!("[{}]", comp.directory))?,
                 "IniFile" => ini_file(p, child, &comp)?,
+                // Patch symbol search paths: no effect on the MSI (WiX keeps them for torch/pyro).
+                "SymbolPath" => KeyCandidate::None,
                 "Condition" if !p.v4() => {
                     let ca = Attrs::new(child);
                     ca.finish()?;
@@ -569,8 +582,9 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// WiX v3's identifier-from-name: invalid characters become `_`, a leading digit or period
-/// gets a `_` prefix.
+/// WiX's identifier-from-name (Common.GetIdentifierFromName): characters other than ASCII
+/// letters, digits, `_` and `.` become `_`; a name not starting with a letter or `_` gets a
+/// `_` prefix.
 pub fn identifier_from_name(name: &str) -> String {
     let mut id: String = name
         .chars()
@@ -582,10 +596,12 @@ pub fn identifier_from_name(name: &str) -> String {
             }
         })
         .collect();
-    if id
+    // Common.GetIdentifierFromName tests the original name: anything but a letter or an
+    // underscore first gets a `_` prefix (so "-x" becomes "__x").
+    if name
         .chars()
         .next()
-        .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        .is_some_and(|c| !(c.is_ascii_alphabetic() || c == '_'))
     {
         id.insert(0, '_');
     }
@@ -683,10 +699,11 @@ fn file(
     for child in &el.children {
         match (child.ns.is_util(), child.name.as_str()) {
             (false, "Shortcut") => {
-                shortcut(p, child, comp, Some(&id))?;
+                shortcut(p, child, comp, &format!("[#{id}]"))?;
             }
             (false, "CopyFile") => copy_file(p, child, comp, &id)?,
             (false, "PermissionEx") => services::permission_ex(p, child, "File", &id)?,
+            (false, "SymbolPath") => {}
             _ => return Err(unexpected(el, child)),
         }
     }
@@ -778,8 +795,11 @@ fn registry_id(comp: &Comp, root: i32, key: &str, name: Option<&str>) -> String 
     )
 }
 
+/// A nested registry element's key: WiX joins it to the parent's key with one backslash,
+/// adding none when the parent already ends with one (Compiler.cs, ParseRegistryValueElement).
 fn join_key(parent: Option<&str>, key: Option<&str>) -> Option<String> {
     match (parent, key) {
+        (Some(p), Some(k)) if p.ends_with('\\') => Some(format!("{p}{k}")),
         (Some(p), Some(k)) => Some(format!("{p}\\{k}")),
         (Some(p), None) => Some(p.to_string()),
         (None, Some(k)) => Some(k.to_string()),
@@ -800,8 +820,13 @@ fn registry_key(
         Some(r) => registry_root(r, &a)?,
         None => proot.ok_or_else(|| a.err("missing required attribute `Root`"))?,
     };
-    let key =
+    let mut key =
         join_key(pkey, a.opt("Key")).ok_or_else(|| a.err("missing required attribute `Key`"))?;
+    if p.v4() {
+        // WiX v4 drops trailing backslashes from a RegistryKey's key (Compiler_Package.cs,
+        // ParseRegistryKeyElement: `key.TrimEnd('\\')`); WiX v3 keeps them.
+        key.truncate(key.trim_end_matches('\\').len());
+    }
     let action = a.choice("Action", &["create", "createAndRemoveOnUninstall", "none"])?;
     let mut force_create = a.flag("ForceCreateOnInstall")?;
     let mut force_delete = a.flag("ForceDeleteOnUninstall")?;
@@ -908,7 +933,14 @@ fn registry_value(
     let mut multi: Vec<String> = Vec::new();
     for child in &el.children {
         match (child.ns.is_util(), child.name.as_str()) {
+            // WiX v4 also spells it `MultiString`.
             (false, "MultiStringValue") => {
+                let mut ca = Attrs::new(child);
+                let v = ca.opt("Value").map(str::to_string);
+                ca.finish()?;
+                multi.push(v.unwrap_or_else(|| child.text.clone()));
+            }
+            (false, "MultiString") if p.v4() => {
                 let mut ca = Attrs::new(child);
                 let v = ca.opt("Value").map(str::to_string);
                 ca.finish()?;
@@ -936,10 +968,14 @@ fn registry_value(
                 parts.push(v.clone());
             }
             parts.extend(multi);
+            // As WiX's binder: append/prepend add one separator; write wraps the value in
+            // separators unless it already contains one (several values do).
             let body = parts.join("[~]");
             match action {
                 "append" => format!("[~]{body}"),
                 "prepend" => format!("{body}[~]"),
+                _ if parts.is_empty() => String::new(),
+                _ if body.contains("[~]") => body,
                 _ => format!("[~]{body}[~]"),
             }
         }
@@ -1058,7 +1094,8 @@ fn create_folder(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandida
                 services::permission_ex(p, child, "CreateFolder", &format!("{dir}/{}", comp.id))?
             }
             (false, "Shortcut") => {
-                shortcut(p, child, comp, None)?;
+                // WiX: a shortcut in a CreateFolder points at that folder by default.
+                shortcut(p, child, comp, &format!("[{dir}]"))?;
             }
             _ => return Err(unexpected(el, child)),
         }
@@ -1185,11 +1222,13 @@ fn environment(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate
     Ok(KeyCandidate::None)
 }
 
+/// `default_target` is what a non-advertised shortcut without `Target` points at, as in
+/// WiX: `[#File]` under a File, `[Directory]` under a Component or CreateFolder.
 fn shortcut(
     p: &mut Parser,
     el: &Element,
     comp: &Comp,
-    file_id: Option<&str>,
+    default_target: &str,
 ) -> Result<KeyCandidate> {
     let mut a = Attrs::new(el);
     let id = a.req_id("Id")?;
@@ -1209,9 +1248,7 @@ fn shortcut(
         _ => None,
     };
     let wkdir = a.id("WorkingDirectory")?;
-    if a.flag("Advertise")? {
-        return Err(a.err("advertised shortcuts are not supported; use Advertise=\"no\""));
-    }
+    let advertise = a.flag("Advertise")?;
     a.ignore(&[
         "DescriptionResourceDll",
         "DescriptionResourceId",
@@ -1221,19 +1258,25 @@ fn shortcut(
     ]);
     a.finish()?;
     if let Some(child) = el.children.first() {
-        if !(child.is("Icon") || child.is("ShortcutProperty")) {
+        let why = if child.is("Icon") {
+            "define icons with a top-level Icon element and reference it with Shortcut/@Icon"
+        } else if child.is("ShortcutProperty") {
+            "shortcut properties (the MsiShortcutProperty table) are not supported"
+        } else {
             return Err(unexpected(el, child));
-        }
-        return Err(super::unsupported(
-            child,
-            "define icons with a top-level Icon element and reference it with Shortcut/@Icon",
-        ));
+        };
+        return Err(super::unsupported(child, why));
     }
     check_long_name(&name, "Name", el)?;
-    let target = match (file_id, target_attr) {
-        (_, Some(t)) => t,
-        (Some(f), None) => format!("[#{f}]"),
-        (None, None) => return Err(a.err("a non-advertised shortcut needs `Target`")),
+    // An advertised shortcut's Target is the component's feature, which the linker fills
+    // in (WiX writes the same empty-GUID placeholder and resolves it in its linker).
+    let target = match (advertise, target_attr) {
+        (true, Some(_)) => {
+            return Err(a.err("`Target` cannot be used with Advertise=\"yes\" (the target is the component's feature)"))
+        }
+        (true, None) => ADVERTISED_TARGET.to_string(),
+        (false, Some(t)) => t,
+        (false, None) => default_target.to_string(),
     };
     if let Some(i) = &icon {
         p.sec().reference("Icon", i.clone(), &el.loc);

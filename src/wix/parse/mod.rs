@@ -369,3 +369,283 @@ pub(crate) fn no_children(el: &Element) -> Result<()> {
         None => Ok(()),
     }
 }
+
+/// Element semantics checked end to end on small sources (parse → link → lower), each
+/// against what WiX's compiler produces for the same authoring.
+#[cfg(test)]
+mod tests {
+    use crate::wix::model::Val;
+    use crate::wix::{compile, CompileOptions, Compiled};
+
+    const V3: &str = "http://schemas.microsoft.com/wix/2006/wi";
+    const V4: &str = "http://wixtoolset.org/schemas/v4/wxs";
+
+    fn build(arch: &str, source: &str) -> crate::wix::Result<Compiled> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        let path = dir.path().join("t.wxs");
+        std::fs::write(&path, source).unwrap();
+        let mut opts = CompileOptions::new(arch);
+        opts.base_dir = dir.path().to_path_buf();
+        opts.threads = 1;
+        compile(&[path], &opts)
+    }
+
+    /// A v3 product around `body` (inside INSTALLDIR) and `features`.
+    fn v3(body: &str, features: &str) -> String {
+        format!(
+            r#"<Wix xmlns="{V3}"><Product Id="*" Name="T" Language="1033" Version="1.0.0" Manufacturer="M" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
+<Package Compressed="yes"/><Media Id="1" Cabinet="t.cab" EmbedCab="yes"/>
+<Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFilesFolder"><Directory Id="INSTALLDIR" Name="T">
+{body}
+</Directory></Directory></Directory>
+{features}
+</Product></Wix>"#
+        )
+    }
+
+    fn rows(c: &Compiled, table: &str) -> Vec<Vec<String>> {
+        c.database
+            .tables
+            .get(table)
+            .map(|rows| {
+                rows.iter()
+                    .map(|(values, _)| {
+                        values
+                            .iter()
+                            .map(|v| match v {
+                                Val::Null => String::new(),
+                                Val::Int(i) => i.to_string(),
+                                Val::Str(s) => s.clone(),
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn row(c: &Compiled, table: &str, key: &str) -> Vec<String> {
+        rows(c, table)
+            .into_iter()
+            .find(|r| r[0] == key)
+            .unwrap_or_else(|| panic!("no {table} row {key}: {:?}", rows(c, table)))
+    }
+
+    fn err(r: crate::wix::Result<Compiled>) -> String {
+        match r {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn advertised_shortcut_targets_the_components_primary_feature() {
+        // WiX: the empty-GUID placeholder, resolved by the linker (Linker.cs ResolveFeatures).
+        let c = build(
+            "x86",
+            &v3(
+                r#"<Component Id="C" Guid="*"><File Id="F" Source="a.txt" KeyPath="yes">
+<Shortcut Id="S" Directory="INSTALLDIR" Name="Short" Advertise="yes"/></File></Component>"#,
+                r#"<Feature Id="Top" Level="1"><Feature Id="Inner" Level="1"><ComponentRef Id="C"/></Feature></Feature>"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(row(&c, "Shortcut", "S")[4], "Inner");
+        let e = err(build(
+            "x86",
+            &v3(
+                r#"<Component Id="C" Guid="*"><File Id="F" Source="a.txt" KeyPath="yes">
+<Shortcut Id="S" Name="Short" Advertise="yes" Target="[#F]"/></File></Component>"#,
+                r#"<Feature Id="Top" Level="1"><ComponentRef Id="C"/></Feature>"#,
+            ),
+        ));
+        assert!(e.contains("t.wxs:5:") && e.contains("Advertise"), "{e}");
+    }
+
+    #[test]
+    fn shortcut_in_a_component_defaults_to_its_directory() {
+        // WiX: `[directory]` for a Component or CreateFolder parent, `[#file]` for a File.
+        let c = build(
+            "x86",
+            &v3(
+                r#"<Component Id="C" Guid="*"><File Id="F" Source="a.txt" KeyPath="yes"><Shortcut Id="OnFile" Name="f"/></File>
+<Shortcut Id="OnComp" Name="c"/><CreateFolder><Shortcut Id="OnFolder" Name="d"/></CreateFolder></Component>"#,
+                r#"<Feature Id="Top" Level="1"><ComponentRef Id="C"/></Feature>"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(row(&c, "Shortcut", "OnFile")[4], "[#F]");
+        assert_eq!(row(&c, "Shortcut", "OnComp")[4], "[INSTALLDIR]");
+        assert_eq!(row(&c, "Shortcut", "OnFolder")[4], "[INSTALLDIR]");
+    }
+
+    #[test]
+    fn v3_component_feature_attribute_and_symbol_paths() {
+        let c = build(
+            "x86",
+            &v3(
+                r#"<Component Id="C" Guid="*" Feature="Top"><SymbolPath Path="x"/><File Id="F" Source="a.txt"><SymbolPath Path="y"/></File></Component>"#,
+                r#"<Feature Id="Top" Level="1"/>"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(rows(&c, "FeatureComponents"), [["Top", "C"]]);
+    }
+
+    #[test]
+    fn versions_follow_wix() {
+        let with = |v: &str| v3("", "").replace("Version=\"1.0.0\"", &format!("Version=\"{v}\""));
+        // The revision is not limited (WiX 3's own NonDefaultProduct test uses 99999).
+        assert!(build("x86", &with("255.255.65535.99999")).is_ok());
+        assert!(err(build("x86", &with("1.0.70000"))).contains("not a valid version"));
+        // System.Version needs two parts.
+        assert!(err(build("x86", &with("1"))).contains("not a valid version"));
+        // UpgradeVersion versions are not product versions.
+        let up = v3("", "").replace(
+            "<Package Compressed=\"yes\"/>",
+            "<Package Compressed=\"yes\"/><Upgrade Id=\"9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82\"><UpgradeVersion Minimum=\"300.0\" Property=\"OLD\"/></Upgrade>",
+        );
+        assert!(build("x86", &up).is_ok());
+    }
+
+    #[test]
+    fn registry_keys_join_like_wix() {
+        let c = build(
+            "x86",
+            &v3(
+                r#"<Component Id="C" Guid="*"><RegistryKey Root="HKLM" Key="Software\A\"><RegistryValue Key="B" Name="n" Value="v" Type="string" KeyPath="yes"/>
+<RegistryValue Name="m" Value="w" Type="string"/></RegistryKey>
+<RegistryValue Root="HKLM" Key="K" Name="two" Type="multiString"><MultiStringValue>a</MultiStringValue><MultiStringValue>b</MultiStringValue></RegistryValue>
+<RegistryValue Root="HKLM" Key="K" Name="one" Type="multiString" Value="a"/></Component>"#,
+                r#"<Feature Id="Top" Level="1"><ComponentRef Id="C"/></Feature>"#,
+            ),
+        )
+        .unwrap();
+        let reg = rows(&c, "Registry");
+        let by_name = |n: &str| reg.iter().find(|r| r[3] == n).unwrap().clone();
+        // No doubled backslash after a parent key ending in one; v3 keeps the parent as is.
+        assert_eq!(by_name("n")[2], r"Software\A\B");
+        assert_eq!(by_name("m")[2], r"Software\A\");
+        // A multi-string that already has separators is not wrapped again.
+        assert_eq!(by_name("two")[4], "a[~]b");
+        assert_eq!(by_name("one")[4], "[~]a[~]");
+    }
+
+    #[test]
+    fn v4_registry_key_drops_trailing_backslash_and_takes_multi_string() {
+        // WiX v4's RegistryFixture: Key="Software\WBM\WB\" gives Software\WBM\WB.
+        let src = format!(
+            r#"<Wix xmlns="{V4}"><Package Name="T" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
+<StandardDirectory Id="ProgramFiles6432Folder"><Directory Id="INSTALLFOLDER" Name="T">
+<Component Id="C" Guid="7C40C257-AB36-4B8C-8FD1-C56E0AC4AAEF"><RegistryKey Id="reg1" Root="HKLM" ForceCreateOnInstall="yes" ForceDeleteOnUninstall="yes" Key="Software\WBM\WB\">
+<RegistryValue Id="reg2" Type="string" Name="InstallationPath" Value="[INSTALLFOLDER]"/></RegistryKey>
+<RegistryValue Id="reg3" Root="HKLM" Key="P" Type="multiString" KeyPath="yes"><MultiString Value="a"/><MultiStringValue Value="b"/></RegistryValue></Component>
+</Directory></StandardDirectory><Feature Id="F"><ComponentRef Id="C"/></Feature></Package></Wix>"#
+        );
+        let c = build("x64", &src).unwrap();
+        assert_eq!(row(&c, "Registry", "reg1")[2], r"Software\WBM\WB");
+        assert_eq!(row(&c, "Registry", "reg2")[2], r"Software\WBM\WB");
+        assert_eq!(row(&c, "Registry", "reg3")[4], "a[~]b");
+    }
+
+    #[test]
+    fn directory_key_path_components_get_a_create_folder() {
+        // v3: Component/@KeyPath="yes" (Compiler.cs shouldAddCreateFolder), unless the
+        // component creates that folder itself.
+        let c = build(
+            "x86",
+            &v3(
+                r#"<Component Id="K" Guid="FBFFDA3F-DDF1-4651-BB4E-A01F0DDF66A1" KeyPath="yes"><Environment Id="E" Name="X" Value="1" Action="set"/></Component>
+<Component Id="Both" Guid="FBFFDA3F-DDF1-4651-BB4E-A01F0DDF66A2" KeyPath="yes"><CreateFolder/></Component>
+<Component Id="Implicit" Guid="FBFFDA3F-DDF1-4651-BB4E-A01F0DDF66A3"><Environment Id="E2" Name="Y" Value="1" Action="set"/></Component>"#,
+                r#"<Feature Id="Top" Level="1"><ComponentRef Id="K"/><ComponentRef Id="Both"/><ComponentRef Id="Implicit"/></Feature>"#,
+            ),
+        )
+        .unwrap();
+        let mut cf = rows(&c, "CreateFolder");
+        cf.sort();
+        assert_eq!(cf, [["INSTALLDIR", "Both"], ["INSTALLDIR", "K"]]);
+        // v4: every directory-key-path component (AddCreateFoldersCommand).
+        let src = format!(
+            r#"<Wix xmlns="{V4}"><Package Name="T" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
+<StandardDirectory Id="ProgramFiles6432Folder"><Directory Id="INSTALLFOLDER" Name="T">
+<Component Id="Implicit" Guid="FBFFDA3F-DDF1-4651-BB4E-A01F0DDF66A3"><Environment Id="E2" Name="Y" Value="1" Action="set"/></Component>
+</Directory></StandardDirectory><Feature Id="F"><ComponentRef Id="Implicit"/></Feature></Package></Wix>"#
+        );
+        let c = build("x64", &src).unwrap();
+        assert_eq!(rows(&c, "CreateFolder"), [["INSTALLFOLDER", "Implicit"]]);
+    }
+
+    #[test]
+    fn permission_ex_without_id_is_named_after_its_object_in_v3() {
+        let c = build(
+            "x86",
+            &v3(
+                r#"<Component Id="C" Guid="*"><File Id="F" Source="a.txt"><PermissionEx Sddl="D:(A;;GA;;;BA)"/></File></Component>"#,
+                r#"<Feature Id="Top" Level="1"><ComponentRef Id="C"/></Feature>"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(row(&c, "MsiLockPermissionsEx", "F")[1..3], ["F", "File"]);
+    }
+
+    #[test]
+    fn service_config_ids_privileges_and_events_follow_wix() {
+        let svc = |config: &str| {
+            v3(
+                &format!(
+                    r#"<Component Id="C" Guid="*"><File Id="F" Source="a.txt" KeyPath="yes"/>
+<ServiceInstall Id="S" Name="My Svc" Type="ownProcess" Start="auto" ErrorControl="normal">{config}</ServiceInstall></Component>"#
+                ),
+                r#"<Feature Id="Top" Level="1"><ComponentRef Id="C"/></Feature>"#,
+            )
+        };
+        let c = build(
+            "x86",
+            &svc(r#"<ServiceConfig OnInstall="yes"><RequiredPrivilege>modifySystemTime</RequiredPrivilege><RequiredPrivilege>trustedComputerBase</RequiredPrivilege><RequiredPrivilege>[PRIV]</RequiredPrivilege></ServiceConfig>
+<ServiceConfigFailureActions OnInstall="yes"><Failure Action="restartService" Delay="1"/></ServiceConfigFailureActions>"#),
+        )
+        .unwrap();
+        // Ids from the service name (GetIdentifierFromName); WiX's privilege table.
+        assert_eq!(
+            row(&c, "MsiServiceConfig", "My_Svc.RP")[4],
+            "SeSystemtimePrivilege[~]SeTcbPrivilege[~][PRIV]"
+        );
+        assert_eq!(
+            row(&c, "MsiServiceConfigFailureActions", "My_Svc")[1],
+            "My Svc"
+        );
+        // No OnInstall/OnReinstall/OnUninstall is an error in WiX v3 and v4 alike.
+        let e = err(build(
+            "x86",
+            &svc(r#"<ServiceConfig DelayedAutoStart="yes"/>"#),
+        ));
+        assert!(e.contains("OnInstall"), "{e}");
+    }
+
+    #[test]
+    fn v4_component_without_directory_goes_to_installfolder_and_package_id() {
+        let src = format!(
+            r#"<Wix xmlns="{V4}"><Package Id="Example.Package" Name="T" Manufacturer="M" Version="1">
+<Feature Id="F"><Component><File Source="a.txt"/></Component></Feature></Package></Wix>"#
+        );
+        let c = build("x64", &src).unwrap();
+        assert_eq!(row(&c, "Component", "a.txt")[2], "INSTALLFOLDER");
+        assert_eq!(row(&c, "Property", "PackageId")[1], "Example.Package");
+        // WiX v6: CreateGuid(UpgradeCodeGuidNamespace, Id).
+        assert_eq!(
+            row(&c, "Property", "UpgradeCode")[1],
+            crate::wix::guid::upgrade_code_v6("Example.Package")
+        );
+    }
+
+    #[test]
+    fn identifier_from_name_matches_wix() {
+        use super::layout::identifier_from_name;
+        assert_eq!(identifier_from_name("Cargo.toml"), "Cargo.toml");
+        assert_eq!(identifier_from_name("my file.txt"), "my_file.txt");
+        assert_eq!(identifier_from_name("1.txt"), "_1.txt");
+        assert_eq!(identifier_from_name("-x"), "__x");
+    }
+}

@@ -32,7 +32,7 @@ pub fn product_v3(p: &mut Parser, el: &Element) -> Result<()> {
         .map(|c| parse_codepage(c, &a))
         .transpose()?;
     a.finish()?;
-    check_version(&version, el)?;
+    check_version(&version, el, Dialect::V3, true)?;
     let product_code = match code.as_deref() {
         None | Some("*") => None,
         Some("") => {
@@ -175,9 +175,15 @@ pub fn package_v4(p: &mut Parser, el: &Element) -> Result<()> {
     let upgrade = a.guid("UpgradeCode")?;
     let strategy = a.choice("UpgradeStrategy", &["majorUpgrade", "none"])?;
     let version = a.req("Version")?.to_string();
-    a.ignore(&["Id"]);
+    // WiX v6+ `Package/@Id`: the PackageId property and, without an UpgradeCode, a stable
+    // upgrade code derived from it (Compiler_Package.cs, ParsePackageElement).
+    let package_id = a.id("Id")?;
     a.finish()?;
-    check_version(&version, el)?;
+    check_version(&version, el, Dialect::V4, true)?;
+    let upgrade = match (upgrade, &package_id) {
+        (None, Some(id)) => Some(crate::wix::guid::upgrade_code_v6(id)),
+        (u, _) => u,
+    };
     let mut info = PackageInfo {
         dialect: Dialect::V4,
         name,
@@ -215,6 +221,9 @@ pub fn package_v4(p: &mut Parser, el: &Element) -> Result<()> {
         el.loc.clone(),
     ));
     product_properties(p, &info);
+    if let Some(id) = &package_id {
+        prop(p.sec(), "PackageId", id, &info.loc);
+    }
     match (scope, info.per_user_or_machine) {
         (Some("perUserOrMachine"), _) => {
             prop(p.sec(), "ALLUSERS", "2", &info.loc);
@@ -579,7 +588,7 @@ fn upgrade(p: &mut Parser, el: &Element) -> Result<()> {
                 ));
             }
             for v in min.iter().chain(max.iter()) {
-                check_version(v, child)?;
+                check_version(v, child, p.dialect, false)?;
             }
             if property.chars().any(|c| c.is_ascii_lowercase()) {
                 return Err(WixError::new(
@@ -717,27 +726,40 @@ fn parse_codepage(v: &str, a: &Attrs) -> Result<i32> {
     }
 }
 
-/// MSI versions: up to four dot-separated integers, the first three limited to 255, 255
-/// and 65535 (ProductVersion), the fourth ignored by Windows Installer but allowed.
-pub fn check_version(v: &str, el: &Element) -> Result<()> {
+/// A version attribute as WiX reads it: dot-separated decimal integers, each at most
+/// 2147483647 (.NET's `System.Version`, which WiX v3 parses with and which needs two to
+/// four parts; WiX v4's parser also takes a single part). A ProductVersion (`product`)
+/// further limits major.minor.build to 255.255.65535 (CompilerCore.IsValidProductVersion);
+/// the revision is not limited.
+pub fn check_version(v: &str, el: &Element, dialect: Dialect, product: bool) -> Result<()> {
     let parts: Vec<&str> = v.split('.').collect();
-    let limits = [255u32, 255, 65535, 65535];
-    let ok = !parts.is_empty()
+    let min_parts = if dialect == Dialect::V3 { 2 } else { 1 };
+    let numbers: Option<Vec<u32>> = parts
+        .iter()
+        .map(|p| {
+            if p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            p.parse::<u32>().ok().filter(|n| *n <= i32::MAX as u32)
+        })
+        .collect();
+    let limits = [255u32, 255, 65535];
+    let ok = parts.len() >= min_parts
         && parts.len() <= 4
-        && parts.iter().zip(limits).all(|(p, max)| {
-            !p.is_empty()
-                && p.chars().all(|c| c.is_ascii_digit())
-                && p.parse::<u32>().map(|n| n <= max).unwrap_or(false)
-        });
+        && numbers.is_some_and(|ns| !product || ns.iter().zip(limits).all(|(n, max)| *n <= max));
     if ok {
-        Ok(())
-    } else {
-        Err(WixError::new(
-            el.loc.clone(),
-            format!(
-                "{}: `{v}` is not a valid version; expected major.minor.build[.revision] with limits 255.255.65535.65535",
-                el.display_name()
-            ),
-        ))
+        return Ok(());
     }
+    let expected = if product {
+        "expected major.minor.build[.revision] with major and minor at most 255 and build at most 65535"
+    } else {
+        "expected major.minor[.build[.revision]] (integers)"
+    };
+    Err(WixError::new(
+        el.loc.clone(),
+        format!(
+            "{}: `{v}` is not a valid version; {expected}",
+            el.display_name()
+        ),
+    ))
 }

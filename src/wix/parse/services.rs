@@ -223,7 +223,7 @@ fn service_control(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandi
 }
 
 /// OnInstall/OnReinstall/OnUninstall → MsiServiceConfig event bits.
-fn config_events(a: &mut Attrs, v4: bool) -> Result<i32> {
+fn config_events(a: &mut Attrs) -> Result<i32> {
     let mut events = 0;
     if a.flag("OnInstall")? {
         events |= 1;
@@ -235,13 +235,18 @@ fn config_events(a: &mut Attrs, v4: bool) -> Result<i32> {
         events |= 4;
     }
     if events == 0 {
-        if v4 {
-            // WiX v4 applies configuration on install and reinstall when nothing is said.
-            return Ok(1 | 4);
-        }
+        // Both WiX v3 (Compiler.cs) and v4+ (Compiler_Package.cs, ParseServiceConfigElement
+        // and ParseServiceConfigFailureActionsElement) require one: there is no default.
         return Err(a.err("needs at least one of OnInstall, OnReinstall, OnUninstall set to yes"));
     }
     Ok(events)
+}
+
+/// The identifier WiX gives a ServiceConfig / ServiceConfigFailureActions without `Id`:
+/// the service name made into an identifier (v3 `GetIdentifierFromName`, v4
+/// `CreateIdentifierFromFilename`).
+fn id_from_service_name(name: &str) -> String {
+    super::layout::identifier_from_name(name)
 }
 
 fn service_name(a: &mut Attrs, parent: Option<&str>) -> Result<String> {
@@ -256,12 +261,9 @@ fn service_name(a: &mut Attrs, parent: Option<&str>) -> Result<String> {
 }
 
 fn service_config(p: &mut Parser, el: &Element, comp: &Comp, parent: Option<&str>) -> Result<()> {
-    let v4 = p.v4();
     let mut a = Attrs::new(el);
     let name = service_name(&mut a, parent)?;
-    let id = a
-        .id("Id")?
-        .unwrap_or_else(|| generated_id("svc", &[&comp.id, &name]));
+    let id = a.id("Id")?.unwrap_or_else(|| id_from_service_name(&name));
     let delayed = a.yesno("DelayedAutoStart")?;
     let failure_when = match a.choice(
         "FailureActionsWhen",
@@ -278,7 +280,7 @@ fn service_config(p: &mut Parser, el: &Element, comp: &Comp, parent: Option<&str
         None => None,
     };
     let preshutdown = a.int_range("PreShutdownDelay", 0, i32::MAX as i64)?;
-    let events = config_events(&mut a, v4)?;
+    let events = config_events(&mut a)?;
     a.finish()?;
     let mut privileges: Vec<String> = Vec::new();
     for child in &el.children {
@@ -330,29 +332,62 @@ fn service_config(p: &mut Parser, el: &Element, comp: &Comp, parent: Option<&str
     Ok(())
 }
 
-/// RequiredPrivilege accepts WiX's short names or the Se...Privilege names themselves.
+/// RequiredPrivilege: WiX's short names map to the `Se...Privilege` constants (the table in
+/// Compiler.cs ParseServiceConfigElement / Compiler_Package.cs ParseRequiredPrivilege,
+/// including its aliases); anything else passes through unchanged (a privilege name or a
+/// formatted property).
 fn privilege_name(v: &str) -> String {
-    if v.starts_with("Se") {
-        return v.to_string();
-    }
-    let mut c = v.chars();
-    match c.next() {
-        Some(first) => format!("Se{}{}Privilege", first.to_ascii_uppercase(), c.as_str()),
-        None => String::new(),
-    }
+    let known = match v {
+        "assignPrimaryToken" => "SeAssignPrimaryTokenPrivilege",
+        "audit" => "SeAuditPrivilege",
+        "backup" => "SeBackupPrivilege",
+        "changeNotify" => "SeChangeNotifyPrivilege",
+        "createGlobal" => "SeCreateGlobalPrivilege",
+        "createPagefile" => "SeCreatePagefilePrivilege",
+        "createPermanent" => "SeCreatePermanentPrivilege",
+        "createSymbolicLink" => "SeCreateSymbolicLinkPrivilege",
+        "createToken" => "SeCreateTokenPrivilege",
+        "debug" => "SeDebugPrivilege",
+        "enableDelegation" => "SeEnableDelegationPrivilege",
+        "impersonate" => "SeImpersonatePrivilege",
+        "increaseBasePriority" => "SeIncreaseBasePriorityPrivilege",
+        "increaseQuota" => "SeIncreaseQuotaPrivilege",
+        "increaseWorkingSet" => "SeIncreaseWorkingSetPrivilege",
+        "loadDriver" => "SeLoadDriverPrivilege",
+        "lockMemory" => "SeLockMemoryPrivilege",
+        "machineAccount" => "SeMachineAccountPrivilege",
+        "manageVolume" => "SeManageVolumePrivilege",
+        "profileSingleProcess" => "SeProfileSingleProcessPrivilege",
+        "relabel" => "SeRelabelPrivilege",
+        "remoteShutdown" => "SeRemoteShutdownPrivilege",
+        "restore" => "SeRestorePrivilege",
+        "security" => "SeSecurityPrivilege",
+        "shutdown" => "SeShutdownPrivilege",
+        "syncAgent" => "SeSyncAgentPrivilege",
+        "systemEnvironment" => "SeSystemEnvironmentPrivilege",
+        "systemProfile" => "SeSystemProfilePrivilege",
+        "systemTime" | "modifySystemTime" => "SeSystemtimePrivilege",
+        "takeOwnership" => "SeTakeOwnershipPrivilege",
+        "tcb" | "trustedComputerBase" => "SeTcbPrivilege",
+        "timeZone" | "modifyTimeZone" => "SeTimeZonePrivilege",
+        "trustedCredManAccess" | "trustedCredentialManagerAccess" => {
+            "SeTrustedCredManAccessPrivilege"
+        }
+        "undock" => "SeUndockPrivilege",
+        "unsolicitedInput" => "SeUnsolicitedInputPrivilege",
+        other => other,
+    };
+    known.to_string()
 }
 
 fn failure_actions(p: &mut Parser, el: &Element, comp: &Comp, parent: Option<&str>) -> Result<()> {
-    let v4 = p.v4();
     let mut a = Attrs::new(el);
     let name = service_name(&mut a, parent)?;
-    let id = a
-        .id("Id")?
-        .unwrap_or_else(|| generated_id("sfa", &[&comp.id, &name]));
+    let id = a.id("Id")?.unwrap_or_else(|| id_from_service_name(&name));
     let command = a.opt("Command").map(str::to_string);
     let reboot_message = a.opt("RebootMessage").map(str::to_string);
     let reset = a.int_range("ResetPeriod", 0, i32::MAX as i64)?;
-    let events = config_events(&mut a, v4)?;
+    let events = config_events(&mut a)?;
     a.finish()?;
     let mut actions = Vec::new();
     let mut delays = Vec::new();
@@ -551,7 +586,13 @@ pub(crate) fn permission_ex(
         }
     }
     let lock_object = object.split('/').next().unwrap_or(object).to_string();
-    let id = id.unwrap_or_else(|| generated_id("pme", &[table, object, &sddl]));
+    // Without an Id, WiX v3 names the row after the locked object (Compiler.cs,
+    // ParsePermissionExElement: `id = objectId`); WiX v4 generates a "pme" identifier.
+    let id = match id {
+        Some(id) => id,
+        None if !p.v4() => lock_object.clone(),
+        None => generated_id("pme", &[table, object, &sddl]),
+    };
     p.sec().row(
         "MsiLockPermissionsEx",
         &el.loc,
