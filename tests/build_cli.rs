@@ -305,3 +305,61 @@ fn a_crate_that_does_not_compile_fails_with_cargos_errors() {
     assert!(err.contains("error: compile:"), "{err}");
     assert!(!out.exists(), "no out-dir may appear");
 }
+
+#[test]
+fn standalone_config_packages_a_prebuilt_binary() {
+    let Some(_) = windows_toolchain() else { return };
+    let exe = build_fixture("plain-app");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("svcpack.toml"),
+        "name = \"go-agent\"\nversion = \"1.4.0\"\nauthors = [\"Example Ltd\"]\ndescription = \"A Go program\"\nproduct-name = \"Go Agent\"\nupgrade-code = \"1B2C3D4E-5F60-4172-8394-A5B6C7D8E9F0\"\nbinary = \"go-agent\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .args(["build", "--config"])
+        .arg(dir.path().join("svcpack.toml"))
+        .args(["--no-build", "--binary"])
+        .arg(&exe)
+        .args(["--target", "x86_64-pc-windows-gnu", "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let msi = out.join("go-agent-1.4.0-x64.msi");
+    let r = svcpack::wix::inspect::inspect_file(&msi).unwrap();
+    assert_eq!(r.product_name.as_deref(), Some("Go Agent"));
+    assert_eq!(r.product_version.as_deref(), Some("1.4.0"));
+    assert!(r.files.iter().any(|f| f.name == "go-agent.exe" && f.version.as_deref() == Some("1.4.0.0")), "{:?}", r.files);
+    assert!(out.join("go-agent-1.4.0-x64-portable.zip").is_file());
+    // --config without --no-build is a usage error.
+    let o = bin().args(["build", "--config"]).arg(dir.path().join("svcpack.toml")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn init_ejects_templates_and_render_prints_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate_with(dir.path(), "1.2.3", SERVICE, "fn main() {}\n");
+    let o = bin().arg("render").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let wxs = String::from_utf8_lossy(&o.stdout);
+    assert!(wxs.contains("<ServiceInstall") && wxs.contains("Name=\"LedgerAgent\""), "{wxs}");
+    assert!(wxs.contains("Version=\"1.2.3\""));
+
+    let o = bin().arg("init").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tpl = root.join("wix/main.wxs.hbs");
+    assert!(tpl.is_file());
+    // A second init refuses to overwrite; --force does.
+    let o = bin().arg("init").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let o = bin().arg("init").arg("--force").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    assert!(o.status.success());
+    // The user's template wins over the built-in one.
+    let edited = std::fs::read_to_string(&tpl).unwrap().replacen("<Package ", "<!-- edited by the user -->\n  <Package ", 1);
+    std::fs::write(&tpl, edited).unwrap();
+    let o = bin().arg("render").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("edited by the user"));
+}
