@@ -833,7 +833,11 @@ fn parse_export(text: &str) -> Option<Table> {
 }
 
 fn read_db(msi: &Path) -> Db {
+    // `msiinfo export` writes the streams of binary columns (Binary.Data, Icon.Data) into
+    // `<Table>/` under its working directory: keep that inside the entry's work directory.
+    let cwd = msi.parent().expect("the MSI is in a work directory");
     let out = Command::new("msiinfo")
+        .current_dir(cwd)
         .arg("tables")
         .arg(msi)
         .output()
@@ -842,6 +846,7 @@ fn read_db(msi: &Path) -> Db {
     let mut db = Db::default();
     for name in String::from_utf8_lossy(&out.stdout).split_whitespace() {
         let o = Command::new("msiinfo")
+            .current_dir(cwd)
             .arg("export")
             .arg(msi)
             .arg(name)
@@ -873,6 +878,7 @@ fn read_expected(path: &Path) -> Db {
 
 fn stream(msi: &Path, name: &str) -> Option<Vec<u8>> {
     let o = Command::new("msiinfo")
+        .current_dir(msi.parent()?)
         .arg("extract")
         .arg(msi)
         .arg(name)
