@@ -331,10 +331,20 @@ fn standalone_config_packages_a_prebuilt_binary() {
     let r = svcpack::wix::inspect::inspect_file(&msi).unwrap();
     assert_eq!(r.product_name.as_deref(), Some("Go Agent"));
     assert_eq!(r.product_version.as_deref(), Some("1.4.0"));
-    assert!(r.files.iter().any(|f| f.name == "go-agent.exe" && f.version.as_deref() == Some("1.4.0.0")), "{:?}", r.files);
+    assert!(
+        r.files
+            .iter()
+            .any(|f| f.name == "go-agent.exe" && f.version.as_deref() == Some("1.4.0.0")),
+        "{:?}",
+        r.files
+    );
     assert!(out.join("go-agent-1.4.0-x64-portable.zip").is_file());
     // --config without --no-build is a usage error.
-    let o = bin().args(["build", "--config"]).arg(dir.path().join("svcpack.toml")).output().unwrap();
+    let o = bin()
+        .args(["build", "--config"])
+        .arg(dir.path().join("svcpack.toml"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -342,24 +352,110 @@ fn standalone_config_packages_a_prebuilt_binary() {
 fn init_ejects_templates_and_render_prints_the_source() {
     let dir = tempfile::tempdir().unwrap();
     let root = crate_with(dir.path(), "1.2.3", SERVICE, "fn main() {}\n");
-    let o = bin().arg("render").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    let o = bin()
+        .arg("render")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let wxs = String::from_utf8_lossy(&o.stdout);
-    assert!(wxs.contains("<ServiceInstall") && wxs.contains("Name=\"LedgerAgent\""), "{wxs}");
+    assert!(
+        wxs.contains("<ServiceInstall") && wxs.contains("Name=\"LedgerAgent\""),
+        "{wxs}"
+    );
     assert!(wxs.contains("Version=\"1.2.3\""));
 
-    let o = bin().arg("init").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    let o = bin()
+        .arg("init")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let tpl = root.join("wix/main.wxs.hbs");
     assert!(tpl.is_file());
     // A second init refuses to overwrite; --force does.
-    let o = bin().arg("init").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    let o = bin()
+        .arg("init")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    let o = bin().arg("init").arg("--force").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    let o = bin()
+        .arg("init")
+        .arg("--force")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
     assert!(o.status.success());
     // The user's template wins over the built-in one.
-    let edited = std::fs::read_to_string(&tpl).unwrap().replacen("<Package ", "<!-- edited by the user -->\n  <Package ", 1);
+    let edited = std::fs::read_to_string(&tpl).unwrap().replacen(
+        "<Package ",
+        "<!-- edited by the user -->\n  <Package ",
+        1,
+    );
     std::fs::write(&tpl, edited).unwrap();
-    let o = bin().arg("render").arg("--manifest-path").arg(root.join("Cargo.toml")).output().unwrap();
+    let o = bin()
+        .arg("render")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("edited by the user"));
+}
+
+/// A cargo-wix project: `wix/main.wxs` (cargo-wix's default template, rendered) is compiled
+/// with cargo-wix's preprocessor variables instead of svcpack's template; its WixUI dialog
+/// reference is reported as a warning and the package still builds.
+#[test]
+fn cargo_wix_project_builds_from_its_main_wxs() {
+    let Some(exe) = example_exe() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let root = copy_fixture("example-service", &dir.path().join("svc"));
+    std::fs::create_dir_all(root.join("wix")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/cargo-wix/main.v3.wxs"),
+        root.join("wix/main.wxs"),
+    )
+    .unwrap();
+    std::fs::write(root.join("wix/License.rtf"), "{\\rtf1 MIT}\n").unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .args([
+            "--target",
+            "x86_64-pc-windows-gnu",
+            "--no-build",
+            "--binary",
+        ])
+        .arg(&exe)
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("main.wxs:171: warning:") && err.contains("WixUI_FeatureTree"),
+        "{err}"
+    );
+    let r =
+        svcpack::wix::inspect::inspect_file(&out.join("example-service-0.1.0-x64.msi")).unwrap();
+    assert_eq!(r.product_version.as_deref(), Some("0.1.0"));
+    let exe_row = r
+        .files
+        .iter()
+        .find(|f| f.name == "example-service.exe")
+        .expect("exe from $(var.CargoTargetBinDir)");
+    assert_eq!(
+        exe_row.version.as_deref(),
+        Some("0.1.0.0"),
+        "the stamped exe is packaged"
+    );
+    assert!(r.files.iter().any(|f| f.name == "License.rtf"));
 }

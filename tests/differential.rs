@@ -2328,13 +2328,14 @@ fn tables_match_sdk_definitions() {
     run_all(|e| matches!(e.oracle, Oracle::Sdk(_)));
 }
 
-/// The cargo-wix template as rendered, with its WixUI reference: a located error naming the
-/// unsupported element, not a panic or a silently UI-less package.
+/// The cargo-wix template as rendered, with its WixUI reference, compiles: the dialog set is
+/// reported as a located warning (svcpack's compiler does not build WiX's dialog library;
+/// the package installs with the basic UI), never silently dropped, and nothing else changes.
 #[test]
-fn cargo_wix_template_with_ui_is_a_located_error() {
+fn cargo_wix_template_with_ui_compiles_with_a_located_warning() {
     for (src, line, element) in [
-        ("corpus/cargo-wix/main.v3.wxs", 170, "`UI`"),
-        ("corpus/cargo-wix/main.v4.wxs", 120, "`WixUI`"),
+        ("corpus/cargo-wix/main.v3.wxs", 171, "WixUI_FeatureTree"),
+        ("corpus/cargo-wix/main.v4.wxs", 120, "WixUI_FeatureTree"),
     ] {
         let e = Entry {
             arch: "x64",
@@ -2349,9 +2350,9 @@ fn cargo_wix_template_with_ui_is_a_located_error() {
             .unwrap()
             .to_string_lossy()
             .to_string();
-        assert!(!r.ok && !r.msi.exists(), "{src} should fail");
+        assert!(r.ok && r.msi.exists(), "{src} should compile: {}", r.stderr);
         assert!(
-            r.stderr.contains(&format!("{file}:{line}: error:")) && r.stderr.contains(element),
+            r.stderr.contains(&format!("{file}:{line}: warning:")) && r.stderr.contains(element),
             "{src}: {}",
             r.stderr
         );

@@ -41,6 +41,8 @@ pub struct Database {
     pub summary: Summary,
     /// Files to place next to the MSI: (relative path, bytes).
     pub external: Vec<(PathBuf, Vec<u8>)>,
+    /// Non-fatal findings of the lowering (e.g. from action sequencing).
+    pub warnings: Vec<super::error::Warning>,
 }
 
 #[derive(Clone, Debug)]
@@ -538,7 +540,8 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             "afterInstallFinalize" => "InstallFinalize",
             _ => "InstallValidate",
         };
-        schedules.push(remove_existing(after, &mu.loc));
+        // WiX schedules an authored MajorUpgrade's RemoveExistingProducts non-overridable.
+        schedules.push(remove_existing(after, &mu.loc, false));
     } else if default_major_upgrade && !has_removing_upgrade {
         let code = upgrade_code.clone().unwrap_or_default();
         let lang = Val::Str(package.language.clone());
@@ -579,30 +582,20 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         });
         secure_properties.insert("WIX_UPGRADE_DETECTED".into());
         secure_properties.insert("WIX_DOWNGRADE_DETECTED".into());
-        schedules.push(remove_existing("InstallValidate", &loc));
+        schedules.push(remove_existing("InstallValidate", &loc, true));
     }
 
     rows.extend(table_rows);
 
-    // Product code: derived from the upgrade code, version, name and platform, so each
-    // version gets its own code and the same sources always get the same one.
-    let product_code = match &package.product_code {
-        Some(c) => c.clone(),
-        None => braced(guid::derived_guid(
-            &SVCPACK_NAMESPACE,
-            &[
-                "ProductCode",
-                upgrade_code.as_deref().unwrap_or(&package.name),
-                &package.version,
-                &package.name,
-                &opts.arch,
-                &package.language,
-            ],
-        )),
-    };
-    for r in rows.iter_mut().filter(|r| r.table == "Property") {
-        if r.values[0].as_str() == Some("ProductCode") {
-            r.values[1] = Val::Str(product_code.clone());
+    // ProductCode "*" is derived from the finished content further down (as WiX gives
+    // every build a new code, but reproducibly): any change, including a pre-release
+    // becoming its release with the same MSI version, gets a new product code.
+    let authored_product_code = package.product_code.clone();
+    if let Some(code) = &authored_product_code {
+        for r in rows.iter_mut().filter(|r| r.table == "Property") {
+            if r.values[0].as_str() == Some("ProductCode") {
+                r.values[1] = Val::Str(code.clone());
+            }
         }
     }
     if !secure_properties.is_empty() {
@@ -646,6 +639,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             .any(|r| r.table == "Upgrade" && matches!(r.values[4], Val::Int(a) if a & 1 != 0)),
     };
     let sequences = sequence::build_sequences(&present, &custom, &seq_opts)?;
+    let warnings = sequences.warnings.clone();
     for (table, actions) in sequences.tables {
         let name = table.table_name();
         for a in actions {
@@ -717,6 +711,23 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         }
     }
 
+    let blobs = blob_digests(&out_streams, &external);
+    if authored_product_code.is_none() {
+        let digest = content_hasher(&tables, &blobs).finalize();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let code = braced(guid::derived_guid(
+            &SVCPACK_NAMESPACE,
+            &["ProductCode", &hex],
+        ));
+        if let Some(props) = tables.get_mut("Property") {
+            for (values, _) in props.iter_mut() {
+                if values[0].as_str() == Some("ProductCode") {
+                    values[1] = Val::Str(code.clone());
+                }
+            }
+        }
+    }
+
     // Codepage: 1252 unless authored; every string must be representable.
     let codepage = package.codepage.unwrap_or(1252);
     check_codepage(&tables, codepage)?;
@@ -775,7 +786,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     };
     summary.package_code = match &package.package_code {
         Some(c) => c.clone(),
-        None => braced(content_guid(&tables, &out_streams, &external, &summary)),
+        None => braced(content_guid(&tables, &blobs, &summary)),
     };
     Ok(Database {
         codepage,
@@ -783,6 +794,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         streams: out_streams,
         summary,
         external,
+        warnings,
     })
 }
 
@@ -809,13 +821,13 @@ fn needs_create_folder(c: &super::model::ComponentDef, key: &KeyPath, rows: &[Ro
     }
 }
 
-fn remove_existing(after: &str, loc: &Location) -> Schedule {
+fn remove_existing(after: &str, loc: &Location, overridable: bool) -> Schedule {
     Schedule {
         table: SequenceTable::InstallExecute,
         action: "RemoveExistingProducts".into(),
         condition: None,
         placement: Some(sequence::Placement::After(after.into())),
-        overridable: true,
+        overridable,
         suppress: false,
         loc: loc.clone(),
     }
@@ -887,14 +899,29 @@ fn msi_file_hash(bytes: &[u8]) -> [i32; 4] {
     }
     out
 }
-
-/// The package code from content: tables, streams, external files and summary fields.
-fn content_guid(
-    tables: &BTreeMap<String, Vec<(Vec<Val>, Location)>>,
+/// Digests of the streams and external files, computed once for both derived codes.
+fn blob_digests(
     streams: &[(String, Vec<u8>)],
     external: &[(PathBuf, Vec<u8>)],
-    summary: &Summary,
-) -> uuid::Uuid {
+) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = streams
+        .iter()
+        .map(|(n, b)| (n.clone(), Sha256::digest(b).to_vec()))
+        .collect();
+    out.extend(
+        external
+            .iter()
+            .map(|(p, b)| (p.to_string_lossy().into_owned(), Sha256::digest(b).to_vec())),
+    );
+    out
+}
+
+/// A hash of every table row and every stream/external file: the basis of the derived
+/// ProductCode (before the summary exists) and package code (with the summary).
+fn content_hasher(
+    tables: &BTreeMap<String, Vec<(Vec<Val>, Location)>>,
+    blobs: &[(String, Vec<u8>)],
+) -> Sha256 {
     let mut h = Sha256::new();
     for (name, rows) in tables {
         h.update(name.as_bytes());
@@ -916,14 +943,20 @@ fn content_guid(
             }
         }
     }
-    for (n, b) in streams {
+    for (n, d) in blobs {
         h.update(n.as_bytes());
-        h.update(Sha256::digest(b));
+        h.update(d);
     }
-    for (p, b) in external {
-        h.update(p.to_string_lossy().as_bytes());
-        h.update(Sha256::digest(b));
-    }
+    h
+}
+
+/// The package code from content: tables, streams, external files and summary fields.
+fn content_guid(
+    tables: &BTreeMap<String, Vec<(Vec<Val>, Location)>>,
+    blobs: &[(String, Vec<u8>)],
+    summary: &Summary,
+) -> uuid::Uuid {
+    let mut h = content_hasher(tables, blobs);
     for s in [
         &summary.title,
         &summary.subject,

@@ -107,7 +107,7 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
         let pp = preprocess::preprocess_file(src, &pp_opts)?;
         warnings.extend(pp.warnings.iter().cloned());
         let root = xml::parse_document(&pp)?;
-        sections.extend(parse::parse_document(&root, &parse_opts)?);
+        sections.extend(parse::parse_document(&root, &parse_opts, &mut warnings)?);
     }
     let linked = link::link(sections)?;
     let lower_opts = lower::LowerOptions {
@@ -117,6 +117,7 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
         creating_application: format!("svcpack {}", env!("CARGO_PKG_VERSION")),
     };
     let database = lower::lower(linked, &lower_opts)?;
+    warnings.extend(database.warnings.iter().cloned());
     let msi = write::to_bytes(&database)?;
     Ok(Compiled {
         msi,

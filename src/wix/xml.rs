@@ -18,6 +18,8 @@ pub enum Namespace {
     Util3,
     /// `http://wixtoolset.org/schemas/v4/wxs/util`
     Util4,
+    /// `http://wixtoolset.org/schemas/v4/wxs/ui` (only `WixUI`, which is reported and skipped)
+    Ui4,
 }
 
 impl Namespace {
@@ -27,19 +29,21 @@ impl Namespace {
             "http://wixtoolset.org/schemas/v4/wxs" => Some(Namespace::Wix4),
             "http://schemas.microsoft.com/wix/UtilExtension" => Some(Namespace::Util3),
             "http://wixtoolset.org/schemas/v4/wxs/util" => Some(Namespace::Util4),
+            "http://wixtoolset.org/schemas/v4/wxs/ui" => Some(Namespace::Ui4),
             _ => None,
         }
     }
 
+    /// An extension namespace (util, ui) rather than the main WiX one.
     pub fn is_util(self) -> bool {
-        matches!(self, Namespace::Util3 | Namespace::Util4)
+        matches!(self, Namespace::Util3 | Namespace::Util4 | Namespace::Ui4)
     }
 
     /// The source dialect: WiX v3 or v4+ (which decides e.g. the component-GUID algorithm).
     pub fn dialect(self) -> Dialect {
         match self {
             Namespace::Wix3 | Namespace::Util3 => Dialect::V3,
-            Namespace::Wix4 | Namespace::Util4 => Dialect::V4,
+            Namespace::Wix4 | Namespace::Util4 | Namespace::Ui4 => Dialect::V4,
         }
     }
 }
@@ -74,7 +78,9 @@ pub struct Element {
 impl Element {
     /// `Name` or `util:Name`, for messages.
     pub fn display_name(&self) -> String {
-        if self.ns.is_util() {
+        if self.ns == Namespace::Ui4 {
+            format!("ui:{}", self.name)
+        } else if self.ns.is_util() {
             format!("util:{}", self.name)
         } else {
             self.name.clone()

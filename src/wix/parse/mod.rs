@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::error::{Location, Result, WixError};
+use super::error::{Location, Result, Warning, WixError};
 use super::model::Section;
 use super::xml::{Dialect, Element};
 
@@ -32,7 +32,11 @@ pub struct ParseOptions {
 }
 
 /// Parses one document (root `Wix`, or v4 `Package`/`Fragment` under `Wix`).
-pub fn parse_document(root: &Element, opts: &ParseOptions) -> Result<Vec<Section>> {
+pub fn parse_document(
+    root: &Element,
+    opts: &ParseOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Section>> {
     if !root.is("Wix") {
         return Err(WixError::new(
             root.loc.clone(),
@@ -53,6 +57,7 @@ pub fn parse_document(root: &Element, opts: &ParseOptions) -> Result<Vec<Section
             dialect,
             section: None,
             feature_display: 0,
+            warnings: Vec::new(),
         };
         match (child.ns.is_util(), child.name.as_str()) {
             (false, "Product") if dialect == Dialect::V3 => package::product_v3(&mut p, child)?,
@@ -67,6 +72,7 @@ pub fn parse_document(root: &Element, opts: &ParseOptions) -> Result<Vec<Section
             _ => return Err(unexpected(root, child)),
         }
         sections.extend(p.section.take());
+        warnings.append(&mut p.warnings);
     }
     Ok(sections)
 }
@@ -78,6 +84,8 @@ pub(crate) struct Parser<'o> {
     pub section: Option<Section>,
     /// WiX's running counter for Feature.Display numbering within a section.
     pub feature_display: i32,
+    /// Non-fatal findings, printed as `file:line: warning: text`.
+    pub warnings: Vec<Warning>,
 }
 
 impl Parser<'_> {

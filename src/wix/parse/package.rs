@@ -323,6 +323,13 @@ fn prop(sec: &mut Section, id: &str, value: &str, loc: &crate::wix::Location) {
 
 /// Children allowed directly under Product (v3), Package (v4) and Fragment.
 pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<()> {
+    if el.ns == crate::wix::xml::Namespace::Ui4 && el.name == "WixUI" {
+        let mut a = Attrs::new(el);
+        let id = a.req("Id")?.to_string();
+        a.ignore(&["InstallDirectory", "ExtendedPathValidation"]);
+        a.finish()?;
+        return wixui_reference(p, el, &id);
+    }
     if el.ns.is_util() {
         return Err(unexpected(parent, el));
     }
@@ -358,8 +365,67 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         | "AdminUISequence"
         | "AdvertiseExecuteSequence" => actions::sequence(p, el),
         "SymbolPath" => Ok(()),
+        "UIRef" => {
+            let mut a = Attrs::new(el);
+            let id = a.req("Id")?.to_string();
+            a.finish()?;
+            wixui_reference(p, el, &id)
+        }
+        "UI" => ui(p, el),
+        // v4 authors Publish beside ui:WixUI to customise the WixUI dialogs.
+        "Publish" if p.v4() => {
+            p.warnings.push(crate::wix::Warning {
+                location: el.loc.clone(),
+                message: "Publish customises WixUI dialogs, which svcpack's native compiler does not build; ignored".into(),
+            });
+            Ok(())
+        }
         _ => Err(unexpected(parent, el)),
     }
+}
+
+/// A reference to one of WiX's standard dialog sets (WixUI_Minimal, WixUI_FeatureTree, ...).
+/// svcpack's compiler does not carry WiX's dialog library: the package still installs,
+/// with Windows Installer's basic UI, and the user is told so. Anything else is an error.
+fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
+    if !id.starts_with("WixUI_") {
+        return Err(WixError::new(
+            el.loc.clone(),
+            format!("{}: UI library `{id}` is not available; svcpack's native compiler builds packages without authored UI", el.display_name()),
+        ));
+    }
+    p.warnings.push(crate::wix::Warning {
+        location: el.loc.clone(),
+        message: format!(
+            "the WixUI dialog set `{id}` is not built by svcpack's native compiler; the package installs with Windows Installer's basic UI (progress only)"
+        ),
+    });
+    Ok(())
+}
+
+/// v3 `UI`: only references to WixUI dialog sets (and Publish tweaks of them) are accepted.
+fn ui(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    a.ignore(&["Id"]);
+    a.finish()?;
+    for child in &el.children {
+        match (child.ns.is_util(), child.name.as_str()) {
+            (false, "UIRef") => {
+                let mut c = Attrs::new(child);
+                let id = c.req("Id")?.to_string();
+                c.finish()?;
+                wixui_reference(p, child, &id)?;
+            }
+            (false, "Publish") => {}
+            _ => {
+                return Err(super::unsupported(
+                    child,
+                    "authored dialogs are not supported by svcpack's native compiler (only references to WixUI dialog sets, which become the basic UI)",
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 fn simple_ref(p: &mut Parser, el: &Element, table: &'static str) -> Result<()> {
