@@ -368,6 +368,7 @@ mod tests {
             streams: Vec::new(),
             summary: s,
             external: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
