@@ -9,6 +9,7 @@
 pub mod cargo;
 pub mod checksums;
 pub mod cli;
+pub mod compress;
 pub mod config;
 pub mod manifest;
 pub mod pe;

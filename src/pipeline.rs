@@ -125,13 +125,17 @@ pub fn run(
                 );
             }
             Stage::Compress => {
-                let Compress::Upx { .. } = &plan.config.compress else {
+                let Compress::Upx { args } = &plan.config.compress else {
                     continue;
                 };
-                return Err(fail(
-                    stage,
-                    "compress = \"upx\" is not available in this svcpack version yet; set compress = \"none\"",
-                ));
+                // Runs on the stamped exe (the readiness and machine checks already saw the
+                // real imports, which UPX hides) and before signing (packing would break a
+                // signature).
+                let packed = crate::compress::compress_upx(&exe, &exe_name, args, stage_dir)
+                    .map_err(|e| fail(stage, e.to_string()))?;
+                rep.warning(crate::compress::ANTIVIRUS_WARNING);
+                detail = format!("{exe_name} {}", packed.summary());
+                exe = packed.bytes;
             }
             Stage::SignExe | Stage::SignMsi => {
                 return Err(fail(

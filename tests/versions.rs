@@ -268,3 +268,98 @@ fn prerelease_is_upgraded_in_place_by_its_release() {
         "the release is not registered"
     );
 }
+
+/// `compress = "upx"` through the whole build. UPX cannot be installed here (no registry
+/// packages it), so this uses tests/fixtures/upx/upx-standin, a stand-in that honours
+/// upx's command line; tests/compress.rs also runs the real upx when it is on PATH.
+#[test]
+fn upx_stage_runs_after_stamping_verifies_and_warns_once() {
+    let Some(_) = windows_toolchain() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("example-service", &dir.path().join("svc"));
+    let manifest = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replacen(
+            "license = \"LICENSE\"",
+            "license = \"LICENSE\"\ncompress = \"upx\"\nupx-args = [\"--best\", \"--lzma\"]",
+            1,
+        ),
+    )
+    .unwrap();
+    let standin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upx/upx-standin");
+    let log = dir.path().join("upx.log");
+    let exe = build_fixture("example-service");
+    let out = dir.path().join("out");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"));
+    c.arg("svcpack")
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest);
+    c.args([
+        "--target",
+        "x86_64-pc-windows-gnu",
+        "--no-build",
+        "--binary",
+    ])
+    .arg(&exe)
+    .arg("--out-dir")
+    .arg(&out)
+    .arg("-v");
+    c.env("SVCPACK_UPX", &standin).env("UPX_STANDIN_LOG", &log);
+    let o = c.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(
+        err.matches("antivirus").count(),
+        1,
+        "the warning appears once: {err}"
+    );
+    assert!(
+        err.contains("compress") && err.contains("->"),
+        "size before/after reported: {err}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("--best") && calls.contains("--lzma") && calls.contains("-t"),
+        "{calls}"
+    );
+    // The packed exe is what the MSI carries, stamped version intact.
+    let r =
+        svcpack::wix::inspect::inspect_file(&out.join("example-service-0.1.0-x64.msi")).unwrap();
+    let f = r
+        .files
+        .iter()
+        .find(|f| f.name == "example-service.exe")
+        .unwrap();
+    assert_eq!(f.version.as_deref(), Some("0.1.0.0"));
+    assert_ne!(
+        f.size as u64,
+        std::fs::metadata(&exe).unwrap().len(),
+        "the packed exe is packaged"
+    );
+
+    // A missing upx is a clear error and leaves no artifacts.
+    let out2 = dir.path().join("out2");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"));
+    c.arg("svcpack")
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest);
+    c.args([
+        "--target",
+        "x86_64-pc-windows-gnu",
+        "--no-build",
+        "--binary",
+    ])
+    .arg(&exe)
+    .arg("--out-dir")
+    .arg(&out2);
+    c.env("SVCPACK_UPX", dir.path().join("no-such-upx"));
+    let o = c.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("compress = \"none\""), "{err}");
+    assert!(!out2.exists());
+}
