@@ -101,3 +101,56 @@ fn v3_service_package_installs_answers_and_uninstalls() {
 fn v4_service_package_installs_answers_and_uninstalls() {
     install_run_uninstall("service-v4.wxs", "svcpack Example v4");
 }
+
+/// WiX v4 `Compressed="no"`: no cabinet; the files are laid out beside the MSI in the
+/// source tree Windows Installer expects, and the package installs from there.
+#[test]
+fn uncompressed_v4_package_installs_from_files_beside_the_msi() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let _ = tc;
+    let wine = WinePrefix::new();
+    let work = wine.scratch_dir().join("uncompressed");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        work.join("readme.txt"),
+        "hello from an uncompressed package\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.join("pkg.wxs"),
+        r#"<Wix xmlns="http://wixtoolset.org/schemas/v4/wxs">
+  <Package Name="Uncompressed" Manufacturer="svcpack tests" Version="1.0.0"
+           UpgradeCode="7A8B9C0D-1E2F-4031-8425-36475869708A" Compressed="no">
+    <StandardDirectory Id="ProgramFiles6432Folder">
+      <Directory Id="INSTALLDIR" Name="Uncompressed Test">
+        <Component><File Source="readme.txt" /></Component>
+      </Directory>
+    </StandardDirectory>
+  </Package>
+</Wix>
+"#,
+    )
+    .unwrap();
+    let out = work.join("out/pkg.msi");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .current_dir(&work)
+        .args(["compile", "pkg.wxs", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let laid_out = work.join("out/PFiles64/Uncompressed Test/readme.txt");
+    assert!(
+        laid_out.is_file(),
+        "expected {} beside the MSI",
+        laid_out.display()
+    );
+    wine.msiexec_install(&out).assert_success();
+    let installed = wine.program_files().join("Uncompressed Test/readme.txt");
+    assert_eq!(
+        std::fs::read_to_string(installed).unwrap(),
+        "hello from an uncompressed package\n"
+    );
+}

@@ -187,7 +187,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                 package.loc.clone(),
             ),
         };
-        let has_cab = package.compressed || dialect == Dialect::V4 || template.is_some();
+        let has_cab = package.compressed || template.is_some();
         media_rows.push(MediaDef {
             id: 1,
             cabinet: has_cab.then_some(cab_name),
@@ -255,9 +255,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         let compressed_files: Vec<usize> = members
             .iter()
             .copied()
-            .filter(|&i| {
-                file_is_compressed(files[i].attributes, package.compressed || cabinet.is_some())
-            })
+            .filter(|&i| file_is_compressed(files[i].attributes, package.compressed))
             .collect();
         let mut cab_col = None;
         if let Some(name) = cabinet
