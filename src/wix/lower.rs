@@ -16,7 +16,7 @@ use super::error::{Location, Result, WixError};
 use super::guid;
 use super::link::Linked;
 use super::model::{Compression, GuidSpec, KeyPath, MediaDef, Row, Schedule, Val};
-use super::sequence::{self, CustomScheduling, SequenceTable};
+use super::sequence::{self, SequenceTable};
 use super::xml::Dialect;
 
 /// Options that affect lowering.
@@ -625,7 +625,6 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
 
     // Sequences, from the tables present and the authored scheduling.
     let present: BTreeSet<String> = rows.iter().map(|r| r.table.to_string()).collect();
-    let custom: Vec<CustomScheduling> = schedules.iter().map(to_custom).collect();
     let seq_opts = sequence::SequenceOptions {
         rules: if dialect == Dialect::V3 {
             sequence::Rules::WixV3
@@ -636,7 +635,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             .iter()
             .any(|r| r.table == "Upgrade" && matches!(r.values[4], Val::Int(a) if a & 1 != 0)),
     };
-    let sequences = sequence::build_sequences(&present, &custom, &seq_opts)?;
+    let sequences = sequence::build_sequences(&present, &schedules, &seq_opts)?;
     let warnings = sequences.warnings.clone();
     for (table, actions) in sequences.tables {
         let name = table.table_name();
@@ -1011,18 +1010,6 @@ fn check_codepage(
         }
     }
     Ok(())
-}
-
-fn to_custom(s: &Schedule) -> CustomScheduling {
-    CustomScheduling {
-        table: s.table,
-        action: s.action.clone(),
-        condition: s.condition.clone(),
-        placement: s.placement.clone(),
-        overridable: s.overridable,
-        suppress: s.suppress,
-        loc: s.loc.clone(),
-    }
 }
 
 /// Component GUID for `Guid="*"`, by WiX's algorithm for the source's dialect.

@@ -10,7 +10,6 @@
 use std::path::PathBuf;
 
 use super::error::Location;
-use super::sequence::{Placement, SequenceTable};
 use super::xml::Dialect;
 
 /// One cell of an MSI row.
@@ -153,17 +152,9 @@ pub struct Membership {
     pub loc: Location,
 }
 
-/// One scheduled action (standard action override or custom action).
-#[derive(Clone, Debug)]
-pub struct Schedule {
-    pub table: SequenceTable,
-    pub action: String,
-    pub condition: Option<String>,
-    pub placement: Option<Placement>,
-    pub overridable: bool,
-    pub suppress: bool,
-    pub loc: Location,
-}
+/// One scheduled action (standard action override or custom action): the sequencer's own
+/// request type, so parsing produces exactly what sequencing consumes.
+pub type Schedule = super::sequence::CustomScheduling;
 
 /// A file that becomes a stream of the Binary or Icon table.
 #[derive(Clone, Debug)]

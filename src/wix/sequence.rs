@@ -106,7 +106,7 @@ pub enum Placement {
 }
 
 /// An authored scheduling request: `Custom`, `Show`, a standard-action element, or the
-/// RemoveExistingProducts that MajorUpgrade schedules. Mirrors the model's `Schedule`.
+/// RemoveExistingProducts that MajorUpgrade schedules. The model uses it as `Schedule`.
 #[derive(Clone, Debug)]
 pub struct CustomScheduling {
     pub table: SequenceTable,
