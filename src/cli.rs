@@ -339,7 +339,7 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
             plan::plan(info, loaded.config, loaded.warnings, &input).map_err(Failure::Usage)?;
         let opts = pipeline::RunOptions {
             strict: a.strict,
-            timestamp: wix::source_date_epoch().unwrap_or(0),
+            timestamp: wix::build_timestamp(),
         };
         pipeline::run(&plan, &opts, &rep).map_err(|e| Failure::Error(format!("error: {e}")))?;
         Ok(())

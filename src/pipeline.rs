@@ -38,7 +38,7 @@ fn fail(stage: Stage, message: impl Into<String>) -> BuildError {
 pub struct RunOptions {
     /// `--strict`: a service exe that never calls StartServiceCtrlDispatcher is an error.
     pub strict: bool,
-    /// Unix seconds for every timestamp in the artifacts (SOURCE_DATE_EPOCH, else 0).
+    /// Unix seconds for every timestamp in the artifacts ([`crate::wix::build_timestamp`]).
     pub timestamp: u64,
 }
 

@@ -363,3 +363,50 @@ fn upx_stage_runs_after_stamping_verifies_and_warns_once() {
     assert!(err.contains("compress = \"none\""), "{err}");
     assert!(!out2.exists());
 }
+
+/// An exe whose existing resources are malformed (a resource directory claiming far more
+/// entries than the section holds) is a clear error with no artifacts, never a panic.
+#[test]
+fn malformed_existing_resources_are_a_clean_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("agent.exe");
+    // Locate the resource directory with pefile (an independent reader) and corrupt it.
+    let script = r#"
+import sys, pefile
+pe = pefile.PE(sys.argv[1])
+d = pe.OPTIONAL_HEADER.DATA_DIRECTORY[pefile.DIRECTORY_ENTRY['IMAGE_DIRECTORY_ENTRY_RESOURCE']]
+off = pe.get_offset_from_rva(d.VirtualAddress)
+data = bytearray(open(sys.argv[1], 'rb').read())
+data[off + 12:off + 16] = b'\xff\x7f\xff\x7f'   # NumberOfNamedEntries, NumberOfIdEntries
+open(sys.argv[2], 'wb').write(data)
+"#;
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(pe_fixture("svc-res-x64.exe"))
+        .arg(&bad)
+        .output()
+        .unwrap();
+    if !o.status.success() {
+        let msg = format!(
+            "pefile unavailable ({}); install it with pip",
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+        if std::env::var_os("SVCPACK_REQUIRE_WINE").is_some() {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let out = dir.path().join("out");
+    let o = build(&fixture_dir("example-service"), Some(&bad), &out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("agent.exe") && err.contains("resources"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked") && !out.exists(), "{err}");
+}

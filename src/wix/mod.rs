@@ -49,7 +49,7 @@ pub struct CompileOptions {
 
 impl CompileOptions {
     /// Options for `arch`, with the process environment, the current directory and
-    /// SOURCE_DATE_EPOCH (or 0, for reproducible output by default).
+    /// [`build_timestamp`].
     pub fn new(arch: &str) -> CompileOptions {
         CompileOptions {
             arch: arch.to_string(),
@@ -57,7 +57,7 @@ impl CompileOptions {
             include_dirs: Vec::new(),
             base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             env: std::env::vars().collect(),
-            timestamp: source_date_epoch().unwrap_or(0),
+            timestamp: build_timestamp(),
             threads: 0,
         }
     }
@@ -66,6 +66,17 @@ impl CompileOptions {
 /// `SOURCE_DATE_EPOCH`, when set to a valid number.
 pub fn source_date_epoch() -> Option<u64> {
     std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
+}
+
+/// The time stamped into artifacts: `SOURCE_DATE_EPOCH` when set (reproducible builds),
+/// else now, as WiX and every other packager do.
+pub fn build_timestamp() -> u64 {
+    source_date_epoch().unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    })
 }
 
 /// Architectures the compiler accepts.
