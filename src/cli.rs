@@ -271,7 +271,8 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
 }
 
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
-    let report = wix::inspect::inspect_file(&a.msi).map_err(Failure::Error)?;
+    let mut report = wix::inspect::inspect_file(&a.msi).map_err(Failure::Error)?;
+    report.signature = crate::sign::signature_info(&a.msi);
     if a.json {
         println!(
             "{}",

@@ -18,5 +18,6 @@ pub mod plan;
 pub mod portable;
 pub mod progress;
 pub mod render;
+pub mod sign;
 pub mod version;
 pub mod wix;

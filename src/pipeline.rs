@@ -66,6 +66,8 @@ pub fn run(
     let mut zip: Vec<u8> = Vec::new();
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
     let exe_name = plan.config.exe_name();
+    // Declared after `staging`, so dropped first: its scratch files live in the staging dir.
+    let mut signer: Option<crate::sign::Signer> = None;
 
     for &stage in &plan.stages {
         let t = Instant::now();
@@ -79,6 +81,19 @@ pub fn run(
                     "{} {} for {}",
                     plan.package.name, plan.package.version, plan.target
                 );
+                // Signing is checked here, before any work: tool, certificate, password.
+                if let (Some(sign), true) =
+                    (&plan.config.sign, plan.stages.contains(&Stage::SignExe))
+                {
+                    let env = |k: &str| std::env::var(k).ok();
+                    let (s, warnings) = crate::sign::prepare(sign, &env, stage_dir)
+                        .map_err(|e| fail(stage, e.to_string()))?;
+                    for w in &warnings {
+                        rep.warning(w);
+                    }
+                    detail.push_str(&format!("; signing with {}", s.tool()));
+                    signer = Some(s);
+                }
             }
             Stage::Compile => {
                 let ExeSource::Cargo {
@@ -138,11 +153,36 @@ pub fn run(
                 exe = packed.bytes;
             }
             Stage::SignExe | Stage::SignMsi => {
-                return Err(fail(
-                    stage,
-                    "signing is configured ([package.metadata.svcpack.sign]) but not available in this svcpack version yet; \
-                     build with --no-sign to produce unsigned artifacts",
-                ));
+                let s = signer
+                    .as_ref()
+                    .ok_or_else(|| fail(stage, "signing was not prepared"))?;
+                // The exe is signed after stamp/compress and before render/zip, so the MSI
+                // and the zip carry the same signed bytes; the MSI right after compiling.
+                let (name, bytes) = match stage {
+                    Stage::SignExe => (&exe_name, &mut exe),
+                    _ => (&plan.artifacts.msi, &mut msi),
+                };
+                let (signed_bytes, report) = s
+                    .sign_bytes(
+                        bytes,
+                        name,
+                        &plan.config.product_name,
+                        plan.package.homepage.as_deref(),
+                    )
+                    .map_err(|e| fail(stage, e.to_string()))?;
+                for w in &report.warnings {
+                    rep.warning(w);
+                }
+                *bytes = signed_bytes;
+                detail = format!(
+                    "{name} by {}{}",
+                    report.subject,
+                    if report.timestamped {
+                        ", timestamped"
+                    } else {
+                        ""
+                    }
+                );
             }
             Stage::Render => {
                 let path = stage_dir.join(&exe_name);
@@ -252,9 +292,11 @@ pub fn run(
                 let a = &plan.artifacts;
                 let sums =
                     checksums::sha256sums(&[(a.msi.clone(), &msi[..]), (a.zip.clone(), &zip[..])]);
+                // Hashed from the final, signed bytes; the zip counts as signed (its exe is).
+                let signed = signer.is_some();
                 let artifacts = vec![
-                    Artifact::from_bytes(&a.msi, ArtifactKind::Msi, &msi, false),
-                    Artifact::from_bytes(&a.zip, ArtifactKind::PortableZip, &zip, false),
+                    Artifact::from_bytes(&a.msi, ArtifactKind::Msi, &msi, signed),
+                    Artifact::from_bytes(&a.zip, ArtifactKind::PortableZip, &zip, signed),
                     Artifact::from_bytes(
                         &a.checksums,
                         ArtifactKind::Checksums,
