@@ -11,6 +11,7 @@ pub mod checksums;
 pub mod cli;
 pub mod compress;
 pub mod config;
+pub mod host;
 pub mod manifest;
 pub mod pe;
 pub mod pipeline;

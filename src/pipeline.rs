@@ -66,6 +66,9 @@ pub fn run(
     let mut zip: Vec<u8> = Vec::new();
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
     let exe_name = plan.config.exe_name();
+    // svcpack's service host (hosted services): the stamped (and signed) exe and its
+    // configuration file.
+    let mut host: Option<(Vec<u8>, String)> = None;
     // Declared after `staging`, so dropped first: its scratch files live in the staging dir.
     let mut signer: Option<crate::sign::Signer> = None;
 
@@ -122,6 +125,35 @@ pub fn run(
                 detail = path.display().to_string();
                 exe_path = Some(path);
             }
+            Stage::Host => {
+                let Some((service, settings)) = plan
+                    .config
+                    .service
+                    .as_ref()
+                    .and_then(|s| s.host.as_ref().map(|h| (s, h)))
+                else {
+                    continue;
+                };
+                // Built from source with the program's cargo and target (also with
+                // --no-build), cached in the target dir by cargo's own fingerprints.
+                let built =
+                    crate::host::build(&cargo::cargo_program(), &plan.target, &plan.host_cache_dir)
+                        .map_err(|e| fail(stage, e.to_string()))?;
+                let bytes = std::fs::read(&built)
+                    .map_err(|e| fail(stage, format!("cannot read {}: {e}", built.display())))?;
+                let year = crate::config::year_of_unix_time(opts.timestamp as i64);
+                let stamped =
+                    crate::host::stamp(&built, &bytes, &plan.config, plan.arch.machine(), year)
+                        .map_err(|e| fail(stage, e.to_string()))?;
+                let conf = crate::host::config_file(service, settings, &exe_name)
+                    .map_err(|e| fail(stage, e.to_string()))?;
+                detail = format!(
+                    "{} ({}) runs {exe_name}",
+                    crate::host::HOST_EXE_NAME,
+                    crate::progress::human_size(stamped.len() as u64)
+                );
+                host = Some((stamped, conf));
+            }
             Stage::Stamp => {
                 let source = match &plan.exe {
                     ExeSource::Prebuilt(p) => p.clone(),
@@ -174,6 +206,21 @@ pub fn run(
                     rep.warning(w);
                 }
                 *bytes = signed_bytes;
+                // The service host is signed like the program.
+                if let (Stage::SignExe, Some((host_exe, _))) = (stage, host.as_mut()) {
+                    let (signed_host, host_report) = s
+                        .sign_bytes(
+                            host_exe,
+                            crate::host::HOST_EXE_NAME,
+                            &plan.config.product_name,
+                            plan.package.homepage.as_deref(),
+                        )
+                        .map_err(|e| fail(stage, e.to_string()))?;
+                    for w in &host_report.warnings {
+                        rep.warning(w);
+                    }
+                    *host_exe = signed_host;
+                }
                 detail = format!(
                     "{name} by {}{}",
                     report.subject,
@@ -187,14 +234,27 @@ pub fn run(
             Stage::Render => {
                 let path = stage_dir.join(&exe_name);
                 write_file(&path, &exe).map_err(|e| fail(stage, e))?;
+                let host_paths = match &host {
+                    Some((host_exe, conf)) => {
+                        let exe_path = stage_dir.join(crate::host::HOST_EXE_NAME);
+                        let conf_path = stage_dir.join(crate::host::CONF_NAME);
+                        write_file(&exe_path, host_exe).map_err(|e| fail(stage, e))?;
+                        write_file(&conf_path, conf.as_bytes()).map_err(|e| fail(stage, e))?;
+                        Some((exe_path, conf_path))
+                    }
+                    None => None,
+                };
                 let src = match &plan.wix {
                     WixSource::Template { user_dir } => {
-                        let input = render::RenderInput::new(
+                        let mut input = render::RenderInput::new(
                             &plan.config,
                             &plan.package,
                             &path,
                             plan.arch.as_str(),
                         );
+                        input.host = host_paths
+                            .as_ref()
+                            .map(|(exe, conf)| render::HostFiles { exe, conf });
                         let text = render::render(&input, user_dir.as_deref())
                             .map_err(|e| fail(stage, e.to_string()))?;
                         let out = stage_dir.join("main.wxs");
@@ -266,6 +326,14 @@ pub fn run(
                     )),
                     None => None,
                 };
+                let mut files = files;
+                if let Some((host_exe, conf)) = &host {
+                    files.push((crate::host::HOST_EXE_NAME.to_string(), host_exe.clone()));
+                    files.push((
+                        crate::host::CONF_NAME.to_string(),
+                        conf.clone().into_bytes(),
+                    ));
+                }
                 let input = PortableInput {
                     config: &plan.config,
                     version: &plan.package.version.to_string(),
@@ -282,7 +350,10 @@ pub fn run(
                         path: p.clone(),
                         bytes: b,
                     }),
-                    service_program: None,
+                    service_program: host.as_ref().map(|_| portable::ServiceProgram {
+                        exe_name: crate::host::HOST_EXE_NAME,
+                        arguments: &[],
+                    }),
                     timestamp: opts.timestamp,
                 };
                 zip = portable::build_zip(&input).map_err(|e| fail(stage, e.to_string()))?;
@@ -356,6 +427,15 @@ fn stamp(
         ));
     }
     if let Some(service) = &plan.config.service {
+        if service.host.is_some() && pe::mentions_service_dispatcher(bytes, &info) {
+            rep.warning(&format!(
+                "{} calls StartServiceCtrlDispatcher: it looks like a service program itself, but \
+                 [package.metadata.svcpack.service.host] runs it as a plain console program under svcpack's \
+                 service host, where its service code cannot talk to the service manager; remove the host \
+                 table if the program is a service",
+                source.display()
+            ));
+        }
         if service.host.is_none() && !pe::mentions_service_dispatcher(bytes, &info) {
             let msg = format!(
                 "{} never calls StartServiceCtrlDispatcherW, so the service manager will fail to start it \

@@ -100,6 +100,8 @@ pub enum WixSource {
 pub enum Stage {
     Configure,
     Compile,
+    /// Build, stamp and configure svcpack's service host (hosted services only).
+    Host,
     Stamp,
     Compress,
     SignExe,
@@ -115,6 +117,7 @@ impl Stage {
         match self {
             Stage::Configure => "configure",
             Stage::Compile => "compile",
+            Stage::Host => "service host",
             Stage::Stamp => "stamp",
             Stage::Compress => "compress",
             Stage::SignExe => "sign exe",
@@ -151,6 +154,8 @@ pub struct Plan {
     pub artifacts: Artifacts,
     pub stages: Vec<Stage>,
     pub sign: bool,
+    /// Where svcpack's service host is built and cached: `<target-dir>/svcpack-host`.
+    pub host_cache_dir: PathBuf,
 }
 
 /// Inputs the CLI gathered.
@@ -224,6 +229,17 @@ pub fn plan(
     if matches!(exe, ExeSource::Cargo { .. }) {
         stages.push(Stage::Compile);
     }
+    let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
+    if hosted {
+        if let WixSource::CargoWix(p) = &wix {
+            return Err(format!(
+                "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
+                 but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
+                p.display()
+            ));
+        }
+        stages.push(Stage::Host);
+    }
     stages.push(Stage::Stamp);
     if !matches!(config.compress, Compress::None) {
         stages.push(Stage::Compress);
@@ -236,7 +252,12 @@ pub fn plan(
         stages.push(Stage::SignMsi);
     }
     stages.extend([Stage::Zip, Stage::Checksums]);
+    let host_cache_dir = match &input.target_dir {
+        Some(t) => t.join("svcpack-host"),
+        None => package.manifest_dir.join("target").join("svcpack-host"),
+    };
     Ok(Plan {
+        host_cache_dir,
         package,
         config,
         warnings,
@@ -362,5 +383,39 @@ mod tests {
         assert!(!p.stages.contains(&Stage::Compile));
         assert_eq!(p.arch, Arch::X86);
         assert_eq!(p.out_dir, PathBuf::from("/o"));
+    }
+
+    #[test]
+    fn hosted_service_builds_the_host_after_compiling() {
+        let (pkg, mut cfg) = sample();
+        if let Some(s) = cfg.service.as_mut() {
+            s.host = Some(crate::config::Host::default());
+        }
+        let input = PlanInput {
+            target: Some("x86_64-pc-windows-gnu".into()),
+            target_dir: Some("/t".into()),
+            ..Default::default()
+        };
+        let p = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap();
+        assert_eq!(
+            &p.stages[..4],
+            &[Stage::Configure, Stage::Compile, Stage::Host, Stage::Stamp]
+        );
+        assert_eq!(p.host_cache_dir, PathBuf::from("/t/svcpack-host"));
+        // --no-build still builds the host (with cargo).
+        let prebuilt = PlanInput {
+            prebuilt: Some("/x/agent.exe".into()),
+            target_dir: None,
+            ..input
+        };
+        let p = plan(pkg, cfg, vec![], &prebuilt).unwrap();
+        assert_eq!(
+            &p.stages[..3],
+            &[Stage::Configure, Stage::Host, Stage::Stamp]
+        );
+        assert_eq!(
+            p.host_cache_dir,
+            p.package.manifest_dir.join("target").join("svcpack-host")
+        );
     }
 }

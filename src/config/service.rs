@@ -80,6 +80,20 @@ impl Resolver {
             Some(i) => Some(host(&i.table()?)?),
             None => None,
         };
+        if host.is_some() {
+            // The service host's configuration file is line based (issue 7).
+            if let Some(i) = t.get("arguments") {
+                for (n, a) in arguments.iter().enumerate() {
+                    if let Some(what) = unpassable(a) {
+                        return Err(i.fault(format!(
+                            "argument {} contains {what}, which svcpack's service host cannot pass to a hosted \
+                             program; allowed: arguments without line breaks or NULs",
+                            n + 1
+                        )));
+                    }
+                }
+            }
+        }
         Ok(Service {
             name,
             display_name,
@@ -228,17 +242,43 @@ fn host(t: &Table) -> FaultResult<Host> {
                     "`{name}` and `{other}` are the same variable on Windows; allowed: one spelling"
                 )));
             }
-            environment.insert(name.to_string(), value.string()?.to_string());
+            let text = value.string()?;
+            if let Some(what) = unpassable(text) {
+                return Err(value.fault(format!(
+                    "contains {what}, which svcpack's service host cannot pass; allowed: a value without line breaks or NULs"
+                )));
+            }
+            environment.insert(name.to_string(), text.to_string());
+        }
+    }
+    let log_dir = rel("log-dir", defaults.log_dir)?;
+    if log_dir.is_root() {
+        if let Some(i) = t.get("log-dir") {
+            return Err(i.fault(
+                "is the install directory itself, which the service account would then be able to \
+                 write; allowed: a folder inside the install directory, e.g. \"logs\"",
+            ));
         }
     }
     Ok(Host {
         stop_timeout_secs: u32_key("stop-timeout-secs", 1, defaults.stop_timeout_secs)?,
         restart_delay_secs: u32_key("restart-delay-secs", 0, defaults.restart_delay_secs)?,
         max_restarts_per_hour: u32_key("max-restarts-per-hour", 0, defaults.max_restarts_per_hour)?,
-        log_dir: rel("log-dir", defaults.log_dir)?,
+        log_dir,
         log_max_bytes,
         log_keep: u32_key("log-keep", 1, defaults.log_keep)?,
         working_dir: rel("working-dir", defaults.working_dir)?,
         environment,
     })
+}
+
+/// What in `text` the service host's line-based configuration file cannot carry.
+fn unpassable(text: &str) -> Option<&'static str> {
+    if text.contains(['\r', '\n']) {
+        Some("a line break")
+    } else if text.contains('\0') {
+        Some("a NUL character")
+    } else {
+        None
+    }
 }

@@ -57,7 +57,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::config::{Config, PackageInfo, RecoveryAction, StartType};
+use crate::config::{Config, PackageInfo, RecoveryAction, RelPath, StartType};
 use crate::version::MsiVersion;
 
 /// The file name of the main template, built-in and in a user's template directory.
@@ -165,6 +165,19 @@ pub struct RenderInput<'a> {
     pub arch: &'a str,
     /// The MSI database codepage; [`RenderInput::new`] chooses it with [`database_codepage`].
     pub codepage: u16,
+    /// The service host's files, for a hosted service. `None` (what [`RenderInput::new`]
+    /// sets) names them by their installed file names, as `cargo svcpack render` shows.
+    pub host: Option<HostFiles<'a>>,
+}
+
+/// The files svcpack's service host adds to a hosted service's package.
+#[derive(Clone, Copy, Debug)]
+pub struct HostFiles<'a> {
+    /// The stamped host exe; installed as [`crate::host::HOST_EXE_NAME`].
+    pub exe: &'a Path,
+    /// Its configuration file ([`crate::host::config_file`]); installed as
+    /// [`crate::host::CONF_NAME`].
+    pub conf: &'a Path,
 }
 
 impl<'a> RenderInput<'a> {
@@ -181,6 +194,7 @@ impl<'a> RenderInput<'a> {
             exe_path,
             arch,
             codepage: database_codepage(config, package),
+            host: None,
         }
     }
 }
@@ -193,18 +207,45 @@ pub fn find_user_template(templates_dir: &Path) -> Option<PathBuf> {
 
 /// Renders the WiX source: the user's `<templates_dir>/main.wxs.hbs` when it exists (a user
 /// template wins over the built-in one), else the built-in template.
+///
+/// For a hosted service the output must install svcpack's service host: a user template
+/// written before the host existed would register the program itself as the service,
+/// which then never starts, so that is an error.
 pub fn render(input: &RenderInput, templates_dir: Option<&Path>) -> Result<String, RenderError> {
     let user = templates_dir.and_then(find_user_template);
-    match user {
+    let (name, text) = match user {
         Some(path) => {
             let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
                 path: path.clone(),
                 source,
             })?;
-            render_template(input, &path.display().to_string(), &text)
+            let name = path.display().to_string();
+            let out = render_template(input, &name, &text)?;
+            (name, out)
         }
-        None => render_template(input, &format!("built-in {MAIN_TEMPLATE}"), BUILTIN[0].1),
+        None => {
+            let name = format!("built-in {MAIN_TEMPLATE}");
+            let out = render_template(input, &name, BUILTIN[0].1)?;
+            (name, out)
+        }
+    };
+    let hosted = input
+        .config
+        .service
+        .as_ref()
+        .is_some_and(|s| s.host.is_some());
+    if hosted && !text.contains(crate::host::HOST_EXE_NAME) {
+        return Err(RenderError::Unsupported {
+            what: "service.host".into(),
+            message: format!(
+                "the template {name} does not install svcpack's service host ({}), which a hosted \
+                 service runs; add the `host` parts of the built-in template to it (`cargo svcpack init \
+                 --force` overwrites it with the built-in one)",
+                crate::host::HOST_EXE_NAME
+            ),
+        });
     }
+    Ok(text)
 }
 
 /// Renders `template` (named `name` in errors) with the data of `input`.
@@ -437,6 +478,10 @@ pub fn database_codepage(config: &Config, package: &PackageInfo) -> u16 {
         texts.extend(s.description.iter().cloned());
         texts.extend(s.dependencies.iter().cloned());
         texts.extend(s.recovery.command.iter().cloned());
+        if let Some(h) = &s.host {
+            texts.extend(h.log_dir.segments().iter().cloned());
+            texts.extend(h.working_dir.segments().iter().cloned());
+        }
     }
     codepage_for(texts.iter().map(String::as_str))
 }
@@ -537,6 +582,7 @@ struct Data {
     icon: Option<Source>,
     files: Vec<ExtraFile>,
     service: Option<ServiceData>,
+    host: Option<HostInstall>,
 }
 
 #[derive(Serialize)]
@@ -644,6 +690,33 @@ struct HostData {
     environment: BTreeMap<String, String>,
 }
 
+/// What the package installs for svcpack's service host.
+#[derive(Serialize)]
+struct HostInstall {
+    exe: FileRef,
+    conf: FileRef,
+    log_dir: HostFolder,
+    working_dir: Option<HostFolder>,
+    service_sid: Option<&'static str>,
+}
+
+/// A folder the package creates for the host.
+#[derive(Serialize)]
+struct HostFolder {
+    id: String,
+    path: String,
+    component_guid: String,
+    sddl: Option<String>,
+    /// Files the host writes there, removed on uninstall.
+    files: Vec<RemovedFile>,
+}
+
+#[derive(Serialize)]
+struct RemovedFile {
+    id: String,
+    name: String,
+}
+
 /// WiX reads Failure/@Delay and ResetPeriod as signed 32-bit integers.
 const WIX_INT_MAX: u64 = i32::MAX as u64;
 
@@ -674,7 +747,28 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
         })
         .collect();
 
-    let (directories, files) = extra_files(config)?;
+    let host_settings = config.service.as_ref().and_then(|s| s.host.as_ref());
+    let mut host_dirs: Vec<&RelPath> = Vec::new();
+    if let Some(h) = host_settings {
+        if h.log_dir.is_root() {
+            return Err(RenderError::Unsupported {
+                what: "service.host.log-dir".into(),
+                message:
+                    "is the install directory itself, which the service account would then be \
+                          able to write; allowed: a folder inside it, e.g. `logs`"
+                        .into(),
+            });
+        }
+        host_dirs.push(&h.log_dir);
+        if !h.working_dir.is_root() {
+            host_dirs.push(&h.working_dir);
+        }
+    }
+    let (directories, files) = extra_files(config, &host_dirs)?;
+    let host = match (&config.service, host_settings) {
+        (Some(service), Some(h)) => Some(host_install(input, service, h)?),
+        _ => None,
+    };
 
     let license = match &config.license {
         Some(path) => Some(FileRef {
@@ -735,6 +829,7 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
         icon,
         files,
         service: config.service.as_ref().map(service_data).transpose()?,
+        host,
     };
     let value = serde_json::to_value(&data).map_err(|e| RenderError::Unsupported {
         what: "template data".into(),
@@ -823,13 +918,20 @@ fn fold(segments: &[String]) -> String {
     segments.join("\\").to_lowercase()
 }
 
-/// The sub-folders (parents first) and components of the configured extra files.
-fn extra_files(config: &Config) -> Result<(Vec<Directory>, Vec<ExtraFile>), RenderError> {
+/// The sub-folders (parents first) and components of the configured extra files; the
+/// sub-folders also hold `folders` (the service host's log and working folders).
+fn extra_files(
+    config: &Config,
+    folders: &[&RelPath],
+) -> Result<(Vec<Directory>, Vec<ExtraFile>), RenderError> {
     // Keyed by the folded path, so `Conf/a` and `conf/b` share one folder, as on Windows;
     // sorted, so a folder always comes after its parent.
     let mut dirs: BTreeMap<String, Directory> = BTreeMap::new();
     let mut files = Vec::new();
     let mut file_paths: BTreeMap<String, String> = BTreeMap::new();
+    for folder in folders {
+        add_folders(&mut dirs, folder.segments());
+    }
     for entry in &config.files {
         let segments = entry.dest.segments();
         let Some((name, dir_segments)) = segments.split_last() else {
@@ -839,16 +941,7 @@ fn extra_files(config: &Config) -> Result<(Vec<Directory>, Vec<ExtraFile>), Rend
                     .into(),
             });
         };
-        let mut parent = INSTALL_FOLDER_ID.to_string();
-        for depth in 1..=dir_segments.len() {
-            let folded = fold(&dir_segments[..depth]);
-            let dir = dirs.entry(folded.clone()).or_insert_with(|| Directory {
-                id: format!("Dir_{}", path_hash(&folded)),
-                name: dir_segments[depth - 1].clone(),
-                parent: parent.clone(),
-            });
-            parent = dir.id.clone();
-        }
+        let parent = add_folders(&mut dirs, dir_segments);
         let folded = fold(segments);
         let hash = path_hash(&folded);
         file_paths.insert(folded, entry.dest.to_windows());
@@ -867,7 +960,8 @@ fn extra_files(config: &Config) -> Result<(Vec<Directory>, Vec<ExtraFile>), Rend
             return Err(RenderError::Unsupported {
                 what: "files.dest".into(),
                 message: format!(
-                    "`{file}` is both a file and the folder of another file's dest; allowed: distinct paths"
+                    "`{file}` is both a file and the folder of another file's dest (or of the service \
+                     host's log-dir or working-dir); allowed: distinct paths"
                 ),
             });
         }
@@ -882,7 +976,110 @@ fn extra_files(config: &Config) -> Result<(Vec<Directory>, Vec<ExtraFile>), Rend
             });
         }
     }
+    if config.service.as_ref().is_some_and(|s| s.host.is_some()) {
+        for reserved in [crate::host::HOST_EXE_NAME, crate::host::CONF_NAME] {
+            let taken =
+                exe == reserved || file_paths.contains_key(reserved) || dirs.contains_key(reserved);
+            if taken {
+                return Err(RenderError::Unsupported {
+                    what: "service.host".into(),
+                    message: format!(
+                        "the service host installs `{reserved}` into the install directory, and the program, \
+                         an extra file or a folder has that name; allowed: another name"
+                    ),
+                });
+            }
+        }
+    }
     Ok((dirs.into_values().collect(), files))
+}
+
+/// Adds the folder `segments` (and its parents) to `dirs`; returns the folder's id.
+fn add_folders(dirs: &mut BTreeMap<String, Directory>, segments: &[String]) -> String {
+    let mut parent = INSTALL_FOLDER_ID.to_string();
+    for depth in 1..=segments.len() {
+        let folded = fold(&segments[..depth]);
+        let dir = dirs.entry(folded.clone()).or_insert_with(|| Directory {
+            id: format!("Dir_{}", path_hash(&folded)),
+            name: segments[depth - 1].clone(),
+            parent: parent.clone(),
+        });
+        parent = dir.id.clone();
+    }
+    parent
+}
+
+/// The service host's files and folders (`host` in the template data).
+fn host_install(
+    input: &RenderInput,
+    service: &crate::config::Service,
+    host: &crate::config::Host,
+) -> Result<HostInstall, RenderError> {
+    let source = |path: Option<&Path>, name: &str, what: &str| -> Result<String, RenderError> {
+        match path {
+            Some(p) => path_text(p, what),
+            None => Ok(name.to_string()),
+        }
+    };
+    let exe = FileRef {
+        name: crate::host::HOST_EXE_NAME.into(),
+        source: source(
+            input.host.map(|h| h.exe),
+            crate::host::HOST_EXE_NAME,
+            "service host",
+        )?,
+    };
+    let conf = FileRef {
+        name: crate::host::CONF_NAME.into(),
+        source: source(
+            input.host.map(|h| h.conf),
+            crate::host::CONF_NAME,
+            "service host configuration",
+        )?,
+    };
+    let acl = crate::host::log_dir_acl(&service.account, &service.name);
+    let folder = |path: &RelPath, sddl: Option<String>, files: Vec<String>| {
+        let folded = fold(path.segments());
+        HostFolder {
+            id: format!("Dir_{}", path_hash(&folded)),
+            path: path.to_windows(),
+            component_guid: host_folder_guid(input.config, &folded),
+            sddl,
+            files: files
+                .into_iter()
+                .enumerate()
+                .map(|(n, name)| RemovedFile {
+                    id: format!("RemoveHostLog{n}"),
+                    name,
+                })
+                .collect(),
+        }
+    };
+    let log_files = crate::host::log_files(&input.config.exe_name(), host.log_keep);
+    let log_dir = folder(&host.log_dir, Some(acl.sddl), log_files);
+    // The working folder is created too, unless it is the install folder or the log
+    // folder (which the log folder's component creates).
+    let working_dir = (!host.working_dir.is_root()
+        && fold(host.working_dir.segments()) != fold(host.log_dir.segments()))
+    .then(|| folder(&host.working_dir, None, Vec::new()));
+    Ok(HostInstall {
+        exe,
+        conf,
+        log_dir,
+        working_dir,
+        service_sid: acl.unrestricted_service_sid.then_some("unrestricted"),
+    })
+}
+
+/// The GUID of the component that creates a host folder (its key path is the folder, for
+/// which WiX derives no GUID): a UUIDv5 of the upgrade code and the folded path, so it is
+/// the same in every version.
+fn host_folder_guid(config: &Config, folded: &str) -> String {
+    let namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:svcpack:host-folder");
+    let name = format!("{}\\{folded}", config.upgrade_code.as_str());
+    crate::config::Guid::from_uuid(uuid::Uuid::new_v5(&namespace, name.as_bytes()))
+        .as_str()
+        .to_string()
 }
 
 fn service_data(service: &crate::config::Service) -> Result<ServiceData, RenderError> {

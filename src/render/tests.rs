@@ -1181,3 +1181,316 @@ mod native {
         assert_eq!(report.files.len(), 2);
     }
 }
+
+/// A service run by svcpack's service host (issue 7).
+mod hosted {
+    use super::*;
+
+    const HOSTED: &str = r#"
+name = "ledger-agent"
+version = "1.0.0"
+authors = ["Example Ltd"]
+upgrade-code = "8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B"
+binary = "ledger-agent"
+
+[service]
+name = "LedgerAgent"
+account = "virtual"
+arguments = ["--port", "18431"]
+
+[service.recovery]
+actions = ["restart"]
+
+[service.host]
+log-dir = "var/logs"
+working-dir = "data"
+log-keep = 3
+
+[[files]]
+source = "README.md"
+dest = "var/README.md"
+"#;
+
+    struct Rendered {
+        f: Fixture,
+        wxs: String,
+        host_exe: PathBuf,
+    }
+
+    fn render_hosted(name: &str, toml: &str) -> Result<Rendered, RenderError> {
+        let f = Fixture::new(name);
+        f.write("stage/svcpack-host.exe", "MZ");
+        f.write("stage/svcpack-host.conf", "format=1\r\n");
+        let (pkg, config) = f.load(toml);
+        let exe = f.exe();
+        let host_exe = f.dir.join("stage/svcpack-host.exe");
+        let conf = f.dir.join("stage/svcpack-host.conf");
+        let mut input = RenderInput::new(&config, &pkg, &exe, "x64");
+        input.host = Some(HostFiles {
+            exe: &host_exe,
+            conf: &conf,
+        });
+        let wxs = render(&input, None)?;
+        Ok(Rendered { f, wxs, host_exe })
+    }
+
+    fn component<'a, 'i>(doc: &'a roxmltree::Document<'i>, id: &str) -> roxmltree::Node<'a, 'i> {
+        elements(doc, WIX, "Component")
+            .into_iter()
+            .find(|c| c.attribute("Id") == Some(id))
+            .unwrap_or_else(|| panic!("no component {id}"))
+    }
+
+    fn children<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Vec<roxmltree::Node<'a, 'i>> {
+        node.children()
+            .filter(|n| n.tag_name().name() == name)
+            .collect()
+    }
+
+    #[test]
+    fn the_service_runs_the_host_which_runs_the_program() {
+        let r = render_hosted("hosted", HOSTED).expect("renders");
+        let doc = roxmltree::Document::parse(&r.wxs).expect("well-formed");
+
+        // The service component's key path is the host; the program is a plain file.
+        let main = component(&doc, "MainExecutable");
+        let files = children(main, "File");
+        assert_eq!(files.len(), 2);
+        assert_eq!(attr(files[0], "Name"), "svcpack-host.exe");
+        assert_eq!(attr(files[0], "KeyPath"), "yes");
+        assert_eq!(attr(files[0], "Source"), r.host_exe.to_str().unwrap());
+        assert_eq!(attr(files[1], "Name"), "svcpack-host.conf");
+        let si = one(&doc, "ServiceInstall");
+        assert_eq!(si.parent(), Some(main));
+        assert_eq!(
+            si.attribute("Arguments"),
+            None,
+            "the arguments are in the conf"
+        );
+        assert_eq!(formatted(si, "Account"), "NT SERVICE\\LedgerAgent");
+        let source = elements(&doc, UTIL, "EventSource");
+        assert_eq!(attr(source[0], "EventMessageFile"), "[#HostExe]");
+        let program = component(&doc, "HostedProgram");
+        let pfile = children(program, "File");
+        assert_eq!(attr(pfile[0], "Id"), "MainExe");
+        assert_eq!(attr(pfile[0], "Name"), "ledger-agent.exe");
+        assert!(children(program, "ServiceInstall").is_empty());
+
+        // Recovery applies when the host gives up (an error exit, not a crash).
+        let fa: Vec<_> = elements(&doc, WIX, "ServiceConfig")
+            .into_iter()
+            .filter(|c| c.attribute("FailureActionsWhen").is_some())
+            .collect();
+        assert_eq!(fa.len(), 1);
+        assert_eq!(
+            attr(fa[0], "FailureActionsWhen"),
+            "failedToStopOrReturnedError"
+        );
+        assert_eq!(fa[0].attribute("ServiceSid"), None);
+
+        // The log folder (sharing `var` with an extra file) is writable by the virtual
+        // account, and its files go on uninstall.
+        let dirs = elements(&doc, WIX, "Directory");
+        let var: Vec<_> = dirs.iter().filter(|d| attr(**d, "Name") == "var").collect();
+        assert_eq!(var.len(), 1, "one `var` folder");
+        let logs = dirs
+            .iter()
+            .find(|d| attr(**d, "Name") == "logs")
+            .expect("logs");
+        let log_comp = component(&doc, "HostLogDir");
+        assert_eq!(attr(log_comp, "Directory"), attr(*logs, "Id"));
+        let perm = one(&doc, "PermissionEx");
+        let sid = crate::host::service_sid("LedgerAgent");
+        assert_eq!(
+            attr(perm, "Sddl"),
+            format!("D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;{sid})")
+        );
+        let removed: Vec<&str> = children(log_comp, "RemoveFile")
+            .iter()
+            .map(|n| attr(*n, "Name"))
+            .collect();
+        for name in [
+            "ledger-agent.out.log",
+            "ledger-agent.err.log.3",
+            "svcpack-host.log.1",
+            "*.log",
+        ] {
+            assert!(removed.contains(&name), "{name} in {removed:?}");
+        }
+        assert!(!removed.contains(&"ledger-agent.out.log.4"));
+        let work = component(&doc, "HostWorkingDir");
+        let data = dirs
+            .iter()
+            .find(|d| attr(**d, "Name") == "data")
+            .expect("data");
+        assert_eq!(attr(work, "Directory"), attr(*data, "Id"));
+    }
+
+    #[test]
+    fn compiles_into_the_tables_windows_installer_needs() {
+        let r = render_hosted("hosted-native", HOSTED).expect("renders");
+        let src = r.f.dir.join("main.wxs");
+        std::fs::write(&src, &r.wxs).unwrap();
+        let mut opts = crate::wix::CompileOptions::new("x64");
+        opts.base_dir = r.f.dir.clone();
+        opts.env = BTreeMap::new();
+        let out = r.f.dir.join("out.msi");
+        crate::wix::compile_to_file(&[src], &out, &opts)
+            .unwrap_or_else(|e| panic!("compiles: {e}\n{}", r.wxs));
+        let mut pkg = msi::open(&out).unwrap();
+        let rows = |pkg: &mut msi::Package<std::fs::File>, t: &str| -> Vec<String> {
+            pkg.select_rows(msi::Select::table(t))
+                .unwrap()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| match &r[i] {
+                            msi::Value::Str(s) => s.clone(),
+                            msi::Value::Int(n) => n.to_string(),
+                            _ => String::new(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\t")
+                })
+                .collect()
+        };
+        let components = rows(&mut pkg, "Component");
+        assert!(
+            components
+                .iter()
+                .any(|c| c.starts_with("MainExecutable\t") && c.ends_with("\tHostExe")),
+            "the service component's key path is the host: {components:?}"
+        );
+        let services = rows(&mut pkg, "ServiceInstall");
+        assert!(services[0].contains("\tMainExecutable\t"), "{services:?}");
+        let locks = rows(&mut pkg, "MsiLockPermissionsEx");
+        assert_eq!(locks.len(), 1);
+        assert!(locks[0].contains("\tCreateFolder\tD:P("), "{locks:?}");
+        let config = rows(&mut pkg, "MsiServiceConfig");
+        assert!(
+            config
+                .iter()
+                .any(|c| c.starts_with("LedgerAgent.FA\tLedgerAgent\t")),
+            "{config:?}"
+        );
+        let create = rows(&mut pkg, "CreateFolder");
+        assert_eq!(create.len(), 2, "log and working folders: {create:?}");
+    }
+
+    #[test]
+    fn a_named_account_is_granted_through_the_service_sid() {
+        let toml = HOSTED.replace("account = \"virtual\"", "account = 'CORP\\svc-ledger$'");
+        let r = render_hosted("hosted-user", &toml).expect("renders");
+        let doc = roxmltree::Document::parse(&r.wxs).expect("well-formed");
+        let fa = elements(&doc, WIX, "ServiceConfig")
+            .into_iter()
+            .find(|c| c.attribute("FailureActionsWhen").is_some())
+            .expect("ServiceConfig");
+        assert_eq!(attr(fa, "ServiceSid"), "unrestricted");
+        let sid = crate::host::service_sid("LedgerAgent");
+        assert!(attr(one(&doc, "PermissionEx"), "Sddl").ends_with(&format!(";;;{sid})")));
+    }
+
+    #[test]
+    fn defaults_create_only_the_log_folder() {
+        let r = render_hosted(
+            "hosted-defaults",
+            "name = \"go-agent\"\nversion = \"1.0.0\"\nauthors = [\"A\"]\nbinary = \"go-agent\"\n\
+             upgrade-code = \"2F6E4C1A-8B3D-4E5F-9A0B-1C2D3E4F5A6B\"\n[service]\n[service.host]\n",
+        )
+        .expect("renders");
+        let doc = roxmltree::Document::parse(&r.wxs).expect("well-formed");
+        assert!(elements(&doc, WIX, "Component")
+            .iter()
+            .all(|c| c.attribute("Id") != Some("HostWorkingDir")));
+        assert_eq!(
+            attr(one(&doc, "PermissionEx"), "Sddl"),
+            "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)",
+            "LocalSystem needs nothing more"
+        );
+        let removed = children(component(&doc, "HostLogDir"), "RemoveFile");
+        assert_eq!(
+            removed.len(),
+            3 * 6 + 2,
+            "3 logs with 5 rotations each, and 2 wildcards"
+        );
+    }
+
+    #[test]
+    fn conflicting_names_and_the_install_folder_as_log_dir_are_refused() {
+        // The install folder as log-dir (configuration loading may refuse it already; the
+        // render stage never writes such a package either way).
+        let f = Fixture::new("hosted-root-logs");
+        let (pkg, mut config) = f.load(HOSTED);
+        if let Some(h) = config.service.as_mut().and_then(|s| s.host.as_mut()) {
+            h.log_dir = RelPath::default();
+        }
+        let err = render(&RenderInput::new(&config, &pkg, &f.exe(), "x64"), None)
+            .expect_err("root log-dir")
+            .to_string();
+        assert!(err.contains("install directory itself"), "{err}");
+
+        let cases = [
+            (
+                HOSTED.replace("dest = \"var/README.md\"", "dest = \"svcpack-host.conf\""),
+                "svcpack-host.conf",
+            ),
+            (
+                HOSTED.replace("binary = \"ledger-agent\"", "binary = \"svcpack-host\""),
+                "svcpack-host.exe",
+            ),
+            (
+                HOSTED.replace("log-dir = \"var/logs\"", "log-dir = \"var/README.md\""),
+                "both a file and the folder",
+            ),
+        ];
+        for (toml, needle) in cases {
+            let f = Fixture::new("hosted-bad");
+            if toml.contains("binary = \"svcpack-host\"") {
+                f.write("bin/svcpack-host.exe", "MZ");
+            }
+            let (pkg, config) = f.load(&toml);
+            let err = render(&RenderInput::new(&config, &pkg, &f.exe(), "x64"), None)
+                .expect_err(needle)
+                .to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_user_template_without_the_host_is_refused() {
+        let f = Fixture::new("hosted-stale");
+        let dir = f.dir.join("wix");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(MAIN_TEMPLATE),
+            "<Wix>{{product.name}} {{exe.name}}</Wix>",
+        )
+        .unwrap();
+        let (pkg, config) = f.load(HOSTED);
+        let exe = f.exe();
+        let err = render(&RenderInput::new(&config, &pkg, &exe, "x64"), Some(&dir))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("does not install svcpack's service host"),
+            "{err}"
+        );
+        // The same template is fine for a service that is not hosted.
+        let not_hosted = HOSTED.replace(
+            "[service.host]\nlog-dir = \"var/logs\"\nworking-dir = \"data\"\nlog-keep = 3\n",
+            "",
+        );
+        let (pkg, config) = f.load(&not_hosted);
+        assert!(config.service.as_ref().unwrap().host.is_none());
+        render(&RenderInput::new(&config, &pkg, &exe, "x64"), Some(&dir)).expect("renders");
+    }
+
+    #[test]
+    fn host_folders_count_for_the_codepage() {
+        let f = Fixture::new("hosted-codepage");
+        let (pkg, config) = f.load(&HOSTED.replace("var/logs", "Protokolle ✓"));
+        assert_eq!(database_codepage(&config, &pkg), CODEPAGE_UTF8);
+        let (pkg, config) = f.load(HOSTED);
+        assert_eq!(database_codepage(&config, &pkg), CODEPAGE_WINDOWS_1252);
+    }
+}

@@ -388,6 +388,21 @@ const BAD: &[(&str, &str, &[&str])] = &[
         &["is absolute"],
     ),
     (
+        "[package.metadata.svcpack.service.host]\nlog-dir = \".\" # <-\n",
+        "package.metadata.svcpack.service.host.log-dir",
+        &["install directory itself", "a folder inside"],
+    ),
+    (
+        "[package.metadata.svcpack.service.host.environment]\nX = \"a\\nb\" # <-\n",
+        "package.metadata.svcpack.service.host.environment.X",
+        &["line break"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\narguments = [\"ok\", \"a\\nb\"] # <-\n[package.metadata.svcpack.service.host]\n",
+        "package.metadata.svcpack.service.arguments",
+        &["argument 2", "line break"],
+    ),
+    (
         "[package.metadata.svcpack.service.host]\nworking-dir = \"/srv\" # <-\n",
         "package.metadata.svcpack.service.host.working-dir",
         &["is absolute"],
