@@ -502,7 +502,8 @@ pub fn service_sid(name: &str) -> String {
     for unit in name.encode_utf16() {
         bytes.extend_from_slice(&upcase_unit(unit).to_le_bytes());
     }
-    let digest = sha1(&bytes);
+    // The same SHA-1 the WiX short-name/GUID code uses.
+    let digest = crate::wix::guid::sha1(&bytes);
     let mut sid = String::from("S-1-5-80");
     for chunk in digest.chunks(4) {
         let n = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
@@ -524,61 +525,6 @@ fn upcase_unit(unit: u16) -> u16 {
         }
         None => unit,
     }
-}
-
-/// SHA-1 (FIPS 180-4), for [`service_sid`] only.
-fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
-    let mut msg = data.to_vec();
-    let bit_len = (data.len() as u64).wrapping_mul(8);
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bit_len.to_be_bytes());
-    for block in msg.chunks(64) {
-        let mut w = [0u32; 80];
-        for (i, word) in block.chunks(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
-                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-                _ => (b ^ c ^ d, 0xCA62_C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*wi);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    let mut out = [0u8; 20];
-    for (i, x) in h.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
-    }
-    out
 }
 
 // The host's portable modules, compiled into svcpack's tests so the configuration file
@@ -751,14 +697,14 @@ environment = { RUST_LOG = "info,x=debug", Z_LAST = "", "Spaced Name" = " = valu
     #[test]
     fn service_sids_are_windows_own() {
         assert_eq!(
-            sha1(b"abc")
+            crate::wix::guid::sha1(b"abc")
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>(),
             "a9993e364706816aba3e25717850c26c9cd0d89d"
         );
         assert_eq!(
-            sha1(&[b'a'; 1000])
+            crate::wix::guid::sha1(&[b'a'; 1000])
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>(),
