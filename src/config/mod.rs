@@ -192,19 +192,7 @@ impl Config {
     }
 }
 
-/// The UTC calendar year of a Unix timestamp (proleptic Gregorian).
-pub fn year_of_unix_time(secs: i64) -> i64 {
-    // Howard Hinnant's civil_from_days, reduced to the year.
-    let days = secs.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
-}
+pub use crate::civil::year_of_unix_time;
 
 /// The optional UPX pass.
 #[derive(Clone, Debug, PartialEq, Eq)]

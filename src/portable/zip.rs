@@ -42,9 +42,6 @@ pub(crate) const DEFLATE_LEVEL: u8 = 4;
 /// every zip's bytes.
 const CHUNK: usize = 1 << 20;
 
-/// The earliest instant a DOS timestamp can hold: 1980-01-01 00:00:00 (as Unix time).
-const DOS_EPOCH_UNIX: u64 = 315_532_800;
-
 /// What an entry is, which fixes its attributes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EntryKind {
@@ -80,43 +77,9 @@ impl DosDateTime {
     /// can hold (1980-01-01 00:00:00 to 2107-12-31 23:59:58). Odd seconds round down: DOS
     /// stores two-second steps.
     pub fn from_unix(secs: u64) -> Self {
-        if secs < DOS_EPOCH_UNIX {
-            return DosDateTime {
-                time: 0,
-                date: (1 << 5) | 1,
-            };
-        }
-        // Beyond u32 seconds (2106) the year is past DOS's range anyway.
-        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
-        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-        if year > 2107 {
-            return DosDateTime {
-                time: (23 << 11) | (59 << 5) | 29,
-                date: (127 << 9) | (12 << 5) | 31,
-            };
-        }
-        let of_day = secs.rem_euclid(86_400);
-        let (hour, minute, second) = (of_day / 3600, of_day / 60 % 60, of_day % 60);
-        // Every field was range-checked above or is bounded by its modulus.
-        DosDateTime {
-            time: ((hour << 11) | (minute << 5) | (second / 2)) as u16,
-            date: (((year - 1980) << 9) | (month << 5) | day) as u16,
-        }
+        let (date, time) = crate::civil::dos_date_time(secs);
+        DosDateTime { time, date }
     }
-}
-
-/// Howard Hinnant's days-to-civil algorithm: (year, month 1–12, day 1–31) of a day count
-/// since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// One entry as the writer lays it out.
@@ -580,7 +543,7 @@ mod tests {
     fn dos_times() {
         let d = DosDateTime::from_unix(0);
         assert_eq!((d.date, d.time), ((1 << 5) | 1, 0), "clamped to 1980-01-01");
-        let d = DosDateTime::from_unix(DOS_EPOCH_UNIX);
+        let d = DosDateTime::from_unix(315_532_800); // 1980-01-01, the DOS epoch
         assert_eq!((d.date, d.time), ((1 << 5) | 1, 0));
         // 2024-02-29 13:45:59 UTC = 1709214359: seconds round down to 58.
         let d = DosDateTime::from_unix(1_709_214_359);

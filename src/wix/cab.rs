@@ -17,6 +17,8 @@ use std::thread;
 
 use libdeflater::{CompressionLvl, Compressor};
 
+use crate::civil::dos_date_time;
+
 /// One file to store in the cabinet.
 #[derive(Clone, Copy)]
 pub struct CabEntry<'a> {
@@ -605,41 +607,6 @@ fn cfdata_checksum(payload: &[u8], cb_data: u16, cb_uncomp: u16) -> u32 {
     csum ^ (u32::from(cb_data) | (u32::from(cb_uncomp) << 16))
 }
 
-/// Unix seconds to a DOS (date, time) pair in UTC, clamped to 1980-01-01 00:00:00 ..
-/// 2107-12-31 23:59:58, the range the 7-bit year field can hold.
-fn dos_date_time(ts: u64) -> (u16, u16) {
-    const MIN: u64 = 315_532_800; // 1980-01-01T00:00:00Z
-    const END: u64 = 4_354_819_200; // 2108-01-01T00:00:00Z
-    if ts < MIN {
-        return ((1 << 5) | 1, 0);
-    }
-    if ts >= END {
-        return ((127 << 9) | (12 << 5) | 31, (23 << 11) | (59 << 5) | 29);
-    }
-    let days = (ts / 86_400) as i64;
-    let secs = (ts % 86_400) as u32;
-    let (y, m, d) = civil_from_days(days);
-    let date = (((y - 1980) as u16) << 9) | ((m as u16) << 5) | d as u16;
-    let (h, min, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let time = ((h as u16) << 11) | ((min as u16) << 5) | (s / 2) as u16;
-    (date, time)
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's civil_from_days).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_le_bytes());
 }
@@ -651,6 +618,7 @@ fn put_u32(out: &mut Vec<u8>, v: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::civil::civil_from_days;
     use std::io::{Cursor, Read};
     use std::path::{Path, PathBuf};
     use std::process::Command;
