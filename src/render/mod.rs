@@ -359,43 +359,9 @@ pub fn escape_formatted(text: &str) -> String {
 /// quote) and each `"` becomes `\"`. Backslashes elsewhere are literal, so
 /// `C:\Program Files\x\` stays readable.
 pub fn quote_windows_args<S: AsRef<str>>(args: &[S]) -> String {
-    let mut line = String::new();
-    for (n, arg) in args.iter().enumerate() {
-        if n > 0 {
-            line.push(' ');
-        }
-        quote_arg(arg.as_ref(), &mut line);
-    }
-    line
-}
-
-fn quote_arg(arg: &str, out: &mut String) {
-    let needs_quotes = arg.is_empty() || arg.contains([' ', '\t', '\n', '\u{b}', '"']);
-    if !needs_quotes {
-        out.push_str(arg);
-        return;
-    }
-    out.push('"');
-    let mut backslashes = 0usize;
-    for c in arg.chars() {
-        match c {
-            '\\' => backslashes += 1,
-            '"' => {
-                // 2n backslashes + \" give n backslashes and a literal quote.
-                out.extend(std::iter::repeat('\\').take(backslashes * 2 + 1));
-                out.push('"');
-                backslashes = 0;
-            }
-            c => {
-                out.extend(std::iter::repeat('\\').take(backslashes));
-                out.push(c);
-                backslashes = 0;
-            }
-        }
-    }
-    // Backslashes before the closing quote must not escape it.
-    out.extend(std::iter::repeat('\\').take(backslashes * 2));
-    out.push('"');
+    // The same quoting the portable zip's sc.exe command lines use, so the MSI and the
+    // zip register identical ImagePaths.
+    crate::portable::windows_command_line(args)
 }
 
 /// XML 1.0's `Char` production: what a document may contain, even as a reference.
