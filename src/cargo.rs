@@ -5,7 +5,7 @@
 //! subcommand), else `cargo`; every other environment variable passes through, so
 //! `RUSTC`, linkers and `CARGO_TARGET_*` settings work as the user set them.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -172,23 +172,34 @@ impl BuildArgs {
 /// Runs the build; cargo's diagnostics go to our stderr as cargo renders them. Returns
 /// the executable of the requested bin target from the compiler-artifact messages.
 pub fn build(args: &BuildArgs) -> Result<PathBuf, CargoError> {
-    let program = cargo_program();
-    let argv = args.args();
-    let mut child = Command::new(&program)
-        .args(&argv)
+    run_build(&cargo_program(), &args.args(), &args.bin)
+}
+
+/// Runs `program argv` — a `cargo build` with `--message-format=json-render-diagnostics` —
+/// showing cargo's diagnostics on stderr, and returns the executable of bin target `bin`
+/// named by the compiler-artifact messages. Shared by the service build and the service
+/// host's build.
+pub fn run_build<A: AsRef<OsStr>>(
+    program: &OsStr,
+    argv: &[A],
+    bin: &str,
+) -> Result<PathBuf, CargoError> {
+    let spawn_err = |source| CargoError::Spawn {
+        program: program.to_string_lossy().into_owned(),
+        source,
+    };
+    let mut child = Command::new(program)
+        .args(argv)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|source| CargoError::Spawn {
-            program: program.to_string_lossy().into_owned(),
-            source,
-        })?;
+        .map_err(spawn_err)?;
     let mut exe = None;
     if let Some(out) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(out)) {
             match message {
                 Ok(Message::CompilerArtifact(art))
-                    if art.target.is_bin() && art.target.name == args.bin =>
+                    if art.target.is_bin() && art.target.name == bin =>
                 {
                     if let Some(path) = art.executable {
                         exe = Some(path.into_std_path_buf());
@@ -199,18 +210,19 @@ pub fn build(args: &BuildArgs) -> Result<PathBuf, CargoError> {
             }
         }
     }
-    let status = child.wait().map_err(|source| CargoError::Spawn {
-        program: program.to_string_lossy().into_owned(),
-        source,
-    })?;
+    let status = child.wait().map_err(spawn_err)?;
     if !status.success() {
+        let shown: Vec<String> = argv
+            .iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect();
         return Err(CargoError::BuildFailed {
-            command: format!("{} {}", program.to_string_lossy(), argv.join(" ")),
+            command: format!("{} {}", program.to_string_lossy(), shown.join(" ")),
             status: status.to_string(),
         });
     }
     exe.ok_or_else(|| CargoError::NoExecutable {
-        bin: args.bin.clone(),
+        bin: bin.to_string(),
     })
 }
 

@@ -47,9 +47,7 @@
 //! under the service's source). The MSI creates the folder with [`log_dir_acl`].
 
 use std::ffi::OsStr;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
@@ -214,50 +212,17 @@ pub fn build_args(src_dir: &Path, target: &str, target_dir: &Path) -> Vec<std::f
 pub fn build(cargo: &OsStr, target: &str, cache_dir: &Path) -> Result<PathBuf, HostError> {
     let src = write_sources(cache_dir)?;
     let args = build_args(&src, target, &cache_dir.join("host-target"));
-    let shown = || {
-        let mut s = cargo.to_string_lossy().into_owned();
-        for a in &args {
-            s.push(' ');
-            s.push_str(&a.to_string_lossy());
+    crate::cargo::run_build(cargo, &args, HOST_BIN).map_err(|e| match e {
+        crate::cargo::CargoError::Spawn { program, source } => HostError::Spawn { program, source },
+        crate::cargo::CargoError::NoExecutable { .. } => HostError::NoExecutable,
+        crate::cargo::CargoError::BuildFailed { command, status } => {
+            HostError::BuildFailed { command, status }
         }
-        s
-    };
-    let mut child = Command::new(cargo)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|source| HostError::Spawn {
-            program: cargo.to_string_lossy().into_owned(),
-            source,
-        })?;
-    let mut exe = None;
-    if let Some(out) = child.stdout.take() {
-        for message in cargo_metadata::Message::parse_stream(BufReader::new(out)) {
-            match message {
-                Ok(cargo_metadata::Message::CompilerArtifact(art))
-                    if art.target.is_bin() && art.target.name == HOST_BIN =>
-                {
-                    if let Some(path) = art.executable {
-                        exe = Some(path.into_std_path_buf());
-                    }
-                }
-                Ok(cargo_metadata::Message::TextLine(line)) => eprintln!("{line}"),
-                _ => {}
-            }
-        }
-    }
-    let status = child.wait().map_err(|source| HostError::Spawn {
-        program: cargo.to_string_lossy().into_owned(),
-        source,
-    })?;
-    if !status.success() {
-        return Err(HostError::BuildFailed {
-            command: shown(),
-            status: status.to_string(),
-        });
-    }
-    exe.ok_or(HostError::NoExecutable)
+        other => HostError::BuildFailed {
+            command: cargo.to_string_lossy().into_owned(),
+            status: other.to_string(),
+        },
+    })
 }
 
 /// The version resource of the installed host: the product's versions, names and
@@ -559,6 +524,7 @@ mod host_clock;
 mod tests {
     use super::*;
     use crate::config::{load_standalone_str, Config};
+    use std::process::Command;
 
     fn load(toml: &str) -> Config {
         let dir = std::env::temp_dir().join(format!("svcpack-host-test-{}", std::process::id()));
