@@ -8,13 +8,12 @@
 
 pub mod cargo;
 pub mod checksums;
-pub mod civil;
 pub mod cli;
 pub mod compress;
 pub mod config;
 pub mod host;
 pub mod manifest;
-pub mod pe;
+pub mod output;
 pub mod pipeline;
 pub mod plan;
 pub mod portable;
@@ -22,4 +21,10 @@ pub mod progress;
 pub mod render;
 pub mod sign;
 pub mod version;
-pub mod wix;
+
+/// Calendar arithmetic for timestamps (the `svcpack-civil` crate).
+pub use svcpack_civil as civil;
+/// PE reading and version stamping (the `svcpack-pe` crate).
+pub use svcpack_pe as pe;
+/// The native WiX compiler (the `svcpack-wix` crate).
+pub use svcpack_wix as wix;

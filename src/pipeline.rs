@@ -525,9 +525,7 @@ fn publish(out_dir: &Path, outputs: &[(String, Vec<u8>)]) -> Result<(), String> 
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     let mut staged = Vec::new();
     for (name, bytes) in outputs {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".svcpack-")
-            .tempfile_in(out_dir)
+        let mut tmp = crate::output::artifact_tempfile(out_dir)
             .map_err(|e| format!("cannot write in {}: {e}", out_dir.display()))?;
         tmp.write_all(bytes)
             .map_err(|e| format!("cannot write {name}: {e}"))?;

@@ -194,39 +194,13 @@ pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
     let limit = (w.chars().count() / 3).clamp(1, 3);
     candidates
         .iter()
-        .map(|c| (distance(&w, &norm(c)), *c))
+        // Optimal string alignment: Levenshtein plus adjacent transpositions (`strat` →
+        // `start` is one edit).
+        .map(|c| (strsim::osa_distance(&w, &norm(c)), *c))
         .filter(|(d, _)| *d <= limit)
         // min_by_key keeps the first of equals: ties go to the earlier candidate.
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Optimal-string-alignment distance: Levenshtein plus adjacent transpositions
-/// (`strat` → `start` is one edit).
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
 }
 
 /// Checks every key under `node` (a table at `path`) against `fields`, in document order,
@@ -350,7 +324,18 @@ mod tests {
     }
 
     #[test]
+    fn near_misses_are_suggested() {
+        // One transposition, one substitution, one accent: each is one edit away.
+        let keys = ["start", "kitten", "uberwachung"];
+        assert_eq!(suggest("strat", &keys), Some("start"));
+        assert_eq!(suggest("kitton", &keys), Some("kitten"));
+        assert_eq!(suggest("überwachung", &keys), Some("uberwachung"));
+        assert_eq!(suggest("zzzzz", &keys), None);
+    }
+
+    #[test]
     fn distances() {
+        let distance = strsim::osa_distance;
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("abc", "abc"), 0);
         assert_eq!(distance("strat", "start"), 1);

@@ -297,7 +297,7 @@ pub fn eject(dir: &Path, force: bool) -> Result<Vec<PathBuf>, RenderError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let mut written = Vec::new();
     for (path, text) in targets {
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+        let mut tmp = crate::output::artifact_tempfile(dir).map_err(io(dir))?;
         tmp.write_all(text.as_bytes()).map_err(io(tmp.path()))?;
         tmp.as_file().sync_all().map_err(io(tmp.path()))?;
         tmp.persist(&path).map_err(|e| RenderError::Io {

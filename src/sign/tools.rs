@@ -151,63 +151,37 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     f.sync_all()
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(B64[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Decodes base64 as CI secrets hold it: standard or URL-safe alphabet, padding optional,
 /// line breaks and spaces ignored. The error never quotes the input (it is a secret).
 pub(crate) fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
+    use base64::Engine as _;
+    let mut normal = String::with_capacity(text.len());
     let mut padding = false;
-    for (i, c) in text.bytes().enumerate() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => {
-                padding = true;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            ' ' | '\t' | '\r' | '\n' => {}
+            '=' => padding = true,
+            _ if padding => return Err(format!("data after '=' padding at character {}", i + 1)),
+            '-' => normal.push('+'),
+            '_' => normal.push('/'),
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' => normal.push(c),
             _ => return Err(format!("character {} is not in the base64 alphabet", i + 1)),
-        };
-        if padding {
-            return Err(format!("data after '=' padding at character {}", i + 1));
-        }
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
         }
     }
-    if bits >= 6 {
-        return Err("its length is not a whole number of bytes (truncated?)".into());
-    }
-    Ok(out)
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    engine
+        .decode(normal.as_bytes())
+        .map_err(|_| "its length is not a whole number of bytes (truncated?)".to_string())
 }
 
 /// Why `bytes` cannot be a PKCS#12 file, judged from its first bytes: `SEQUENCE {

@@ -4,10 +4,10 @@
 
 use super::layout::{self, Ctx};
 use super::{condition_text, no_children, unexpected, Attrs, Parser};
-use crate::wix::error::{Result, WixError};
-use crate::wix::model::{Member, Membership, Reference, Schedule, Val};
-use crate::wix::sequence::{Placement, SequenceTable};
-use crate::wix::xml::Element;
+use crate::error::{Result, WixError};
+use crate::model::{Member, Membership, Reference, Schedule, Val};
+use crate::sequence::{Placement, SequenceTable};
+use crate::xml::Element;
 
 pub fn feature(p: &mut Parser, el: &Element, parent: Option<&Member>) -> Result<()> {
     let mut a = Attrs::new(el);

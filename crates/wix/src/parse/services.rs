@@ -5,9 +5,9 @@
 
 use super::layout::{Comp, KeyCandidate};
 use super::{generated_id, no_children, unexpected, Attrs, Parser};
-use crate::wix::error::Result;
-use crate::wix::model::{KeyPath, Val};
-use crate::wix::xml::Element;
+use crate::error::Result;
+use crate::model::{KeyPath, Val};
+use crate::xml::Element;
 
 /// Main-namespace component children handled here.
 pub(crate) fn component_child(

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use super::support::{fixture, ico, sample_stamp};
 use super::unit::{Synth, SynthSection};
-use crate::pe::image::Image;
-use crate::pe::*;
+use crate::image::Image;
+use crate::*;
 
 struct Rng(u64);
 

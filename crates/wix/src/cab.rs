@@ -17,7 +17,7 @@ use std::thread;
 
 use libdeflater::{CompressionLvl, Compressor};
 
-use crate::civil::dos_date_time;
+use svcpack_civil::dos_date_time;
 
 /// One file to store in the cabinet.
 #[derive(Clone, Copy)]
@@ -618,10 +618,10 @@ fn put_u32(out: &mut Vec<u8>, v: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::civil::civil_from_days;
     use std::io::{Cursor, Read};
     use std::path::{Path, PathBuf};
     use std::process::Command;
+    use svcpack_civil::civil_from_days;
 
     /// Deterministic pseudo-random bytes (xorshift64*), incompressible for deflate.
     fn noise(len: usize, seed: u64) -> Vec<u8> {

@@ -3,12 +3,12 @@
 //! launch conditions, variables, icons, binaries).
 
 use super::{actions, condition_text, layout, no_children, unexpected, Attrs, Parser};
-use crate::wix::error::{Result, WixError};
-use crate::wix::model::{
+use crate::error::{Result, WixError};
+use crate::model::{
     Compression, MajorUpgrade, MediaDef, MediaTemplate, PackageInfo, Section, SectionKind,
     StreamDef, Val,
 };
-use crate::wix::xml::{Dialect, Element};
+use crate::xml::{Dialect, Element};
 
 /// The default platform token of the summary information template, per architecture.
 pub fn platform_token(arch: &str) -> &'static str {
@@ -181,7 +181,7 @@ pub fn package_v4(p: &mut Parser, el: &Element) -> Result<()> {
     a.finish()?;
     check_version(&version, el, Dialect::V4, true)?;
     let upgrade = match (upgrade, &package_id) {
-        (None, Some(id)) => Some(crate::wix::guid::upgrade_code_v6(id)),
+        (None, Some(id)) => Some(crate::guid::upgrade_code_v6(id)),
         (u, _) => u,
     };
     let mut info = PackageInfo {
@@ -317,13 +317,13 @@ fn product_properties(p: &mut Parser, info: &PackageInfo) {
     }
 }
 
-fn prop(sec: &mut Section, id: &str, value: &str, loc: &crate::wix::Location) {
+fn prop(sec: &mut Section, id: &str, value: &str, loc: &crate::Location) {
     sec.row("Property", loc, vec![id.into(), value.into()]);
 }
 
 /// Children allowed directly under Product (v3), Package (v4) and Fragment.
 pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<()> {
-    if el.ns == crate::wix::xml::Namespace::Ui4 && el.name == "WixUI" {
+    if el.ns == crate::xml::Namespace::Ui4 && el.name == "WixUI" {
         let mut a = Attrs::new(el);
         let id = a.req("Id")?.to_string();
         a.ignore(&["InstallDirectory", "ExtendedPathValidation"]);
@@ -374,7 +374,7 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         "UI" => ui(p, el),
         // v4 authors Publish beside ui:WixUI to customise the WixUI dialogs.
         "Publish" if p.v4() => {
-            p.warnings.push(crate::wix::Warning {
+            p.warnings.push(crate::Warning {
                 location: el.loc.clone(),
                 message: "Publish customises WixUI dialogs, which svcpack's native compiler does not build; ignored".into(),
             });
@@ -394,7 +394,7 @@ fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
             format!("{}: UI library `{id}` is not available; svcpack's native compiler builds packages without authored UI", el.display_name()),
         ));
     }
-    p.warnings.push(crate::wix::Warning {
+    p.warnings.push(crate::Warning {
         location: el.loc.clone(),
         message: format!(
             "the WixUI dialog set `{id}` is not built by svcpack's native compiler; the package installs with Windows Installer's basic UI (progress only)"

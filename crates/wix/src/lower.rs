@@ -139,8 +139,8 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             )
         })?;
         let (mut version, mut language) = (None, None);
-        if crate::pe::is_pe(&bytes) {
-            if let Ok(info) = crate::pe::inspect(&bytes) {
+        if svcpack_pe::is_pe(&bytes) {
+            if let Ok(info) = svcpack_pe::inspect(&bytes) {
                 if let Some(v) = info.file_version {
                     version = Some(format!("{}.{}.{}.{}", v[0], v[1], v[2], v[3]));
                     language = Some(info.language.unwrap_or(0).to_string());

@@ -2,10 +2,10 @@
 //! the resource section, committed fixtures exercise real MinGW output.
 
 use super::support::{fixture, ico, pefile, sample_stamp};
-use crate::pe::image::{pe_checksum, u16_at, u32_at, Image};
-use crate::pe::rsrc::{self, ResName, Tree};
-use crate::pe::*;
-use crate::pe::{ico, version};
+use crate::image::{pe_checksum, u16_at, u32_at, Image};
+use crate::rsrc::{self, ResName, Tree};
+use crate::*;
+use crate::{ico, version};
 
 // ---------------------------------------------------------------------------------
 // A synthetic PE32+ builder

@@ -3,12 +3,12 @@
 //! [`super::services`].
 
 use super::{condition_text, generated_id, no_children, services, unexpected, Attrs, Parser};
-use crate::wix::error::{Result, WixError};
-use crate::wix::model::{
+use crate::error::{Result, WixError};
+use crate::model::{
     ComponentDef, FileDef, GuidSpec, KeyPath, Member, Membership, Val, ADVERTISED_TARGET,
 };
-use crate::wix::shortname;
-use crate::wix::xml::{Dialect, Element};
+use crate::shortname;
+use crate::xml::{Dialect, Element};
 
 /// Where a component is being authored.
 #[derive(Clone, Debug, Default)]
@@ -318,7 +318,7 @@ pub fn component_group(p: &mut Parser, el: &Element) -> Result<()> {
     let directory = a.id("Directory")?;
     let source = a.opt("Source").unwrap_or_default().to_string();
     a.finish()?;
-    p.sec().groups.push(crate::wix::model::Reference {
+    p.sec().groups.push(crate::model::Reference {
         table: "ComponentGroup",
         id: id.clone(),
         loc: el.loc.clone(),

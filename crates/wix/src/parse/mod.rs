@@ -382,13 +382,13 @@ pub(crate) fn no_children(el: &Element) -> Result<()> {
 /// against what WiX's compiler produces for the same authoring.
 #[cfg(test)]
 mod tests {
-    use crate::wix::model::Val;
-    use crate::wix::{compile, CompileOptions, Compiled};
+    use crate::model::Val;
+    use crate::{compile, CompileOptions, Compiled};
 
     const V3: &str = "http://schemas.microsoft.com/wix/2006/wi";
     const V4: &str = "http://wixtoolset.org/schemas/v4/wxs";
 
-    fn build(arch: &str, source: &str) -> crate::wix::Result<Compiled> {
+    fn build(arch: &str, source: &str) -> crate::Result<Compiled> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "a").unwrap();
         let path = dir.path().join("t.wxs");
@@ -440,7 +440,7 @@ mod tests {
             .unwrap_or_else(|| panic!("no {table} row {key}: {:?}", rows(c, table)))
     }
 
-    fn err(r: crate::wix::Result<Compiled>) -> String {
+    fn err(r: crate::Result<Compiled>) -> String {
         match r {
             Ok(_) => panic!("expected an error"),
             Err(e) => e.to_string(),
@@ -644,7 +644,7 @@ mod tests {
         // WiX v6: CreateGuid(UpgradeCodeGuidNamespace, Id).
         assert_eq!(
             row(&c, "Property", "UpgradeCode")[1],
-            crate::wix::guid::upgrade_code_v6("Example.Package")
+            crate::guid::upgrade_code_v6("Example.Package")
         );
     }
 

@@ -80,6 +80,6 @@ pub type Result<T, E = WixError> = std::result::Result<T, E>;
 #[macro_export]
 macro_rules! wix_bail {
     ($loc:expr, $($arg:tt)*) => {
-        return Err($crate::wix::error::WixError::new(($loc).clone(), format!($($arg)*)))
+        return Err($crate::error::WixError::new(($loc).clone(), format!($($arg)*)))
     };
 }

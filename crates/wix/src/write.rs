@@ -289,10 +289,8 @@ pub fn write_outputs(db: &Database, msi_bytes: &[u8], out: &Path) -> Result<()> 
             .unwrap_or_else(|| dir.clone());
         std::fs::create_dir_all(&parent)
             .map_err(|e| io_err(&loc, &format!("creating {}", parent.display()), e))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".svcpack-")
-            .tempfile_in(&parent)
-            .map_err(|e| io_err(&loc, "creating a temporary file", e))?;
+        let mut tmp =
+            artifact_tempfile(&parent).map_err(|e| io_err(&loc, "creating a temporary file", e))?;
         tmp.write_all(bytes)
             .map_err(|e| io_err(&loc, "writing a temporary file", e))?;
         tmp.as_file()
@@ -317,22 +315,24 @@ pub fn write_outputs(db: &Database, msi_bytes: &[u8], out: &Path) -> Result<()> 
     Ok(())
 }
 
-/// Temporary files are created private (0600); artifacts are ordinary readable files.
-pub fn make_readable(file: &std::fs::File) -> std::io::Result<()> {
+/// A temporary file in `dir` for an artifact: created with mode 0666 less the umask, as
+/// cargo and every packager create their outputs (tempfile's default is a private 0600,
+/// which would leave artifacts unreadable to a web server or another CI user).
+fn artifact_tempfile(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".svcpack-");
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
+    builder.tempfile_in(dir)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wix::lower::{Database, Summary};
+    use crate::lower::{Database, Summary};
     use std::collections::BTreeMap;
 
     fn summary(codepage: i32, subject: &str) -> Summary {

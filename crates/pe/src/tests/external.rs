@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use super::support::*;
-use crate::pe::*;
+use crate::*;
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -35,7 +35,7 @@ fn strings_of(j: &serde_json::Value) -> Vec<(String, String)> {
 #[ignore]
 fn regenerate_fixtures() {
     let dir = tmp();
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pe");
+    let out = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/pe");
     std::fs::create_dir_all(&out).unwrap();
     let Some(a) = build_c(
         dir.path(),
