@@ -1,4 +1,4 @@
-//! svcpack's service host (issue 7), svcpack's side: the host program's source, building
+//! svcpack's service host, svcpack's side: the host program's source, building
 //! it, stamping it, its configuration file, and the access a hosted service's log folder
 //! needs.
 //!

@@ -22,6 +22,9 @@ pub mod render;
 pub mod sign;
 pub mod version;
 
+#[cfg(test)]
+mod test_tools;
+
 /// Calendar arithmetic for timestamps (the `svcpack-civil` crate).
 pub use svcpack_civil as civil;
 /// PE reading and version stamping (the `svcpack-pe` crate).

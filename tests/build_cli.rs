@@ -1,5 +1,5 @@
 //! `cargo svcpack build` through the real binary, without installing anything:
-//! bad input (issue 3, item 11) gives one clear line, exit status 1, no panic and an
+//! bad input gives one clear line, exit status 1, no panic and an
 //! untouched out-dir; two builds in different out-dirs are byte-identical; JSON progress is
 //! one object per line; a build that fails late leaves the out-dir exactly as it was.
 //!

@@ -1,4 +1,4 @@
-//! `cargo svcpack build` end to end under Wine (issue 3, item 10): the example service is
+//! `cargo svcpack build` end to end under Wine: the example service is
 //! built for Windows by the real CLI, its MSI installed; the service answers over HTTP with
 //! the configured arguments; an administrator's edit of the preserved config file survives
 //! an upgrade to a bumped version, which then answers with the new version; uninstall
@@ -122,14 +122,17 @@ fn service_installs_keeps_edited_config_across_upgrade_and_uninstalls() {
     );
 
     // Uninstall: stop first (Wine does not wait for a stopping service), then remove.
+    assert!(
+        dir.join("example-service.exe").is_file(),
+        "the program is not where the uninstall check looks for it"
+    );
     wine.net_stop("SvcpackExample").assert_success();
     assert!(wine.wait_process_gone("example-service.exe", secs(15)));
     timed("build_wine: uninstall", || {
         wine.msiexec_uninstall(&msi2).assert_success()
     });
     assert!(
-        wine.reg_query(r"HKLM\System\CurrentControlSet\Services\SvcpackExample")
-            .is_none(),
+        wine.reg_key_absent(r"HKLM\System\CurrentControlSet\Services\SvcpackExample"),
         "service still registered"
     );
     assert!(
@@ -271,5 +274,5 @@ command = "cmd.exe /c echo failed > \"C:\\failed marker.txt\""
     wine.net_stop(name).assert_success();
     assert!(wine.wait_process_gone("example-service.exe", secs(15)));
     wine.msiexec_uninstall(&msi).assert_success();
-    assert!(wine.reg_query(&key).is_none());
+    assert!(wine.reg_key_absent(&key));
 }

@@ -86,7 +86,7 @@ fn install_run_uninstall(src: &str, dir_name: &str) {
         wine.msiexec_uninstall(&msi).assert_success()
     });
     assert!(
-        wine.reg_query(&key).is_none(),
+        wine.reg_key_absent(&key),
         "service still registered after uninstall"
     );
     assert!(!installed.join(EXE).exists(), "exe left behind");

@@ -7,8 +7,8 @@
 //! checksummed trailer, fails `-t` on files it did not pack, and simulates upx's failures
 //! when `UPX_STANDIN_FAIL` is set. It proves svcpack's side of the contract: the command
 //! lines, the verification, the error messages. `real_upx_packs_a_pe_that_still_verifies`
-//! runs the real `upx` when it is on PATH (and fails instead of skipping when
-//! `SVCPACK_REQUIRE_UPX=1`).
+//! runs the real `upx` and is ignored by default: `cargo test --test compress -- --ignored`
+//! where upx is installed.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ fn standin(dir: &Path, env: &[(&str, &str)]) -> PathBuf {
     let python = Command::new("python3").arg("--version").output();
     assert!(
         python.is_ok_and(|o| o.status.success()),
-        "python3 is needed to run the UPX stand-in {} (see ../shared/TESTING.md)",
+        "python3 is needed to run the UPX stand-in {} (scripts/setup --test installs it)",
         script.display()
     );
     if env.is_empty() {
@@ -448,22 +448,15 @@ fn missing_upx_says_how_to_get_it() {
 /// Runs the real UPX when it is installed: the stand-in proves svcpack's side, this proves
 /// that a real upx accepts the command lines and produces a PE that `upx -t` accepts.
 #[test]
+#[ignore = "needs the real upx, which no package source of the Linux CI provides (the \
+            stand-in tests run there); run with --ignored where upx is installed"]
 fn real_upx_packs_a_pe_that_still_verifies() {
     let upx = OsStr::new("upx");
     let present = Command::new(upx)
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("SVCPACK_REQUIRE_UPX").map_or(true, |v| v != "1"),
-            "SVCPACK_REQUIRE_UPX=1 but `upx` is not on PATH"
-        );
-        eprintln!(
-            "notice: `upx` is not on PATH; skipping the real-UPX test (the stand-in tests ran)"
-        );
-        return;
-    }
+    assert!(present, "`upx` is not on PATH");
     for fixture in ["hello-x86.exe", "svc-res-x64.exe"] {
         let exe = fixture_pe(fixture);
         let work = tempfile::tempdir().unwrap();

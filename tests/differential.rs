@@ -5,7 +5,7 @@
 //! - **wixl** (msitools): the same sources are compiled by `wixl` and by `cargo-svcpack
 //!   compile` with the same `-a`/`-D`, every table of both is exported with `msiinfo`, and
 //!   every non-empty table (column names and types, and rows) must be equal after
-//!   normalising only what the brief allows: generated GUIDs (ComponentId for `Guid="*"`,
+//!   normalising only what cannot be equal: generated GUIDs (ComponentId for `Guid="*"`,
 //!   ProductCode `*`, the package code), generated row ids (mapped consistently), and the
 //!   short-name part of `short|long` file names (wixl writes long names only). Where wixl
 //!   deviates from WiX, a narrowly scoped, named [`Known`] difference documents it (the table

@@ -1,4 +1,4 @@
-//! svcpack's service host end to end under Wine (issue 7, item 4): `tests/fixtures/console-app`,
+//! svcpack's service host end to end under Wine: `tests/fixtures/console-app`,
 //! a dependency-free console HTTP program with no service code, is packaged with
 //! `[package.metadata.svcpack.service.host]` by the real CLI and installed. Then, in one
 //! installation: it answers with its arguments, environment and working directory; a
@@ -522,7 +522,7 @@ fn hosted_console_program_restarts_logs_rotates_stops_gives_up_and_uninstalls() 
     timed("host_wine: uninstall", || {
         wine.msiexec_uninstall(&msi).assert_success()
     });
-    assert!(wine.reg_query(&key).is_none(), "service still registered");
+    assert!(wine.reg_key_absent(&key), "service still registered");
     for f in [PROGRAM_EXE, HOST_EXE, "svcpack-host.conf"] {
         assert!(!dir.join(f).exists(), "{f} left behind");
     }
@@ -550,14 +550,14 @@ fn hosted_console_program_restarts_logs_rotates_stops_gives_up_and_uninstalls() 
         wine.wait_process_gone(HOST_EXE, secs(20)),
         "the host outlived the uninstall"
     );
-    assert!(wine.reg_query(&key).is_none(), "service still registered");
+    assert!(wine.reg_key_absent(&key), "service still registered");
     assert!(
         wine.http_get(port, "/", secs(2)).is_none(),
         "still answering"
     );
 }
 
-/// Issue 7, item 5: the readiness check accepts a hosted console program (checked by
+/// The readiness check accepts a hosted console program (checked by
 /// `build` above) and warns when a hosted program is itself a service.
 #[test]
 fn hosting_a_program_that_is_itself_a_service_is_a_warning() {

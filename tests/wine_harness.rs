@@ -207,7 +207,7 @@ fn wixl_msi_installs_a_service_that_answers_and_uninstalls_cleanly() {
     timed("service: msiexec /x", || {
         wine.msiexec_uninstall(&msi).assert_success()
     });
-    assert!(wine.reg_query(&key).is_none(), "service key still present");
+    assert!(wine.reg_key_absent(&key), "service key still present");
     assert_eq!(wine.service_state(&name), None);
     assert!(
         !installed.exists(),
@@ -240,7 +240,7 @@ fn wixl_msi_uninstall_stops_a_running_service_and_removes_its_files() {
         wine.find_processes(EXE)
     );
     assert!(wine.http_request(port, "/", secs(1)).is_none());
-    assert!(wine.reg_query(&service_key(&name)).is_none());
+    assert!(wine.reg_key_absent(&service_key(&name)));
     let installed = wine.program_files().join("svcpack Harness");
     assert!(
         !installed.exists(),

@@ -79,7 +79,6 @@ fn resolve(base: &Path, path: &str) -> PathBuf {
 /// The configuration and what follows from it, ready to run.
 pub struct Setup {
     pub conf: Conf,
-    pub conf_path: PathBuf,
     pub program: PathBuf,
     pub working_dir: PathBuf,
     pub log_dir: PathBuf,
@@ -112,7 +111,6 @@ pub fn setup() -> Result<Setup, String> {
         stderr_log: log_dir.join(format!("{program_stem}.err.log")),
         host_log: log_dir.join(format!("{host_stem}.log")),
         conf,
-        conf_path,
         program,
         working_dir,
         log_dir,

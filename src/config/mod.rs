@@ -251,7 +251,7 @@ pub struct RecoveryStep {
     pub delay_secs: u32,
 }
 
-/// Settings of svcpack's service host (issue 7): restarts, log capture, graceful stop.
+/// Settings of svcpack's service host: restarts, log capture, graceful stop.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Host {
     /// Ctrl-Break / Ctrl-C first, then terminate after this (at least 1).

@@ -81,7 +81,7 @@ impl Resolver {
             None => None,
         };
         if host.is_some() {
-            // The service host's configuration file is line based (issue 7).
+            // The service host's configuration file is line based.
             if let Some(i) = t.get("arguments") {
                 for (n, a) in arguments.iter().enumerate() {
                     if let Some(what) = unpassable(a) {

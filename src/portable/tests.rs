@@ -672,7 +672,7 @@ fn have(tool: &str, arg: &str) -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
-        eprintln!("notice: `{tool}` is not available; skipping its check");
+        crate::test_tools::unavailable(&format!("`{tool}` is not available"));
     }
     ok
 }
@@ -765,6 +765,8 @@ fn unzip_tests_and_extracts_it() {
 }
 
 #[test]
+#[ignore = "needs PowerShell (pwsh), which no package source of the Linux CI provides; \
+            the tree-sitter grammar check parses the scripts there"]
 fn powershell_parses_the_scripts() {
     let Some(pwsh) = ["pwsh", "powershell"].into_iter().find(|p| {
         Command::new(p)
@@ -772,8 +774,7 @@ fn powershell_parses_the_scripts() {
             .output()
             .is_ok()
     }) else {
-        eprintln!("notice: PowerShell (pwsh) is not installed; skipping the script parse check");
-        return;
+        panic!("PowerShell (pwsh) is not installed");
     };
     let dir = tempfile::tempdir().unwrap();
     let config = service_config();
@@ -843,8 +844,8 @@ sys.exit(1 if bad else 0)
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !available {
-        eprintln!(
-            "notice: python3 with tree-sitter-powershell is not installed; skipping the grammar check"
+        crate::test_tools::unavailable(
+            "python3 with tree-sitter-powershell is not installed (scripts/setup --test)",
         );
         return;
     }

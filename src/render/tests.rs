@@ -1182,7 +1182,7 @@ mod native {
     }
 }
 
-/// A service run by svcpack's service host (issue 7).
+/// A service run by svcpack's service host.
 mod hosted {
     use super::*;
 

@@ -36,7 +36,7 @@
 //!
 //! Absence of the toolchain (Debian cargo/rustc with the windows-gnu std, mingw, Wine,
 //! msitools) makes tests skip with a loud notice, unless `SVCPACK_REQUIRE_WINE=1` is set
-//! (CI sets it), in which case it is a test failure. See `shared/TESTING.md`.
+//! (CI sets it), in which case it is a test failure. `scripts/setup --test` installs all of it.
 //!
 //! Environment knobs: `SVCPACK_REQUIRE_WINE=1` (missing toolchain fails),
 //! `SVCPACK_TEST_WIN_CARGO` / `SVCPACK_TEST_WIN_RUSTC` (default `/usr/bin/cargo`,

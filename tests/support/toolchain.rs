@@ -1,4 +1,4 @@
-//! Detection of the Windows build toolchain and Wine (see `shared/TESTING.md`).
+//! Detection of the Windows build toolchain and Wine (`scripts/setup --test` installs them; see the README).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -168,7 +168,7 @@ pub fn skip_or_fail(reason: &str) {
     }
     let _ = writeln!(
         std::io::stderr(),
-        "\n!!!!!!!! SKIPPED {test}: {reason}\n!!!!!!!! (install the packages in shared/TESTING.md; \
+        "\n!!!!!!!! SKIPPED {test}: {reason}\n!!!!!!!! (run scripts/setup --test; \
          set SVCPACK_REQUIRE_WINE=1 to make this a failure)\n"
     );
 }

@@ -1,6 +1,6 @@
 //! A throw-away Wine prefix per test, copied from a template prefix booted once.
 //!
-//! Recipe (shared/TESTING.md): `wineboot -i; wineserver -w` once into a template; per test
+//! Recipe: `wineboot -i; wineserver -w` once into a template; per test
 //! `cp -a` it into a fresh temporary directory and start a persistent `wineserver -p`, so
 //! services keep running between `wine` calls. Dropping the [`WinePrefix`] (also while a
 //! test panics) runs `wineserver -k` for that prefix, kills whatever is left of its processes
@@ -512,7 +512,7 @@ impl WinePrefix {
     }
 
     /// `msiexec /x <msi> /qn`. Under Wine, stop the service and wait for its process to be
-    /// gone first if the test checks that program files are removed (TESTING.md).
+    /// gone first if the test checks that program files are removed (Wine skips deleting a file still in use).
     pub fn msiexec_uninstall(&self, msi: &Path) -> CmdOutput {
         let path = windows_path(msi);
         self.msiexec(&["/x", path.as_str(), "/qn"])
@@ -524,6 +524,18 @@ impl WinePrefix {
     pub fn reg_query(&self, key: &str) -> Option<String> {
         let out = self.run(["reg", "query", key]);
         out.success().then_some(out.stdout)
+    }
+
+    /// True when `key` does not exist. First proves that `reg query` works in this prefix (a
+    /// key every Windows has is found), so a failing `reg` cannot pass for a missing key.
+    pub fn reg_key_absent(&self, key: &str) -> bool {
+        let probe = r"HKLM\System\CurrentControlSet\Services";
+        assert!(
+            self.reg_query(probe).is_some(),
+            "`reg query {probe}` fails in {}: it cannot tell whether {key} exists",
+            self.prefix.display()
+        );
+        self.reg_query(key).is_none()
     }
 
     /// `regedit /E` of `key` (`HKLM\...` or `HKEY_LOCAL_MACHINE\...`) with all its subkeys,
@@ -620,8 +632,15 @@ impl WinePrefix {
         })
     }
 
-    /// Waits until no process of this prefix runs `exe_name`; false on timeout.
+    /// Waits until no process of this prefix runs `exe_name`; false on timeout. First proves
+    /// that the process probe sees this prefix at all (its service manager, `services.exe`,
+    /// always runs), so "no such process" cannot be a probe that sees nothing.
     pub fn wait_process_gone(&self, exe_name: &str, timeout: Duration) -> bool {
+        assert!(
+            !self.find_processes("services.exe").is_empty(),
+            "the process probe finds no services.exe in {}: it cannot tell whether {exe_name} is gone",
+            self.prefix.display()
+        );
         super::wait_until(timeout, Duration::from_millis(100), || {
             self.find_processes(exe_name).is_empty().then_some(())
         })

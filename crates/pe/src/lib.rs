@@ -1,7 +1,7 @@
 //! Windows PE executables: reading what packaging needs to know about them, and stamping
 //! version information and an icon into them (stage 3 of `cargo svcpack build`).
 //!
-//! This module owns:
+//! This crate owns:
 //! - [`inspect`]: machine type, DLL flag, imports (regular and delay-load), the version
 //!   resource (fixed versions, first string table, translations) and whether an
 //!   Authenticode signature is present. The native WiX compiler uses it for File.Version

@@ -28,6 +28,11 @@ use std::path::{Path, PathBuf};
 
 pub use error::{Location, Result, Warning, WixError};
 
+// The README's example compiles (as a doctest).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 /// Everything a compilation needs besides the sources.
 #[derive(Clone, Debug)]
 pub struct CompileOptions {

@@ -1969,6 +1969,10 @@ mod tests {
                 String::from_utf8_lossy(&out.stderr)
             ),
             Err(_) => {
+                assert!(
+                    !std::env::var_os("SVCPACK_REQUIRE_TOOLS").is_some_and(|v| v == "1"),
+                    "SVCPACK_REQUIRE_TOOLS=1 but msiinfo is not installed"
+                );
                 eprintln!("msiinfo not installed: skipping the msitools check");
                 return;
             }

@@ -213,7 +213,7 @@ fn recovery_delays_default_like_services_msc() {
 }
 
 #[test]
-fn host_defaults_follow_the_service_host_issue() {
+fn host_defaults_are_the_documented_ones() {
     let f = Fixture::new("host-defaults");
     let c = f.config("[package.metadata.svcpack.service.host]\n");
     let h = c.service.unwrap().host.expect("host");

@@ -17,7 +17,13 @@ pub fn have(tool: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Reports a check that cannot run for want of a tool: a notice on a developer's machine, a
+/// failure where `SVCPACK_REQUIRE_TOOLS=1` (CI installs every tool these tests use).
 pub fn skip(what: &str) {
+    assert!(
+        !std::env::var_os("SVCPACK_REQUIRE_TOOLS").is_some_and(|v| v == "1"),
+        "SVCPACK_REQUIRE_TOOLS=1 but {what}"
+    );
     eprintln!("NOTICE: skipping {what}");
 }
 
