@@ -459,3 +459,84 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
     );
     assert!(r.files.iter().any(|f| f.name == "License.rtf"));
 }
+
+/// Runs `cmd` with the process umask set to `mask` (through `sh`, since the umask is
+/// per process).
+fn with_umask(mask: &str, cmd: &Command) -> Output {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("umask {mask} && exec \"$0\" \"$@\""))
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh.output().unwrap()
+}
+
+#[test]
+fn artifacts_honour_the_umask() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Some(exe) = example_exe() else { return };
+    for (mask, mode) in [("022", 0o644), ("027", 0o640), ("002", 0o664)] {
+        let out = tempfile::tempdir().unwrap();
+        let mut cmd = bin();
+        cmd.arg("build")
+            .arg("--manifest-path")
+            .arg(fixture_dir("example-service").join("Cargo.toml"))
+            .args(["--target", "x86_64-pc-windows-gnu", "--no-build", "-q"])
+            .arg("--binary")
+            .arg(&exe)
+            .arg("--out-dir")
+            .arg(out.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000");
+        let o = with_umask(mask, &cmd);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let artifacts = snapshot(out.path());
+        assert_eq!(artifacts.len(), 4, "{:?}", artifacts.keys());
+        for name in artifacts.keys() {
+            let meta = std::fs::metadata(out.path().join(name)).unwrap();
+            assert_eq!(
+                meta.permissions().mode() & 0o777,
+                mode,
+                "{name} under umask {mask}"
+            );
+        }
+        // `compile -o` writes its MSI the same way.
+        std::fs::write(out.path().join("readme.txt"), "hello").unwrap();
+        let wxs = out.path().join("product.wxs");
+        std::fs::write(
+            &wxs,
+            r#"<Wix xmlns="http://wixtoolset.org/schemas/v4/wxs">
+  <Package Name="Umask" Manufacturer="Example" Version="1.0.0"
+           UpgradeCode="8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5C">
+    <StandardDirectory Id="ProgramFiles6432Folder">
+      <Directory Id="INSTALLFOLDER" Name="Umask">
+        <Component><File Source="readme.txt" /></Component>
+      </Directory>
+    </StandardDirectory>
+  </Package>
+</Wix>"#,
+        )
+        .unwrap();
+        let msi = out.path().join("compiled").join("product.msi");
+        let mut compile = bin();
+        compile
+            .current_dir(out.path())
+            .arg("compile")
+            .arg("-o")
+            .arg(&msi)
+            .arg(&wxs);
+        let o = with_umask(mask, &compile);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let meta = std::fs::metadata(&msi).unwrap();
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            mode,
+            "compile -o under umask {mask}"
+        );
+    }
+}
