@@ -468,6 +468,9 @@ fn with_umask(mask: &str, cmd: &Command) -> Output {
         .arg(format!("umask {mask} && exec \"$0\" \"$@\""))
         .arg(cmd.get_program())
         .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        sh.current_dir(dir);
+    }
     for (k, v) in cmd.get_envs() {
         match v {
             Some(v) => sh.env(k, v),
