@@ -335,6 +335,7 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
             out_dir: a.out_dir.clone(),
             no_sign: a.no_sign,
             target_dir,
+            release: loaded.release.clone(),
         };
         let plan =
             plan::plan(info, loaded.config, loaded.warnings, &input).map_err(Failure::Usage)?;

@@ -19,8 +19,10 @@ pub mod plan;
 pub mod portable;
 pub mod progress;
 pub mod render;
+pub mod sbom;
 pub mod sign;
 pub mod version;
+pub mod winget;
 
 #[cfg(test)]
 mod test_tools;
