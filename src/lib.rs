@@ -8,6 +8,7 @@
 
 pub mod cargo;
 pub mod checksums;
+pub mod ci;
 pub mod cli;
 pub mod compress;
 pub mod config;
