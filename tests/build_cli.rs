@@ -244,6 +244,7 @@ fn json_progress_is_one_object_per_line() {
             "render",
             "msi",
             "zip",
+            "sbom",
             "checksums + manifest",
             "publish"
         ]
@@ -496,7 +497,7 @@ fn artifacts_honour_the_umask() {
         let o = with_umask(mask, &cmd);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let artifacts = snapshot(out.path());
-        assert_eq!(artifacts.len(), 4, "{:?}", artifacts.keys());
+        assert_eq!(artifacts.len(), 5, "{:?}", artifacts.keys());
         for name in artifacts.keys() {
             let meta = std::fs::metadata(out.path().join(name)).unwrap();
             assert_eq!(
