@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Build the service and package it: MSI, portable zip, SHA256SUMS and manifest.
     Build(BuildArgs),
-    /// Eject the built-in WiX templates to wix/ for editing.
+    /// Eject the built-in WiX templates to wix/ for editing, or (--ci) write a release pipeline.
     Init(InitArgs),
     /// Print the WiX source that `build` would compile.
     Render(RenderArgs),
@@ -150,9 +150,13 @@ pub struct InitArgs {
     /// Path to the service's Cargo.toml (templates go to wix/ beside it).
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
-    /// Overwrite existing files in wix/.
+    /// Overwrite existing files in wix/ (or the existing pipeline file with --ci).
     #[arg(long)]
     pub force: bool,
+    /// Write a release pipeline for Linux runners instead: .github/workflows/release.yml
+    /// (github) or .gitlab-ci.yml (gitlab), in the workspace root.
+    #[arg(long, value_enum, value_name = "PROVIDER")]
+    pub ci: Option<crate::ci::Provider>,
 }
 
 #[derive(Args, Debug)]
@@ -335,6 +339,7 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
             out_dir: a.out_dir.clone(),
             no_sign: a.no_sign,
             target_dir,
+            release: loaded.release.clone(),
         };
         let plan =
             plan::plan(info, loaded.config, loaded.warnings, &input).map_err(Failure::Usage)?;
@@ -352,6 +357,12 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
 }
 
 fn init(a: InitArgs) -> Result<(), Failure> {
+    if let Some(provider) = a.ci {
+        let path = crate::ci::init(a.manifest_path.as_deref(), provider, a.force)
+            .map_err(|e| Failure::Error(format!("error: {e}")))?;
+        eprintln!("wrote {}", path.display());
+        return Ok(());
+    }
     let dir = match &a.manifest_path {
         Some(m) => m
             .parent()

@@ -8,6 +8,7 @@
 
 pub mod cargo;
 pub mod checksums;
+pub mod ci;
 pub mod cli;
 pub mod compress;
 pub mod config;
@@ -19,8 +20,10 @@ pub mod plan;
 pub mod portable;
 pub mod progress;
 pub mod render;
+pub mod sbom;
 pub mod sign;
 pub mod version;
+pub mod winget;
 
 #[cfg(test)]
 mod test_tools;

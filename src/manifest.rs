@@ -39,7 +39,8 @@
 //!   "artifacts": [
 //!     {
 //!       "path": "ledger-agent-1.4.0-beta.2-x64.msi", // file name in the out-dir
-//!       "kind": "msi",                  // "msi" | "portable-zip" | "checksums"
+//!       "kind": "msi",                  // "msi" | "portable-zip" | "checksums" | "sbom"
+//!                                       //   | "winget-manifest" (path "winget/<file>")
 //!       "size": 1234567,                // bytes
 //!       "sha256": "…",                  // lowercase hex
 //!       "signed": true                  // Authenticode-signed (the zip: its exe is)
@@ -48,8 +49,8 @@
 //! }
 //! ```
 //!
-//! `SHA256SUMS` covers the MSI and the zip; the manifest lists those and `SHA256SUMS`
-//! itself; nothing can list the manifest's own digest. New optional keys may be added
+//! `SHA256SUMS` covers the MSI, the zip and the SBOM; the manifest lists those, `SHA256SUMS`
+//! itself and the winget manifests (when configured); nothing can list the manifest's own digest. New optional keys may be added
 //! within a schema version, so readers should ignore keys they do not know.
 
 use serde::{Deserialize, Serialize};
@@ -161,6 +162,10 @@ pub enum ArtifactKind {
     PortableZip,
     /// `SHA256SUMS`.
     Checksums,
+    /// The CycloneDX SBOM (`<package>-<version>-<arch>.cdx.json`).
+    Sbom,
+    /// A winget manifest (`winget/<id>[.installer|.locale.en-US].yaml`).
+    WingetManifest,
 }
 
 /// The Windows architecture of the package.

@@ -64,6 +64,8 @@ pub fn run(
     let mut wxs: Option<PathBuf> = None;
     let mut msi: Vec<u8> = Vec::new();
     let mut zip: Vec<u8> = Vec::new();
+    let mut sbom: Vec<u8> = Vec::new();
+    let mut winget: Vec<(String, Vec<u8>)> = Vec::new();
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
     let exe_name = plan.config.exe_name();
     // svcpack's service host (hosted services): the stamped (and signed) exe and its
@@ -359,13 +361,41 @@ pub fn run(
                 zip = portable::build_zip(&input).map_err(|e| fail(stage, e.to_string()))?;
                 detail = crate::progress::human_size(zip.len() as u64);
             }
+            Stage::Sbom => {
+                // After signing: the SBOM names the final MSI's digest.
+                let host = host.as_ref().map(|(e, c)| (&e[..], c.as_str()));
+                let (bytes, summary) =
+                    crate::sbom::for_build(plan, &exe, host, &msi, opts.timestamp)
+                        .map_err(|m| fail(stage, m))?;
+                sbom = bytes;
+                detail = summary;
+            }
+            Stage::Winget => {
+                let product_code = crate::winget::product_code(&msi).map_err(|m| fail(stage, m))?;
+                let input = crate::winget::WingetInput {
+                    release: &plan.release,
+                    package: &plan.package,
+                    config: &plan.config,
+                    arch: plan.arch.as_str(),
+                    msi_name: &plan.artifacts.msi,
+                    msi: &msi,
+                    product_code: &product_code,
+                };
+                winget = crate::winget::manifests(&input)
+                    .map_err(|m| fail(stage, m))?
+                    .unwrap_or_default();
+                detail = format!("{} manifests in {}/", winget.len(), crate::winget::DIR);
+            }
             Stage::Checksums => {
                 let a = &plan.artifacts;
-                let sums =
-                    checksums::sha256sums(&[(a.msi.clone(), &msi[..]), (a.zip.clone(), &zip[..])]);
+                let sums = checksums::sha256sums(&[
+                    (a.msi.clone(), &msi[..]),
+                    (a.zip.clone(), &zip[..]),
+                    (a.sbom.clone(), &sbom[..]),
+                ]);
                 // Hashed from the final, signed bytes; the zip counts as signed (its exe is).
                 let signed = signer.is_some();
-                let artifacts = vec![
+                let mut artifacts = vec![
                     Artifact::from_bytes(&a.msi, ArtifactKind::Msi, &msi, signed),
                     Artifact::from_bytes(&a.zip, ArtifactKind::PortableZip, &zip, signed),
                     Artifact::from_bytes(
@@ -374,7 +404,16 @@ pub fn run(
                         sums.as_bytes(),
                         false,
                     ),
+                    Artifact::from_bytes(&a.sbom, ArtifactKind::Sbom, &sbom, false),
                 ];
+                for (name, bytes) in &winget {
+                    artifacts.push(Artifact::from_bytes(
+                        name,
+                        ArtifactKind::WingetManifest,
+                        bytes,
+                        false,
+                    ));
+                }
                 let arch = crate::manifest::Arch::from_target(&plan.target)
                     .ok_or_else(|| fail(stage, "unknown architecture"))?;
                 let manifest = Manifest::new(
@@ -391,7 +430,9 @@ pub fn run(
                     (a.zip.clone(), std::mem::take(&mut zip)),
                     (a.checksums.clone(), sums.into_bytes()),
                     (a.manifest.clone(), manifest.into_bytes()),
+                    (a.sbom.clone(), std::mem::take(&mut sbom)),
                 ];
+                outputs.append(&mut winget);
             }
         }
         rep.stage(stage.name(), t.elapsed(), &detail);
@@ -533,6 +574,13 @@ fn publish(out_dir: &Path, outputs: &[(String, Vec<u8>)]) -> Result<(), String> 
             .sync_all()
             .map_err(|e| format!("cannot write {name}: {e}"))?;
         staged.push((tmp, out_dir.join(name)));
+    }
+    // Sub-directories (winget/) are made only once every file is written.
+    for (_, dest) in &staged {
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
     }
     for (tmp, dest) in staged {
         tmp.persist(&dest)

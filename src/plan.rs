@@ -109,6 +109,10 @@ pub enum Stage {
     Msi,
     SignMsi,
     Zip,
+    /// The CycloneDX SBOM of what the (final, signed) MSI installs.
+    Sbom,
+    /// winget manifests (with `[release] winget-id`).
+    Winget,
     Checksums,
 }
 
@@ -125,6 +129,8 @@ impl Stage {
             Stage::Msi => "msi",
             Stage::SignMsi => "sign msi",
             Stage::Zip => "zip",
+            Stage::Sbom => "sbom",
+            Stage::Winget => "winget",
             Stage::Checksums => "checksums + manifest",
         }
     }
@@ -137,6 +143,8 @@ pub struct Artifacts {
     pub zip: String,
     pub checksums: String,
     pub manifest: String,
+    /// `<package>-<version>-<arch>.cdx.json`.
+    pub sbom: String,
 }
 
 /// The whole build, decided up front.
@@ -156,6 +164,8 @@ pub struct Plan {
     pub sign: bool,
     /// Where svcpack's service host is built and cached: `<target-dir>/svcpack-host`.
     pub host_cache_dir: PathBuf,
+    /// `[release]`: download URL and winget identifier.
+    pub release: crate::config::Release,
 }
 
 /// Inputs the CLI gathered.
@@ -172,6 +182,8 @@ pub struct PlanInput {
     pub no_sign: bool,
     /// Cargo's target directory (default out-dir is `<target-dir>/svcpack`).
     pub target_dir: Option<PathBuf>,
+    /// `[release]` from the configuration.
+    pub release: crate::config::Release,
 }
 
 /// Decides the plan. Errors are one line, naming the option at fault.
@@ -223,6 +235,7 @@ pub fn plan(
         zip: format!("{stem}-portable.zip"),
         checksums: "SHA256SUMS".into(),
         manifest: format!("{stem}.manifest.json"),
+        sbom: format!("{stem}.cdx.json"),
     };
     let sign = config.sign.is_some() && !input.no_sign;
     let mut stages = vec![Stage::Configure];
@@ -251,7 +264,11 @@ pub fn plan(
     if sign {
         stages.push(Stage::SignMsi);
     }
-    stages.extend([Stage::Zip, Stage::Checksums]);
+    stages.extend([Stage::Zip, Stage::Sbom]);
+    if input.release.winget_id.is_some() {
+        stages.push(Stage::Winget);
+    }
+    stages.push(Stage::Checksums);
     let host_cache_dir = match &input.target_dir {
         Some(t) => t.join("svcpack-host"),
         None => package.manifest_dir.join("target").join("svcpack-host"),
@@ -270,6 +287,7 @@ pub fn plan(
         artifacts,
         stages,
         sign,
+        release: input.release.clone(),
     })
 }
 
@@ -358,6 +376,7 @@ mod tests {
                 Stage::Render,
                 Stage::Msi,
                 Stage::Zip,
+                Stage::Sbom,
                 Stage::Checksums
             ]
         );

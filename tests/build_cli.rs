@@ -244,6 +244,7 @@ fn json_progress_is_one_object_per_line() {
             "render",
             "msi",
             "zip",
+            "sbom",
             "checksums + manifest",
             "publish"
         ]
@@ -477,6 +478,9 @@ fn with_umask(mask: &str, cmd: &Command) -> Output {
             None => sh.env_remove(k),
         };
     }
+    if let Some(dir) = cmd.get_current_dir() {
+        sh.current_dir(dir);
+    }
     sh.output().unwrap()
 }
 
@@ -499,7 +503,7 @@ fn artifacts_honour_the_umask() {
         let o = with_umask(mask, &cmd);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let artifacts = snapshot(out.path());
-        assert_eq!(artifacts.len(), 4, "{:?}", artifacts.keys());
+        assert_eq!(artifacts.len(), 5, "{:?}", artifacts.keys());
         for name in artifacts.keys() {
             let meta = std::fs::metadata(out.path().join(name)).unwrap();
             assert_eq!(

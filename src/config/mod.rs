@@ -36,6 +36,7 @@
 //! | `service.recovery` | no actions; `delays-secs` default 60 per action (0 for `none`), as services.msc suggests; `reset-after-secs` 86400 |
 //! | `service.host` | absent: the program is itself a service; present: hosted, with `stop-timeout-secs` 10 (≥ 1), `restart-delay-secs` 2, `max-restarts-per-hour` 20 (0 = never restart), `log-dir` `"logs"` and `working-dir` `"."` (inside the install directory), `log-max-bytes` 10485760 (≥ 1), `log-keep` 5 (≥ 1), no `environment` |
 //! | `[[files]]` | none; `dest` defaults to the source's file name, `preserve-on-upgrade` to false. A `dest` stays inside the install directory (no `..`, not absolute) and, ignoring case, differs from every other `dest`, `<binary>.exe`, the license's file name and the zip's `README.txt`, `install.ps1`, `uninstall.ps1` |
+//! | `[release]` | absent: no winget manifests; `download-url` is an `https://` template with `{file}` (and optionally `{version}`); `winget-id` (winget's PackageIdentifier pattern) needs `download-url` |
 //! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; secrets only through `*-env` variable names (a `password` key is an error) |
 //!
 //! # Standalone `svcpack.toml`
@@ -74,6 +75,7 @@
 
 mod error;
 mod read;
+mod release;
 mod resolve;
 mod schema;
 mod service;
@@ -88,6 +90,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
+pub use release::{DownloadUrl, Release};
 pub use values::{Account, Backend, Guid, RecoveryAction, RelPath, ServiceName, StartType};
 
 use crate::version::MsiVersion;
@@ -139,6 +142,8 @@ pub struct Loaded {
     /// One line each, `<file>[:<line>]: <key>: <advice>`, in a fixed order (the CLI adds
     /// its `warning: ` prefix).
     pub warnings: Vec<String>,
+    /// `[release]`: what release automation publishes (download URL, winget identifier).
+    pub release: Release,
 }
 
 /// The whole validated configuration, all defaults applied.

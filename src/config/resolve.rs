@@ -88,8 +88,10 @@ pub(crate) fn cargo(file: &Path, text: &str, pkg: &PackageInfo) -> Result<Loaded
     let config = resolver
         .config(&svcpack, wix_guid, version_span, "package.version")
         .map_err(locate)?;
+    let release = super::release::read(&svcpack).map_err(locate)?;
     Ok(Loaded {
         config,
+        release,
         warnings: resolver
             .warnings
             .into_iter()
@@ -126,7 +128,15 @@ pub(crate) fn standalone(file: &Path, text: &str) -> Result<(PackageInfo, Loaded
         .into_iter()
         .map(|w| locate(w).to_string())
         .collect();
-    Ok((resolver.pkg, Loaded { config, warnings }))
+    let release = super::release::read(&top).map_err(locate)?;
+    Ok((
+        resolver.pkg,
+        Loaded {
+            config,
+            warnings,
+            release,
+        },
+    ))
 }
 
 /// The package identity keys of a standalone file.

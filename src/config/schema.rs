@@ -104,6 +104,7 @@ macro_rules! top_level {
             Field { name: "service", shape: Shape::Table(SERVICE) },
             Field { name: "files", shape: Shape::Tables(FILES) },
             Field { name: "sign", shape: Shape::Table(SIGN) },
+            Field { name: "release", shape: Shape::Table(super::release::RELEASE) },
         ]
     };
 }

@@ -1,0 +1,286 @@
+//! `cargo svcpack init --ci github|gitlab`: writes a release pipeline for Linux runners
+//! (`.github/workflows/release.yml` or `.gitlab-ci.yml` in the workspace root) from the
+//! templates in `templates/ci/`.
+//!
+//! This module owns the generated files' content: the pinned svcpack version, the build
+//! command line, the signing decision (sign when the repository holds the secrets the
+//! `[sign]` table names, otherwise build with `--no-sign` and say so; always unsigned for
+//! pull/merge requests) and the list of published files. It writes only the one file, and
+//! never over an existing one without `force`.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Certificate, Config, Release};
+
+/// Which CI service the pipeline is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Provider {
+    /// GitHub Actions: `.github/workflows/release.yml`.
+    Github,
+    /// GitLab CI/CD: `.gitlab-ci.yml`.
+    Gitlab,
+}
+
+impl Provider {
+    /// The file written, relative to the workspace root.
+    pub fn path(self) -> &'static str {
+        match self {
+            Provider::Github => ".github/workflows/release.yml",
+            Provider::Gitlab => ".gitlab-ci.yml",
+        }
+    }
+}
+
+const GITHUB: &str = include_str!("../templates/ci/github.yml");
+const GITLAB: &str = include_str!("../templates/ci/gitlab.yml");
+
+/// What the pipeline builds.
+pub struct CiInput<'a> {
+    pub package: &'a str,
+    /// The package's Cargo.toml relative to the workspace root (`/`-separated).
+    pub manifest_path: &'a str,
+    pub config: &'a Config,
+    pub release: &'a Release,
+}
+
+/// The environment variables signing reads secrets from (`certificate-env`, `password-env`).
+pub fn signing_secrets(config: &Config) -> Vec<String> {
+    let Some(sign) = &config.sign else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    if let Some(Certificate::Env(name)) = &sign.certificate {
+        names.push(name.clone());
+    }
+    names.extend(sign.password_env.clone());
+    names
+}
+
+/// The shell script of the build step, indented by `indent` spaces. `warning` is the CI's
+/// prefix for a warning annotation.
+fn build_script(input: &CiInput, warning: &str, indent: usize) -> String {
+    let mut cmd = format!(
+        "cargo svcpack build --manifest-path {} -p {} --target \"$TARGET\" --out-dir \"$OUT_DIR\"",
+        shell_word(input.manifest_path),
+        shell_word(input.package)
+    );
+    let mut lines = Vec::new();
+    if input.config.sign.is_some() {
+        let secrets = signing_secrets(input.config);
+        lines.push("sign=\"\"".to_string());
+        lines.push("if [ \"$EVENT\" != push ]; then".into());
+        lines.push("  sign=\"--no-sign\"".into());
+        lines.push("  echo \"Dry run: building unsigned\"".into());
+        if !secrets.is_empty() {
+            let test = secrets
+                .iter()
+                .map(|s| format!("[ -z \"${{{s}:-}}\" ]"))
+                .collect::<Vec<_>>()
+                .join(" || ");
+            lines.push(format!("elif {test}; then"));
+            lines.push("  sign=\"--no-sign\"".into());
+            lines.push(format!(
+                "  echo \"{warning}signing secrets {} are not set: building UNSIGNED artifacts\"",
+                secrets.join(", ")
+            ));
+        }
+        lines.push("fi".into());
+        cmd.push_str(" ${sign:+\"$sign\"}");
+    }
+    lines.push(cmd);
+    let pad = " ".repeat(indent);
+    lines
+        .iter()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A word for a POSIX shell: bare when safe, else single-quoted.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The pipeline file's content.
+pub fn render(provider: Provider, input: &CiInput) -> String {
+    let winget = input.release.winget_id.is_some();
+    let winget_note = if winget { " and winget manifests" } else { "" };
+    let text = match provider {
+        Provider::Github => {
+            let secrets = signing_secrets(input.config);
+            let mut env = String::new();
+            if input.config.sign.is_some() {
+                env.push_str("          EVENT: ${{ github.event_name }}\n");
+                for s in &secrets {
+                    // Secrets reach only tag builds, never pull requests.
+                    env.push_str(&format!(
+                        "          {s}: ${{{{ github.event_name == 'push' && secrets.{s} || '' }}}}\n"
+                    ));
+                }
+            }
+            let mut files = vec![
+                "dist/*.msi",
+                "dist/*.zip",
+                "dist/SHA256SUMS",
+                "dist/*.manifest.json",
+                "dist/*.cdx.json",
+            ];
+            if winget {
+                files.push("dist/winget/*.yaml");
+            }
+            let subjects = files
+                .iter()
+                .map(|f| format!("            {f}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            GITHUB
+                .replace("@SIGN_ENV@", &env)
+                .replace("@BUILD_SCRIPT@", &build_script(input, "::warning::", 10))
+                .replace("@SUBJECTS@", &subjects)
+                .replace("@UPLOADS@", &files.join(" "))
+        }
+        Provider::Gitlab => GITLAB.replace(
+            "@BUILD_SCRIPT_GITLAB@",
+            &build_script(input, "WARNING: ", 6),
+        ),
+    };
+    text.replace("@SVCPACK_VERSION@", crate::manifest::SVCPACK_VERSION)
+        .replace("@PACKAGE@", input.package)
+        .replace("@WINGET_NOTE@", winget_note)
+}
+
+/// Writes the pipeline under `root`; refuses to replace an existing file without `force`.
+pub fn write(
+    root: &Path,
+    provider: Provider,
+    input: &CiInput,
+    force: bool,
+) -> Result<PathBuf, String> {
+    let path = root.join(provider.path());
+    if path.exists() && !force {
+        return Err(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        ));
+    }
+    let text = render(provider, input);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let dir = path.parent().unwrap_or(root);
+    let mut tmp = crate::output::artifact_tempfile(dir)
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tmp.persist(&path)
+        .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(path)
+}
+
+/// `init --ci`: reads the package and its configuration (an invalid one is refused before
+/// anything is written) and writes the pipeline into the workspace root.
+pub fn init(
+    manifest_path: Option<&Path>,
+    provider: Provider,
+    force: bool,
+) -> Result<PathBuf, String> {
+    let pkg = crate::cargo::package(manifest_path, None).map_err(|e| e.to_string())?;
+    let loaded =
+        crate::config::load_cargo(&pkg.manifest_path, &pkg.info).map_err(|e| e.to_string())?;
+    let mut cmd = cargo_metadata::MetadataCommand::new();
+    cmd.cargo_path(crate::cargo::cargo_program())
+        .no_deps()
+        .manifest_path(&pkg.manifest_path);
+    let root = cmd
+        .exec()
+        .map(|m| m.workspace_root.into_std_path_buf())
+        .unwrap_or_else(|_| pkg.info.manifest_dir.clone());
+    let relative = pkg
+        .manifest_path
+        .strip_prefix(&root)
+        .unwrap_or(Path::new("Cargo.toml"))
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    let input = CiInput {
+        package: &pkg.info.name,
+        manifest_path: &relative,
+        config: &loaded.config,
+        release: &loaded.release,
+    };
+    write(&root, provider, &input, force)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(sign: &str) -> (Config, Release) {
+        let dir = std::env::temp_dir();
+        let pkg = crate::config::PackageInfo {
+            name: "ledger-agent".into(),
+            version: semver::Version::parse("1.0.0").unwrap(),
+            authors: vec!["Acme".into()],
+            description: None,
+            homepage: None,
+            repository: None,
+            license: None,
+            bins: vec!["ledger-agent".into()],
+            manifest_dir: dir.join("svcpack-ci-test"),
+        };
+        let toml = format!("[package]\nname = \"ledger-agent\"\nversion = \"1.0.0\"\n[package.metadata.svcpack]\nupgrade-code = \"8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B\"\n{sign}");
+        let l = crate::config::load_cargo_str(&pkg.manifest_dir.join("Cargo.toml"), &toml, &pkg)
+            .unwrap();
+        (l.config, l.release)
+    }
+
+    #[test]
+    fn signing_secrets_decide_the_build_flags() {
+        let (c, r) = config("[package.metadata.svcpack.sign]\ncertificate-env = \"SIGN_CERT\"\npassword-env = \"SIGN_PASSWORD\"\n");
+        let input = CiInput {
+            package: "ledger-agent",
+            manifest_path: "Cargo.toml",
+            config: &c,
+            release: &r,
+        };
+        let gh = render(Provider::Github, &input);
+        assert!(
+            gh.contains("SIGN_CERT: ${{ github.event_name == 'push' && secrets.SIGN_CERT || '' }}"),
+            "{gh}"
+        );
+        assert!(
+            gh.contains("elif [ -z \"${SIGN_CERT:-}\" ] || [ -z \"${SIGN_PASSWORD:-}\" ]; then")
+        );
+        assert!(gh.contains("::warning::signing secrets SIGN_CERT, SIGN_PASSWORD are not set"));
+        assert!(gh.contains("--version \"$SVCPACK_VERSION\" --locked"));
+        assert!(gh.contains(&format!(
+            "SVCPACK_VERSION: \"{}\"",
+            crate::manifest::SVCPACK_VERSION
+        )));
+        assert!(
+            !gh.contains('@'.to_string().as_str()) || !gh.contains("@SIGN"),
+            "placeholder left"
+        );
+        let (c, r) = config("");
+        let input = CiInput {
+            config: &c,
+            release: &r,
+            ..input
+        };
+        let gh = render(Provider::Github, &input);
+        assert!(
+            !gh.contains("--no-sign") && !gh.contains("secrets."),
+            "{gh}"
+        );
+        assert!(!gh.contains("winget"), "{gh}");
+    }
+}

@@ -1,0 +1,134 @@
+//! winget manifests (multi-file, ManifestVersion 1.10.0) for the built MSI, written to
+//! `<out-dir>/winget/` when `[release] winget-id` is configured.
+//!
+//! This module owns their content and exact bytes: `<id>.yaml` (version),
+//! `<id>.installer.yaml` and `<id>.locale.en-US.yaml` (default locale), as winget-pkgs lays
+//! them out under `manifests/<letter>/<publisher>/<name>/<version>/`. It does no I/O: the
+//! pipeline hands it the final (signed) MSI's bytes and its ProductCode, so the
+//! InstallerSha256 is the digest of the file users download. Every string is written as a
+//! JSON-style double-quoted YAML scalar, which YAML reads back exactly.
+
+use crate::checksums::sha256_hex;
+use crate::config::{Config, PackageInfo, Release};
+
+/// The winget manifest schema version written.
+pub const MANIFEST_VERSION: &str = "1.10.0";
+
+/// The locale of the default-locale manifest.
+pub const DEFAULT_LOCALE: &str = "en-US";
+
+/// The directory (inside the out-dir) the manifests go to.
+pub const DIR: &str = "winget";
+
+/// What the manifests are made from.
+pub struct WingetInput<'a> {
+    pub release: &'a Release,
+    pub package: &'a PackageInfo,
+    pub config: &'a Config,
+    /// `x64`, `x86` or `arm64` (winget's spelling too).
+    pub arch: &'a str,
+    pub msi_name: &'a str,
+    /// The final MSI's bytes.
+    pub msi: &'a [u8],
+    /// The MSI's ProductCode, braced.
+    pub product_code: &'a str,
+}
+
+/// One output file: its path inside the out-dir and its bytes.
+pub type OutputFile = (String, Vec<u8>);
+
+/// The manifests, or `None` without a `winget-id`.
+pub fn manifests(input: &WingetInput) -> Result<Option<Vec<OutputFile>>, String> {
+    let (Some(id), Some(url)) = (&input.release.winget_id, &input.release.download_url) else {
+        return Ok(None);
+    };
+    let version = input.package.version.to_string();
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let header = |kind: &str| {
+        format!(
+            "# Created with cargo-svcpack {}\n# yaml-language-server: $schema=https://aka.ms/winget-manifest.{kind}.{MANIFEST_VERSION}.schema.json\n\n",
+            crate::manifest::SVCPACK_VERSION
+        )
+    };
+    let ident = format!(
+        "PackageIdentifier: {}\nPackageVersion: {}\n",
+        q(id),
+        q(&version)
+    );
+    let footer =
+        |kind: &str| format!("ManifestType: {kind}\nManifestVersion: {MANIFEST_VERSION}\n");
+
+    let version_file = format!(
+        "{}{ident}DefaultLocale: {}\n{}",
+        header("version"),
+        q(DEFAULT_LOCALE),
+        footer("version")
+    );
+
+    let installer_url = url.for_file(&version, input.msi_name);
+    let sha = sha256_hex(input.msi).to_ascii_uppercase();
+    let cfg = input.config;
+    let installer_file = format!(
+        "{}{ident}InstallerType: wix\nScope: machine\nInstallModes:\n- silent\n- silentWithProgress\n\
+         UpgradeBehavior: install\nProductCode: {pc}\nAppsAndFeaturesEntries:\n\
+         - DisplayName: {name}\n  Publisher: {publisher}\n  DisplayVersion: {dv}\n  ProductCode: {pc}\n  UpgradeCode: {uc}\n\
+         Installers:\n- Architecture: {arch}\n  InstallerUrl: {url}\n  InstallerSha256: {sha}\n{}",
+        header("installer"),
+        footer("installer"),
+        pc = q(input.product_code),
+        name = q(&cfg.product_name),
+        publisher = q(&cfg.manufacturer),
+        dv = q(&cfg.version.product_version()),
+        uc = q(cfg.upgrade_code.as_str()),
+        arch = input.arch,
+        url = q(&installer_url),
+    );
+
+    let pkg = input.package;
+    let short = pkg
+        .description
+        .as_deref()
+        .map(|d| d.lines().next().unwrap_or_default().trim())
+        .filter(|d| !d.is_empty())
+        .unwrap_or(&cfg.product_name);
+    let mut locale_file = format!(
+        "{}{ident}PackageLocale: {}\nPublisher: {}\nPackageName: {}\n",
+        header("defaultLocale"),
+        q(DEFAULT_LOCALE),
+        q(&cfg.manufacturer),
+        q(&cfg.product_name),
+    );
+    if let Some(url) = pkg.homepage.as_deref().or(pkg.repository.as_deref()) {
+        locale_file.push_str(&format!("PackageUrl: {}\n", q(url)));
+    }
+    locale_file.push_str(&format!(
+        "License: {}\n",
+        q(pkg.license.as_deref().unwrap_or("Proprietary"))
+    ));
+    locale_file.push_str(&format!("ShortDescription: {}\n", q(&truncate(short, 256))));
+    locale_file.push_str(&footer("defaultLocale"));
+
+    Ok(Some(vec![
+        (format!("{DIR}/{id}.yaml"), version_file.into_bytes()),
+        (
+            format!("{DIR}/{id}.installer.yaml"),
+            installer_file.into_bytes(),
+        ),
+        (
+            format!("{DIR}/{id}.locale.{DEFAULT_LOCALE}.yaml"),
+            locale_file.into_bytes(),
+        ),
+    ]))
+}
+
+/// winget caps ShortDescription at 256 characters.
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// The ProductCode of an MSI in memory (braced, as the Property table holds it).
+pub fn product_code(msi: &[u8]) -> Result<String, String> {
+    crate::wix::inspect::inspect(std::io::Cursor::new(msi))?
+        .product_code
+        .ok_or_else(|| "the MSI has no ProductCode property".to_string())
+}

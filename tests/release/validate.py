@@ -1,0 +1,54 @@
+# Checks the SBOM and winget manifests of one out-dir with independent tools:
+# cyclonedx-python-lib's strict JSON validator (CycloneDX 1.6 schema), check-jsonschema against
+# winget's published 1.10.0 schemas (tests/schemas/winget-1.10.0), and the digests against the
+# files themselves (the exe read back from the portable zip, the MSI from disk).
+# usage: validate.py OUT_DIR STEM EXE_NAME SCHEMA_DIR [--expect-purl]
+import hashlib, json, os, subprocess, sys, zipfile
+
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+out, stem, exe_name, schemas = sys.argv[1:5]
+expect_purl = "--expect-purl" in sys.argv
+sha = lambda b: hashlib.sha256(b).hexdigest()
+
+text = open(os.path.join(out, stem + ".cdx.json")).read()
+errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+assert errors is None, f"CycloneDX 1.6 schema: {errors}"
+bom = json.loads(text)
+assert bom["serialNumber"].startswith("urn:uuid:"), bom["serialNumber"]
+
+msi = open(os.path.join(out, stem + ".msi"), "rb").read()
+root = bom["metadata"]["component"]
+assert root["hashes"] == [{"alg": "SHA-256", "content": sha(msi)}], root["hashes"]
+
+exe = zipfile.ZipFile(os.path.join(out, stem + "-portable.zip")).read(exe_name)
+program = [c for c in bom["components"] if c["type"] == "application"
+           and {"name": "svcpack:install-path", "value": exe_name} in c.get("properties", [])]
+assert len(program) == 1, program
+assert program[0]["hashes"][0]["content"] == sha(exe), "the SBOM names another exe"
+assert ("purl" in program[0]) == expect_purl, program[0]
+refs = [c["bom-ref"] for c in bom["components"]]
+assert refs == sorted(refs), refs
+root_deps = [d for d in bom["dependencies"] if d["ref"] == root["bom-ref"]]
+assert program[0]["bom-ref"] in root_deps[0]["dependsOn"], root_deps
+
+sums = open(os.path.join(out, "SHA256SUMS")).read()
+assert f"{sha(text.encode())}  {stem}.cdx.json\n" in sums, sums
+manifest = json.load(open(os.path.join(out, stem + ".manifest.json")))
+kinds = {a["path"]: a["kind"] for a in manifest["artifacts"]}
+assert kinds.get(stem + ".cdx.json") == "sbom", kinds
+
+winget = os.path.join(out, "winget")
+if os.path.isdir(winget):
+    for name in sorted(os.listdir(winget)):
+        kind = ("installer" if ".installer." in name else
+                "defaultLocale" if ".locale." in name else "version")
+        schema = os.path.join(schemas, f"manifest.{kind}.1.10.0.json")
+        subprocess.run(["check-jsonschema", "--schemafile", schema, os.path.join(winget, name)],
+                       check=True)
+        assert kinds.get("winget/" + name) == "winget-manifest", kinds
+        if kind == "installer":
+            body = open(os.path.join(winget, name)).read()
+            assert f"InstallerSha256: {sha(msi).upper()}\n" in body, body
+print("validated", out)
