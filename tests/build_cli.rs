@@ -478,9 +478,6 @@ fn with_umask(mask: &str, cmd: &Command) -> Output {
             None => sh.env_remove(k),
         };
     }
-    if let Some(dir) = cmd.get_current_dir() {
-        sh.current_dir(dir);
-    }
     sh.output().unwrap()
 }
 
