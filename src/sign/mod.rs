@@ -8,6 +8,11 @@
 //! (for `cargo svcpack inspect`) without any tool. Which files are signed, and when, is the
 //! pipeline's business.
 //!
+//! This file holds the contract every back end shares (what a signed file must look like,
+//! verification, timestamps, secrets handling); each back end lives in its own file:
+//! `osslsigncode.rs`, `signtool.rs`, `command.rs`, with the PKCS#12 key file in
+//! `pkcs12.rs` and process plumbing in `tools.rs`.
+//!
 //! # Tools
 //!
 //! | `tool` | signs with | verifies with |
@@ -53,6 +58,10 @@
 //! validity.
 
 mod authenticode;
+mod command;
+mod osslsigncode;
+mod pkcs12;
+mod signtool;
 mod tools;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +74,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{self, Certificate, SignTool};
 use authenticode::CertInfo;
+use osslsigncode::osslsigncode;
+use pkcs12::{load_key, Key};
+use signtool::signtool;
 use tools::{find_program, one_line, run, Env};
 
 /// Why signing cannot happen; each is one line and quotes no secret.
@@ -158,34 +170,6 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
     }
-}
-
-/// The PKCS#12 file the tool reads: the configured file, or the decoded
-/// `certificate-env`, deleted on drop.
-#[derive(Debug)]
-enum Pfx {
-    File(PathBuf),
-    Decoded(tempfile::TempPath),
-}
-
-impl Pfx {
-    fn path(&self) -> &Path {
-        match self {
-            Pfx::File(p) => p,
-            Pfx::Decoded(t) => t,
-        }
-    }
-}
-
-/// The certificate and its password, for the tools that take a PKCS#12.
-#[derive(Debug)]
-struct Key {
-    pfx: Pfx,
-    /// Where it came from, for messages: the path, or `certificate-env VAR`.
-    describe: String,
-    /// Empty when no `password-env` is configured (a PKCS#12 without a password).
-    password: Secret,
-    password_env: Option<String>,
 }
 
 #[derive(Debug)]
@@ -383,210 +367,12 @@ enum Kind {
     Signtool,
     Command(Vec<String>),
 }
-
-/// osslsigncode (from `$SVCPACK_OSSLSIGNCODE` or PATH) and what it supports.
-fn osslsigncode(env: Env, why: &str) -> Result<(PathBuf, Verifier, String), SignError> {
-    let program = tool_from(env, "osslsigncode", "SVCPACK_OSSLSIGNCODE").ok_or_else(|| {
-        let searched = match env("SVCPACK_OSSLSIGNCODE") {
-            Some(v) => format!("SVCPACK_OSSLSIGNCODE={v} is not an executable"),
-            None => "looked in PATH and SVCPACK_OSSLSIGNCODE".into(),
-        };
-        SignError::ToolNotFound {
-            tool: "osslsigncode".into(),
-            searched,
-            hint: format!(
-                "{why}: install it (apt-get install osslsigncode, brew install \
-                 osslsigncode) or set SVCPACK_OSSLSIGNCODE to its path"
-            ),
-        }
-    })?;
-    let help = run(Command::new(&program).arg("--help"), &[])
-        .map(|r| r.text)
-        .unwrap_or_default();
-    let version = run(Command::new(&program).arg("--version"), &[])
-        .map(|r| r.text)
-        .map_err(|source| SignError::ToolFailed {
-            tool: program.display().to_string(),
-            source,
-        })?;
-    // `Default -CAfile location: /etc/ssl/certs/ca-certificates.crt` names the bundle
-    // this osslsigncode's OpenSSL uses; then SSL_CERT_FILE and the usual places.
-    let mut bundles: Vec<PathBuf> = Vec::new();
-    if let Some(p) = env("SSL_CERT_FILE") {
-        bundles.push(p.into());
-    }
-    for line in version.lines() {
-        if let Some(p) = line.trim().strip_prefix("Default -CAfile location:") {
-            bundles.push(p.trim().into());
-        }
-    }
-    for p in [
-        "/etc/ssl/certs/ca-certificates.crt",
-        "/etc/pki/tls/certs/ca-bundle.crt",
-        "/etc/ssl/ca-bundle.pem",
-        "/etc/ssl/cert.pem",
-        "/usr/local/etc/openssl/cert.pem",
-    ] {
-        bundles.push(p.into());
-    }
-    let ca_bundle = bundles.into_iter().find(|p| p.is_file());
-    // `osslsigncode 2.9` from `osslsigncode 2.9, using: ...`.
-    let name = version
-        .lines()
-        .next()
-        .map(|l| l.split(',').next().unwrap_or(l).trim().to_string())
-        .filter(|l| l.starts_with("osslsigncode") && l.len() < 40)
-        .unwrap_or_else(|| "osslsigncode".into());
-    let verifier = Verifier::Osslsigncode {
-        program: program.clone(),
-        ignore_cdp: help.contains("-ignore-cdp"),
-        tsa_cafile: help.contains("-TSA-CAfile"),
-        ca_bundle,
-    };
-    Ok((program, verifier, name))
-}
-
-/// signtool: `$SVCPACK_SIGNTOOL`, PATH, then the newest Windows 10/11 SDK.
-fn signtool(env: Env) -> Result<PathBuf, SignError> {
-    if let Some(p) = tool_from(env, "signtool", "SVCPACK_SIGNTOOL") {
-        return Ok(p);
-    }
-    let arch = match std::env::consts::ARCH {
-        "aarch64" => "arm64",
-        "x86" => "x86",
-        _ => "x64",
-    };
-    for root in ["ProgramFiles(x86)", "ProgramFiles"] {
-        let Some(base) = env(root) else { continue };
-        let bin = Path::new(&base).join("Windows Kits").join("10").join("bin");
-        let mut versions: Vec<PathBuf> = std::fs::read_dir(&bin)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        // "10.0.22621.0" directories: the numerically newest wins.
-        versions.sort_by_key(|p| {
-            p.file_name()
-                .map(|n| {
-                    n.to_string_lossy()
-                        .split('.')
-                        .map(|x| x.parse::<u32>().unwrap_or(0))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        });
-        for v in versions.iter().rev().chain(std::iter::once(&bin)) {
-            let p = v.join(arch).join("signtool.exe");
-            if p.is_file() {
-                return Ok(p);
-            }
-        }
-    }
-    Err(SignError::ToolNotFound {
-        tool: "signtool".into(),
-        searched: "looked in SVCPACK_SIGNTOOL, PATH and the Windows Kits".into(),
-        hint: "install the Windows SDK signing tools, set SVCPACK_SIGNTOOL, or use tool = \
-               \"osslsigncode\""
-            .into(),
-    })
-}
-
 /// `$VAR` when set (a path or a name), else `name` in PATH.
 fn tool_from(env: Env, name: &str, var: &str) -> Option<PathBuf> {
     match env(var) {
         Some(v) if !v.is_empty() => find_program(&v, env),
         _ => find_program(name, env),
     }
-}
-
-/// Reads and decodes the certificate; a `certificate-env` one goes to a 0600 file.
-fn load_key(
-    sign: &config::Sign,
-    env: Env,
-    workdir: &Path,
-    password: Secret,
-) -> Result<Key, SignError> {
-    let (pfx, describe, bytes) = match &sign.certificate {
-        Some(Certificate::File(path)) => {
-            let bytes = std::fs::read(path).map_err(|source| SignError::CertificateUnreadable {
-                path: path.clone(),
-                source,
-            })?;
-            (
-                Pfx::File(path.clone()),
-                format!("certificate {}", path.display()),
-                bytes,
-            )
-        }
-        Some(Certificate::Env(var)) => {
-            let text = match env(var) {
-                Some(t) if !t.trim().is_empty() => t,
-                Some(_) => {
-                    return Err(SignError::CertificateEnvMissing {
-                        var: var.clone(),
-                        state: "empty",
-                    })
-                }
-                None => {
-                    return Err(SignError::CertificateEnvMissing {
-                        var: var.clone(),
-                        state: "not set",
-                    })
-                }
-            };
-            // PEM would half-decode (`-` is in the URL-safe alphabet): name it instead.
-            if text.trim_start().starts_with("-----BEGIN") {
-                return Err(SignError::CertificateNotBase64 {
-                    var: var.clone(),
-                    reason: "it holds PEM text, but a PKCS#12 (.pfx) file is needed".into(),
-                });
-            }
-            let bytes =
-                tools::base64_decode(&text).map_err(|reason| SignError::CertificateNotBase64 {
-                    var: var.clone(),
-                    reason,
-                })?;
-            let describe = format!("the certificate in environment variable {var}");
-            if let Some(reason) = tools::pkcs12_problem(&bytes) {
-                return Err(SignError::CorruptCertificate {
-                    certificate: describe,
-                    reason,
-                });
-            }
-            let path = tempfile::Builder::new()
-                .prefix(".svcpack-cert-")
-                .suffix(".pfx")
-                .tempfile_in(workdir)
-                .map_err(io_err(format!(
-                    "cannot create a scratch file in {}",
-                    workdir.display()
-                )))?
-                .into_temp_path();
-            // Recreated with 0600 from the start, so the key is never readable by others.
-            std::fs::remove_file(&path).map_err(io_err("cannot prepare the certificate file"))?;
-            tools::write_private(&path, &bytes)
-                .map_err(io_err("cannot write the decoded certificate"))?;
-            (Pfx::Decoded(path), describe, bytes)
-        }
-        None => {
-            return Err(SignError::CorruptCertificate {
-                certificate: "the configuration".into(),
-                reason: "no certificate or certificate-env is set (only tool = \"command\" \
-                         signs without one)"
-                    .into(),
-            })
-        }
-    };
-    if let Some(reason) = tools::pkcs12_problem(&bytes) {
-        return Err(SignError::CorruptCertificate {
-            certificate: describe,
-            reason,
-        });
-    }
-    Ok(Key {
-        pfx,
-        describe,
-        password,
-        password_env: sign.password_env.clone(),
-    })
 }
 
 impl Signer {
@@ -818,134 +604,6 @@ impl Signer {
             })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn osslsigncode_sign(
-        &self,
-        program: &Path,
-        key: &Key,
-        input: &Path,
-        output: &Path,
-        description: &str,
-        url: Option<&str>,
-        scratch: &tempfile::TempDir,
-    ) -> Result<(), SignError> {
-        let mut cmd = Command::new(program);
-        cmd.arg("sign").arg("-pkcs12").arg(key.pfx.path());
-        // No password: no option at all (osslsigncode refuses an empty password file, and
-        // with stdin closed it never prompts).
-        let pass = scratch.path().join("password");
-        if !key.password.0.is_empty() {
-            tools::write_private(&pass, key.password.0.as_bytes())
-                .map_err(io_err("cannot write the password file"))?;
-            cmd.arg("-readpass").arg(&pass);
-        }
-        cmd.args(["-h", "sha256"]);
-        if !description.is_empty() {
-            cmd.arg("-n").arg(description);
-        }
-        if let Some(u) = url.filter(|u| !u.is_empty()) {
-            cmd.arg("-i").arg(u);
-        }
-        if let Some(t) = self.signing_time {
-            cmd.arg("-time").arg(t.to_string());
-        }
-        cmd.arg("-in").arg(input).arg("-out").arg(output);
-        let ran = run(&mut cmd, &self.secrets());
-        // Deleted as soon as the tool is done, whatever happened.
-        let _ = std::fs::remove_file(&pass);
-        let ran = ran.map_err(|source| SignError::ToolFailed {
-            tool: program.display().to_string(),
-            source,
-        })?;
-        if ran.ok && output.is_file() {
-            return Ok(());
-        }
-        Err(classify_failure(&ran.text, key, &self.tool_name, input))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn signtool_sign(
-        &self,
-        program: &Path,
-        powershell: &Path,
-        key: &Key,
-        file: &Path,
-        description: &str,
-        url: Option<&str>,
-        scratch: &tempfile::TempDir,
-    ) -> Result<(), SignError> {
-        // signtool takes a password only on its command line (/p), so PowerShell, reading
-        // it from its environment, re-exports the key without one into the private
-        // scratch directory for the single signtool run, deleted right after.
-        let plain = scratch.path().join("key.pfx");
-        let ran = run(
-            Command::new(powershell)
-                .args([
-                    "-NoProfile",
-                    "-NonInteractive",
-                    "-ExecutionPolicy",
-                    "Bypass",
-                    "-Command",
-                    EXPORT_SCRIPT,
-                ])
-                .env("SVCPACK_SIGN_PFX", key.pfx.path())
-                .env("SVCPACK_SIGN_PASSWORD", &key.password.0)
-                .env("SVCPACK_SIGN_OUT", &plain),
-            &self.secrets(),
-        )
-        .map_err(|source| SignError::ToolFailed {
-            tool: powershell.display().to_string(),
-            source,
-        })?;
-        if !ran.ok {
-            let _ = std::fs::remove_file(&plain);
-            return Err(classify_failure(&ran.text, key, "PowerShell", file));
-        }
-        let mut cmd = Command::new(program);
-        cmd.args(["sign", "/fd", "sha256", "/f"]).arg(&plain);
-        if !description.is_empty() {
-            cmd.arg("/d").arg(description);
-        }
-        if let Some(u) = url.filter(|u| !u.is_empty()) {
-            cmd.arg("/du").arg(u);
-        }
-        cmd.arg(file);
-        let ran = run(&mut cmd, &self.secrets());
-        let _ = std::fs::remove_file(&plain);
-        let ran = ran.map_err(|source| SignError::ToolFailed {
-            tool: program.display().to_string(),
-            source,
-        })?;
-        if ran.ok {
-            Ok(())
-        } else {
-            Err(classify_failure(&ran.text, key, "signtool", file))
-        }
-    }
-
-    fn command_sign(&self, program: &Path, args: &[String], file: &Path) -> Result<(), SignError> {
-        let file_arg = file.to_string_lossy();
-        let argv: Vec<String> = args
-            .iter()
-            .map(|a| a.replace("{file}", &file_arg))
-            .collect();
-        let ran = run(Command::new(program).args(&argv), &self.secrets()).map_err(|source| {
-            SignError::ToolFailed {
-                tool: program.display().to_string(),
-                source,
-            }
-        })?;
-        if ran.ok {
-            Ok(())
-        } else {
-            Err(SignError::SignFailed {
-                tool: self.tool_name.clone(),
-                file: file.to_path_buf(),
-                detail: one_line(&tools::tidy(&ran.text), 5),
-            })
-        }
-    }
-
     /// Adds an RFC 3161 timestamp to `signed` with the verifier tool, trying each server
     /// with retries. Returns the file that now holds the result (`signed` itself when no
     /// server is configured or the tool works in place).
@@ -1048,40 +706,6 @@ impl Signer {
     }
 }
 
-/// Reads the certificate from `password` to the signer, e.g. `wrong password` vs a
-/// damaged file, from what the tool printed.
-fn classify_failure(text: &str, key: &Key, tool: &str, file: &Path) -> SignError {
-    let text = &tools::tidy(text);
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("mac verify")
-        || lower.contains("wrong password")
-        || lower.contains("invalid password")
-        || lower.contains("password is not correct")
-    {
-        let hint = match &key.password_env {
-            Some(var) => format!(" (from environment variable {var})"),
-            None => " (no password-env is configured; set password-env = \"VAR\" naming the \
-                     variable that holds it)"
-                .into(),
-        };
-        return SignError::WrongPassword {
-            certificate: key.describe.clone(),
-            hint,
-        };
-    }
-    if lower.contains("pkcs#12") || lower.contains("pkcs12") || lower.contains("asn1") {
-        return SignError::CorruptCertificate {
-            certificate: key.describe.clone(),
-            reason: one_line(text, 3),
-        };
-    }
-    SignError::SignFailed {
-        tool: tool.into(),
-        file: file.to_path_buf(),
-        detail: one_line(text, 4),
-    }
-}
-
 /// The informative lines of a failed `osslsigncode add` (the HTTP error and the cause),
 /// not OpenSSL's source-file trail.
 fn timestamp_failure(text: &str) -> String {
@@ -1147,15 +771,6 @@ fn unix_now() -> i64 {
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
-
-/// Windows only. Exports the PKCS#12 named by `$env:SVCPACK_SIGN_PFX`, opened with the
-/// password in `$env:SVCPACK_SIGN_PASSWORD`, to `$env:SVCPACK_SIGN_OUT` without a
-/// password — every value travels in the environment, none on a command line.
-const EXPORT_SCRIPT: &str = "$ErrorActionPreference = 'Stop'; \
-$flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::Exportable; \
-$c = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2Collection; \
-$c.Import($env:SVCPACK_SIGN_PFX, $env:SVCPACK_SIGN_PASSWORD, $flags); \
-[System.IO.File]::WriteAllBytes($env:SVCPACK_SIGN_OUT, $c.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pkcs12))";
 
 /// The signer, issuer, certificate validity, digest, claimed signing time, description,
 /// URL and timestamp (time and authority, or `none`) of a signed PE or MSI file; `None`
