@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use svcpack::config::{Certificate, Sign, SignTool};
+use svcpack::config::{Certificate, Pkcs11, Sign, SignTool};
 use svcpack::sign::{self, Retry, SignError, Signer};
 
 /// The throwaway PKCS#12 password: distinctive, so finding it anywhere is unambiguous.
@@ -168,6 +168,7 @@ fn config(cert: Certificate, tool: SignTool) -> Sign {
         password_env: Some(PASSWORD_VAR.into()),
         timestamp_urls: Vec::new(),
         tool,
+        pkcs11: None,
     }
 }
 
@@ -507,6 +508,7 @@ fn command_signer_gets_no_secret() {
         password_env: Some(PASSWORD_VAR.into()),
         timestamp_urls: Vec::new(),
         tool: SignTool::Command(argv),
+        pkcs11: None,
     };
     let env = env_of(&with_password());
     let signer = prepare_ok(&sign, &env, work.path());
@@ -752,6 +754,7 @@ fn missing_signing_tool() {
         password_env: None,
         timestamp_urls: Vec::new(),
         tool: SignTool::Command(vec!["no-such-cloud-signer".into(), "{file}".into()]),
+        pkcs11: None,
     };
     let e = prepare_err(&cmd, &env_of(&[]), work.path());
     assert!(e.to_string().contains("no-such-cloud-signer"), "{e}");
@@ -909,6 +912,7 @@ fn a_failing_command_signer_cannot_leak_the_password() {
         password_env: Some(PASSWORD_VAR.into()),
         timestamp_urls: Vec::new(),
         tool: SignTool::Command(vec![script.display().to_string(), "{file}".into()]),
+        pkcs11: None,
     };
     let signer = prepare_ok(&sign, &env_of(&with_password()), work.path());
     let exe = hello_exe(files.path());
@@ -1023,4 +1027,348 @@ fn build_signs_msi_and_both_copies_of_the_exe() {
     let manifest =
         std::fs::read_to_string(d.join("unsigned/signed-agent-2.0.0-x64.manifest.json")).unwrap();
     assert!(!manifest.contains("\"signed\": true"), "{manifest}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys in hardware: a SoftHSM2 token stands in for a USB token, an HSM or a cloud HSM's
+// PKCS#11 library. Each test gets its own token directory (SOFTHSM2_CONF), and signs through
+// a wrapper around osslsigncode that records every argv and environment it is given.
+
+/// The token's user PIN: distinctive, so finding it anywhere is unambiguous.
+const PIN: &str = "pin-Throwaway-77a3b1-NOT-A-SECRET";
+const PIN_VAR: &str = "SVCPACK_TEST_TOKEN_PIN";
+const KEY_URI: &str = "pkcs11:token=svcpack-release;object=release-key";
+
+/// libsofthsm2.so, softhsm2-util and OpenSSL's PKCS#11 engine, or a notice and `None`
+/// (a failure with SVCPACK_REQUIRE_SIGNING=1).
+fn token_tools() -> Option<(PathBuf, PathBuf)> {
+    let real = tools()?;
+    let arch = std::env::consts::ARCH;
+    let module = [
+        "/usr/lib/softhsm/libsofthsm2.so".to_string(),
+        format!("/usr/lib/{arch}-linux-gnu/softhsm/libsofthsm2.so"),
+        "/usr/lib64/pkcs11/libsofthsm2.so".into(),
+        "/usr/local/lib/softhsm/libsofthsm2.so".into(),
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file());
+    let engine = [
+        format!("/usr/lib/{arch}-linux-gnu/engines-3/pkcs11.so"),
+        "/usr/lib64/engines-3/pkcs11.so".into(),
+        "/usr/lib/engines-3/pkcs11.so".into(),
+    ]
+    .into_iter()
+    .any(|p| Path::new(&p).is_file());
+    match (module, which("softhsm2-util"), engine) {
+        (Some(m), Some(_), true) => Some((m, real)),
+        _ => {
+            let msg = "SoftHSM2 and OpenSSL's PKCS#11 engine are needed for the PKCS#11 signing \
+                       tests (apt-get install softhsm2 libengine-pkcs11-openssl)";
+            assert!(
+                std::env::var_os("SVCPACK_REQUIRE_SIGNING").is_none(),
+                "{msg}"
+            );
+            eprintln!("SKIPPED: {msg}");
+            None
+        }
+    }
+}
+
+/// A private SoftHSM2 token directory holding the throwaway signer key as `release-key` on
+/// token `svcpack-release`, the chain file (signer, CA), and the recording wrapper.
+struct Token {
+    dir: tempfile::TempDir,
+    module: PathBuf,
+}
+
+impl Token {
+    fn new(pki: &Pki, module: &Path, real: &Path) -> Token {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("tokens")).unwrap();
+        std::fs::write(
+            d.join("softhsm2.conf"),
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                d.join("tokens").display()
+            ),
+        )
+        .unwrap();
+        let t = Token {
+            dir,
+            module: module.to_path_buf(),
+        };
+        t.add_token("svcpack-release", pki);
+        let chain = [
+            std::fs::read_to_string(pki.path("signer.pem")).unwrap(),
+            std::fs::read_to_string(pki.path("ca.pem")).unwrap(),
+        ]
+        .concat();
+        std::fs::write(t.path("chain.pem"), chain).unwrap();
+        // Records argv and environment, then runs the real osslsigncode against this
+        // token directory.
+        std::fs::write(
+            t.path("osslsigncode-wrapper"),
+            format!(
+                "#!/bin/sh\n\
+                 rec='{rec}'\n\
+                 printf 'ARGV' >> \"$rec\"; for a in \"$@\"; do printf ' [%s]' \"$a\" >> \"$rec\"; done; echo >> \"$rec\"\n\
+                 env | sed 's/^/ENV /' >> \"$rec\"\n\
+                 prev=''\n\
+                 for a in \"$@\"; do\n\
+                   if [ \"$prev\" = -readpass ]; then echo \"PINFILE $a $(stat -c %a \"$a\")\" >> \"$rec\"; fi\n\
+                   prev=\"$a\"\n\
+                 done\n\
+                 SOFTHSM2_CONF='{conf}' exec '{real}' \"$@\"\n",
+                rec = t.path("record.txt").display(),
+                conf = t.path("softhsm2.conf").display(),
+                real = real.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            t.path("osslsigncode-wrapper"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        t
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn softhsm(&self, args: &[&str]) {
+        let out = Command::new("softhsm2-util")
+            .args(args)
+            .env("SOFTHSM2_CONF", self.path("softhsm2.conf"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "softhsm2-util {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A token `label` holding the signer's key (PKCS#8, as softhsm2-util imports it).
+    fn add_token(&self, label: &str, pki: &Pki) {
+        #[rustfmt::skip]
+        self.softhsm(&["--init-token", "--free", "--label", label, "--so-pin", "so-pin-1234",
+            "--pin", PIN]);
+        let p8 = self.path("signer.p8");
+        if !p8.exists() {
+            #[rustfmt::skip]
+            sh(self.dir.path(), &["openssl", "pkcs8", "-topk8", "-nocrypt", "-in",
+                pki.path("signer.key").to_str().unwrap(), "-out", p8.to_str().unwrap()]);
+        }
+        #[rustfmt::skip]
+        self.softhsm(&["--import", p8.to_str().unwrap(), "--token", label, "--label",
+            "release-key", "--id", "01", "--pin", PIN]);
+    }
+
+    /// Blocks the user PIN of token `label`, as a token does after too many wrong PINs:
+    /// SoftHSM2 keeps no retry counter, so its user-PIN record is removed from the token
+    /// file — login then fails with CKR_USER_PIN_NOT_INITIALIZED, as a blocked PIN does
+    /// with CKR_PIN_LOCKED.
+    fn lock(&self, label: &str) {
+        let padded = format!("{label:<32}");
+        for entry in walk(&self.path("tokens")) {
+            if entry.file_name() != Some(std::ffi::OsStr::new("token.object")) {
+                continue;
+            }
+            let b = std::fs::read(&entry).unwrap();
+            if !b.windows(32).any(|w| w == padded.as_bytes()) {
+                continue;
+            }
+            // Records: type u64, kind u64 (2: a u64 value; else a u64 length and bytes).
+            let u64_at = |i: usize| u64::from_be_bytes(b[i..i + 8].try_into().unwrap());
+            let mut out = b[..8].to_vec();
+            let mut i = 8;
+            while i < b.len() {
+                let (ty, kind) = (u64_at(i), u64_at(i + 8));
+                let end = if kind == 2 {
+                    i + 24
+                } else {
+                    i + 24 + u64_at(i + 16) as usize
+                };
+                match ty {
+                    // CKA_OS_USERPIN: the user PIN record, emptied.
+                    0x8000_534d => {
+                        out.extend_from_slice(&b[i..i + 16]);
+                        out.extend_from_slice(&0u64.to_be_bytes());
+                    }
+                    // CKA_OS_TOKENFLAGS without CKF_USER_PIN_INITIALIZED.
+                    0x8000_534b => {
+                        out.extend_from_slice(&b[i..i + 16]);
+                        out.extend_from_slice(&(u64_at(i + 16) & !0x8).to_be_bytes());
+                    }
+                    _ => out.extend_from_slice(&b[i..end]),
+                }
+                i = end;
+            }
+            std::fs::write(&entry, out).unwrap();
+            return;
+        }
+        panic!("no token {label}");
+    }
+
+    fn record(&self) -> String {
+        std::fs::read_to_string(self.path("record.txt")).unwrap_or_default()
+    }
+
+    fn config(&self, key: &str) -> Sign {
+        Sign {
+            certificate: Some(Certificate::File(self.path("chain.pem"))),
+            password_env: None,
+            timestamp_urls: Vec::new(),
+            tool: SignTool::Auto,
+            pkcs11: Some(Pkcs11 {
+                module: self.module.clone(),
+                key: key.into(),
+                pin_env: Some(PIN_VAR.into()),
+                engine: None,
+            }),
+        }
+    }
+
+    /// The environment svcpack sees: PATH, the PIN, and the recording osslsigncode.
+    fn env(&self, pin: Option<&str>) -> impl Fn(&str) -> Option<String> {
+        let mut vars = vec![(
+            "SVCPACK_OSSLSIGNCODE",
+            self.path("osslsigncode-wrapper").display().to_string(),
+        )];
+        if let Some(p) = pin {
+            vars.push((PIN_VAR, p.to_string()));
+        }
+        env_of(&vars)
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+}
+
+/// The PIN appears in no argv and no environment any child was given, and every PIN file
+/// was private and is gone.
+fn assert_pin_stayed_secret(token: &Token, work: &Path) -> usize {
+    let text = token.record();
+    assert!(!text.is_empty(), "osslsigncode never ran");
+    assert!(!text.contains(PIN), "the PIN reached a child:\n{text}");
+    assert!(!text.contains("[-pass]"), "{text}");
+    assert!(!text.contains("pin-value"), "{text}");
+    let pinfiles: Vec<&str> = text.lines().filter(|l| l.starts_with("PINFILE")).collect();
+    for l in &pinfiles {
+        let mut parts = l.split(' ');
+        let (path, mode) = (parts.nth(1).unwrap(), parts.next().unwrap());
+        assert_eq!(mode, "600", "{l}");
+        assert!(Path::new(path).starts_with(work), "{l}");
+        assert!(
+            !Path::new(path).exists(),
+            "the PIN file was not removed: {l}"
+        );
+    }
+    pinfiles.len()
+}
+
+#[test]
+fn token_key_signs_program_dll_and_msi_and_the_pin_stays_secret() {
+    let Some((module, real)) = token_tools() else {
+        return;
+    };
+    let pki = Pki::new();
+    let token = Token::new(&pki, &module, &real);
+    let files = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let env = token.env(Some(PIN));
+    let signer = prepare_ok(&token.config(KEY_URI), &env, work.path());
+    assert!(signer.tool().contains("PKCS#11"), "{}", signer.tool());
+
+    let exe = hello_exe(files.path());
+    let dll = files.path().join("helper.dll");
+    std::fs::copy(&exe, &dll).unwrap();
+    for f in [&exe, &dll] {
+        let r = signer.sign_file(f, "Token Test", None).unwrap();
+        assert_eq!(r.subject, SUBJECT);
+        ossl_verify(&pki, f, None);
+    }
+    let msi = tiny_msi(files.path(), &exe);
+    signer.sign_file(&msi, "Token Test", None).unwrap();
+    ossl_verify(&pki, &msi, None);
+    let info = sign::signature_info(&msi).unwrap();
+    assert_eq!(info["issuer"], "CN=svcpack Throwaway Test CA");
+    assert_eq!(info["digest"], "sha256");
+
+    // The probe in prepare, then three files: each with its own PIN file.
+    assert_eq!(assert_pin_stayed_secret(&token, work.path()), 4);
+    assert!(token.record().contains("[-pkcs11module]"));
+    drop(signer);
+    assert_empty(work.path());
+}
+
+/// Every failure is one sentence from `prepare` — before any file is signed or artifact
+/// written — and names what to fix.
+#[test]
+fn token_failures_stop_before_signing() {
+    let Some((module, real)) = token_tools() else {
+        return;
+    };
+    let pki = Pki::new();
+    let token = Token::new(&pki, &module, &real);
+    token.add_token("svcpack-locked", &pki);
+    token.lock("svcpack-locked");
+    let work = tempfile::tempdir().unwrap();
+    let check = |sign: &Sign, pin: Option<&str>, want: &[&str]| {
+        let e = prepare_err(sign, &token.env(pin), work.path()).to_string();
+        assert!(!e.contains(PIN), "{e}");
+        for w in want {
+            assert!(e.contains(w), "`{w}` not in: {e}");
+        }
+        assert!(
+            files_under(work.path()).is_empty(),
+            "left behind after: {e}"
+        );
+    };
+    check(
+        &token.config(KEY_URI),
+        Some("not-the-pin"),
+        &["wrong PIN", KEY_URI, PIN_VAR, "tried once"],
+    );
+    check(
+        &token.config(KEY_URI),
+        None,
+        &["pin-env", PIN_VAR, "not set"],
+    );
+    check(&token.config(KEY_URI), Some(""), &[PIN_VAR, "empty"]);
+    let mut missing = token.config(KEY_URI);
+    missing.pkcs11.as_mut().unwrap().module = token.path("no-such-pkcs11.so");
+    check(
+        &missing,
+        Some(PIN),
+        &["pkcs11-module", "no-such-pkcs11.so", "cannot load"],
+    );
+    let mut unloadable = token.config(KEY_URI);
+    unloadable.pkcs11.as_mut().unwrap().module = "libno-such-pkcs11-library.so".into();
+    check(&unloadable, Some(PIN), &["pkcs11-module", "cannot load"]);
+    check(
+        &token.config("pkcs11:token=svcpack-release;object=no-such-key"),
+        Some(PIN),
+        &["no-such-key", "no private key"],
+    );
+    check(
+        &token.config("pkcs11:token=no-such-token;object=release-key"),
+        Some(PIN),
+        &["no-such-token", "no token matches"],
+    );
+    check(
+        &token.config("pkcs11:token=svcpack-locked;object=release-key"),
+        Some(PIN),
+        &["locked", "SO PIN"],
+    );
+    let mut no_engine = token.config(KEY_URI);
+    no_engine.pkcs11.as_mut().unwrap().engine = Some(token.path("no-engine.so"));
+    check(&no_engine, Some(PIN), &["pkcs11-engine", "not a file"]);
+    assert!(!token.record().contains(PIN), "{}", token.record());
 }

@@ -296,6 +296,9 @@ pub struct FileEntry {
     pub dest: RelPath,
     /// An administrator's edits survive upgrades (never overwritten once installed).
     pub preserve_on_upgrade: bool,
+    /// Authenticode-sign it when the package is signed (`sign`, default true; only PE
+    /// files — `.exe`, `.dll`, `.sys` — are ever signed).
+    pub sign: bool,
 }
 
 /// Authenticode signing settings. Holds names of secrets, never secrets.
@@ -309,6 +312,25 @@ pub struct Sign {
     pub timestamp_urls: Vec<String>,
     /// The program that signs.
     pub tool: SignTool,
+    /// A key in hardware (token, HSM, cloud HSM) reached through a PKCS#11 library;
+    /// `certificate` is then its chain file or a `pkcs11:` certificate URI.
+    pub pkcs11: Option<Pkcs11>,
+}
+
+/// A private key behind a PKCS#11 library. Names of secrets only: the PIN is read from
+/// `pin_env` at build time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pkcs11 {
+    /// The PKCS#11 library (`pkcs11-module`): a path, or a bare file name the dynamic
+    /// loader finds.
+    pub module: PathBuf,
+    /// The private key (`key`), a validated RFC 7512 `pkcs11:` URI.
+    pub key: String,
+    /// The variable holding the user PIN; `None` for tokens that authenticate on their own
+    /// (PIN pad, cloud libraries configured by their own file).
+    pub pin_env: Option<String>,
+    /// OpenSSL's PKCS#11 engine (`pkcs11-engine`); `None`: found at build time.
+    pub engine: Option<PathBuf>,
 }
 
 /// Where the PKCS#12 certificate comes from.
@@ -318,6 +340,8 @@ pub enum Certificate {
     File(PathBuf),
     /// An environment variable holding the base64 PKCS#12 (the usual CI secret).
     Env(String),
+    /// With PKCS#11: the certificate object on the token, a validated `pkcs11:` URI.
+    Pkcs11(String),
 }
 
 /// Which program signs.

@@ -60,6 +60,7 @@
 mod authenticode;
 mod command;
 mod osslsigncode;
+mod pkcs11;
 mod pkcs12;
 mod signtool;
 mod tools;
@@ -121,6 +122,18 @@ pub enum SignError {
     VerifyFailed { file: PathBuf, detail: String },
     #[error("{what}: {source}")]
     Io { what: String, source: io::Error },
+    #[error("pin-env: environment variable {var} is {state}; it must hold the token's user PIN")]
+    PinMissing { var: String, state: &'static str },
+    #[error("pkcs11-module {}: cannot load it: {detail}; install the token's PKCS#11 library or correct the path", module.display())]
+    ModuleNotFound { module: PathBuf, detail: String },
+    #[error("wrong PIN for key {key} ({source_of_pin}); the token counts failed logins and locks after a few: svcpack tried once and stops")]
+    WrongPin { key: String, source_of_pin: String },
+    #[error("the token holding {key} is locked (its user PIN is blocked or was never set): no login is possible; unblock it with the SO PIN (e.g. pkcs11-tool --init-pin --login --login-type so) or the vendor's tool")]
+    TokenLocked { key: String },
+    #[error("the token holding {key} asks for a PIN; set pin-env = \"VAR\" and put the PIN in that environment variable")]
+    PinRequired { key: String },
+    #[error("key {key}: {what}")]
+    KeyNotFound { key: String, what: &'static str },
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> SignError {
@@ -187,6 +200,7 @@ enum Backend {
         program: PathBuf,
         args: Vec<String>,
     },
+    Pkcs11(pkcs11::Token),
 }
 
 /// The program that verifies (and adds timestamps).
@@ -240,6 +254,8 @@ pub fn prepare(
     workdir: &Path,
 ) -> Result<(Signer, Vec<String>), SignError> {
     let kind = match &sign.tool {
+        // Configuration allows PKCS#11 only with auto or osslsigncode.
+        _ if sign.pkcs11.is_some() => Kind::Pkcs11,
         SignTool::Auto if cfg!(windows) => Kind::Signtool,
         SignTool::Auto | SignTool::Osslsigncode => Kind::Osslsigncode,
         SignTool::Signtool => Kind::Signtool,
@@ -274,8 +290,27 @@ pub fn prepare(
             secrets.push(Secret(v.trim().to_string()));
         }
     }
+    if let Some(var) = sign.pkcs11.as_ref().and_then(|p| p.pin_env.as_ref()) {
+        if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+            secrets.push(Secret(v));
+        }
+    }
     let tool_name;
     let (backend, verifier) = match kind {
+        Kind::Pkcs11 => {
+            let (program, verifier, name) = osslsigncode(env, "it signs with PKCS#11 keys")?;
+            let help = run(Command::new(&program).arg("--help"), &[])
+                .map(|r| r.text)
+                .unwrap_or_default();
+            let p = sign.pkcs11.as_ref().ok_or_else(|| SignError::SignFailed {
+                tool: name.clone(),
+                file: PathBuf::new(),
+                detail: "no PKCS#11 settings".into(),
+            })?;
+            let token = pkcs11::token(p, sign.certificate.as_ref(), program, &help, env)?;
+            tool_name = format!("{name} with PKCS#11");
+            (Backend::Pkcs11(token), verifier)
+        }
         Kind::Osslsigncode => {
             let (program, verifier, name) = osslsigncode(env, "it signs and verifies")?;
             let key = load_key(sign, env, workdir, password.clone())?;
@@ -363,6 +398,7 @@ pub fn prepare(
 }
 
 enum Kind {
+    Pkcs11,
     Osslsigncode,
     Signtool,
     Command(Vec<String>),
@@ -419,6 +455,11 @@ impl Signer {
             Backend::Command { program, args } => {
                 self.command_sign(program, args, path)?;
                 path.to_path_buf()
+            }
+            Backend::Pkcs11(token) => {
+                let out = scratch.path().join("signed");
+                self.pkcs11_sign(token, path, &out, description, url, &scratch)?;
+                out
             }
         };
         let last = self.add_timestamp(&signed, path, &scratch)?;
@@ -593,6 +634,11 @@ impl Signer {
                 input.clone()
             }
             Backend::Command { .. } => input.clone(),
+            Backend::Pkcs11(token) => {
+                let out = scratch.path().join("signed.exe");
+                self.pkcs11_sign(token, &input, &out, description, None, &scratch)?;
+                out
+            }
         };
         authenticode::extract(&out)
             .and_then(|b| authenticode::parse(&b))
@@ -770,6 +816,59 @@ fn unix_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Whether a packaged file is a PE image that gets an Authenticode signature: `.exe`,
+/// `.dll` or `.sys` (a driver), by its installed name.
+pub fn is_signable(dest: &str) -> bool {
+    let lower = dest.to_ascii_lowercase();
+    [".exe", ".dll", ".sys"].iter().any(|e| lower.ends_with(e))
+}
+
+/// The extra files with signed copies in place, and a report per signed file (by `dest`).
+pub type SignedFiles = (Vec<config::FileEntry>, Vec<(String, SignReport)>);
+
+/// Signs the extra files that are PE images (see [`is_signable`]) and not opted out with
+/// `sign = false`: each is copied into `dir` and signed there (the source tree is never
+/// modified). Returns the entries with `source` pointing at the signed copies — the MSI and
+/// the zip then carry the same signed bytes — and one report per signed file.
+pub fn sign_files(
+    signer: &Signer,
+    files: &[config::FileEntry],
+    dir: &Path,
+    description: &str,
+    url: Option<&str>,
+) -> Result<SignedFiles, SignError> {
+    let mut out = Vec::with_capacity(files.len());
+    let mut reports = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let dest = f.dest.segments().join("/");
+        if !f.sign || !is_signable(&dest) {
+            out.push(f.clone());
+            continue;
+        }
+        let bytes = std::fs::read(&f.source)
+            .map_err(io_err(format!("cannot read {}", f.source.display())))?;
+        // One folder per entry: two files may share a name in different folders.
+        let folder = dir.join(format!("signed-file-{i}"));
+        std::fs::create_dir_all(&folder)
+            .map_err(io_err(format!("cannot create {}", folder.display())))?;
+        let name = f
+            .source
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("file"));
+        let (signed, report) =
+            signer.sign_bytes(&bytes, &name.to_string_lossy(), description, url)?;
+        let copy = folder.join(&name);
+        std::fs::write(&copy, signed)
+            .map_err(io_err(format!("cannot write {}", copy.display())))?;
+        let mut entry = f.clone();
+        entry.source = copy;
+        out.push(entry);
+        reports.push((dest, report));
+    }
+    Ok((out, reports))
 }
 
 /// The signer, issuer, certificate validity, digest, claimed signing time, description,

@@ -105,7 +105,7 @@ pub(super) fn load_key(
                 .map_err(io_err("cannot write the decoded certificate"))?;
             (Pfx::Decoded(path), describe, bytes)
         }
-        None => {
+        Some(Certificate::Pkcs11(_)) | None => {
             return Err(SignError::CorruptCertificate {
                 certificate: "the configuration".into(),
                 reason: "no certificate or certificate-env is set (only tool = \"command\" \
