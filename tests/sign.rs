@@ -1372,3 +1372,127 @@ fn token_failures_stop_before_signing() {
     check(&no_engine, Some(PIN), &["pkcs11-engine", "not a file"]);
     assert!(!token.record().contains(PIN), "{}", token.record());
 }
+
+/// `cargo svcpack build` with the key on a token: the program, a DLL from `files` and the
+/// MSI are signed by the token's key (the DLL with `sign = false` and the text file are
+/// not), the zip carries the same signed bytes, `inspect` shows each signature, the PIN
+/// reaches no child's argv or environment, and a wrong PIN fails before any artifact.
+#[test]
+fn build_signs_program_dll_and_msi_with_a_token_key() {
+    let Some((module, real)) = token_tools() else {
+        return;
+    };
+    let pki = Pki::new();
+    let token = Token::new(&pki, &module, &real);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hello = repo().join("tests/fixtures/pe/hello-x86.exe");
+    std::fs::copy(&hello, d.join("helper.dll")).unwrap();
+    std::fs::copy(&hello, d.join("vendor.dll")).unwrap();
+    std::fs::write(d.join("agent.toml"), "port = 1\n").unwrap();
+    std::fs::write(
+        d.join("svcpack.toml"),
+        format!(
+            "name = \"token-agent\"\nversion = \"1.0.0\"\nauthors = [\"Example Ltd\"]\n\
+             product-name = \"Token Agent\"\n\
+             upgrade-code = \"1C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D5\"\nbinary = \"token-agent\"\n\n\
+             [[files]]\nsource = \"helper.dll\"\n\n\
+             [[files]]\nsource = \"vendor.dll\"\nsign = false\n\n\
+             [[files]]\nsource = \"agent.toml\"\n\n\
+             [sign]\npkcs11-module = \"{}\"\nkey = \"{KEY_URI}\"\ncertificate = \"{}\"\n\
+             pin-env = \"{PIN_VAR}\"\n",
+            module.display(),
+            token.path("chain.pem").display()
+        ),
+    )
+    .unwrap();
+    let build = |out: &str, pin: &str| {
+        Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+            .args(["svcpack", "build", "--config"])
+            .arg(d.join("svcpack.toml"))
+            .args(["--no-build", "--binary"])
+            .arg(repo().join("tests/fixtures/pe/svc-res-x64.exe"))
+            .args(["--target", "x86_64-pc-windows-gnu", "--out-dir"])
+            .arg(d.join(out))
+            .env(PIN_VAR, pin)
+            .env("SVCPACK_OSSLSIGNCODE", token.path("osslsigncode-wrapper"))
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .unwrap()
+    };
+    let o = build("out", PIN);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    assert!(!text.contains(PIN), "the PIN reached the output: {text}");
+    let out = d.join("out");
+    let msi = out.join("token-agent-1.0.0-x64.msi");
+    ossl_verify(&pki, &msi, None);
+    for name in ["SHA256SUMS", "token-agent-1.0.0-x64.manifest.json"] {
+        let t = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(!t.contains(PIN), "{name}");
+    }
+
+    if which("unzip").is_some() {
+        let z = d.join("zip-files");
+        #[rustfmt::skip]
+        sh(d, &["unzip", "-q", "-d", z.to_str().unwrap(),
+            out.join("token-agent-1.0.0-x64-portable.zip").to_str().unwrap()]);
+        ossl_verify(&pki, &z.join("token-agent.exe"), None);
+        ossl_verify(&pki, &z.join("helper.dll"), None);
+        assert_eq!(
+            std::fs::read(z.join("vendor.dll")).unwrap(),
+            std::fs::read(&hello).unwrap()
+        );
+        assert!(sign::signature_info(&z.join("vendor.dll")).is_none());
+    }
+    // Inside the MSI, read back by inspect: each signed PE, and the package itself.
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .args(["svcpack", "inspect", "--json"])
+        .arg(&msi)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["signature"]["subject"], SUBJECT);
+    let files = report["files"].as_array().unwrap();
+    let sig_of = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {files:?}"))["signature"]
+            .clone()
+    };
+    for name in ["token-agent.exe", "helper.dll"] {
+        let s = sig_of(name);
+        assert_eq!(s["subject"], SUBJECT, "{name}");
+        assert_eq!(s["issuer"], "CN=svcpack Throwaway Test CA", "{name}");
+        assert_eq!(s["digest"], "sha256", "{name}");
+        assert_eq!(s["timestamp"], "none", "{name}");
+    }
+    assert!(sig_of("vendor.dll").is_null());
+    assert!(sig_of("agent.toml").is_null());
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .args(["svcpack", "inspect"])
+        .arg(&msi)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        shown.matches(&format!("subject: {SUBJECT}")).count() >= 3,
+        "{shown}"
+    );
+
+    let record = token.record();
+    assert!(!record.contains(PIN), "the PIN reached a child:\n{record}");
+    // The probe, the program, helper.dll and the MSI.
+    assert_eq!(record.matches("PINFILE").count(), 4, "{record}");
+
+    let o = build("bad", "not-the-pin");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("wrong PIN"), "{err}");
+    assert!(!d.join("bad").exists(), "a failed build left an out-dir");
+}

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::tools::{self, one_line, run};
+use super::tools::{self, one_line, run_inheriting};
 use super::{SignError, Signer};
 
 impl Signer {
@@ -19,12 +19,12 @@ impl Signer {
             .iter()
             .map(|a| a.replace("{file}", &file_arg))
             .collect();
-        let ran = run(Command::new(program).args(&argv), &self.secrets()).map_err(|source| {
-            SignError::ToolFailed {
+        let ran = run_inheriting(Command::new(program).args(&argv), &self.secrets()).map_err(
+            |source| SignError::ToolFailed {
                 tool: program.display().to_string(),
                 source,
-            }
-        })?;
+            },
+        )?;
         if ran.ok {
             Ok(())
         } else {

@@ -60,6 +60,7 @@
 mod authenticode;
 mod command;
 mod osslsigncode;
+mod packaged;
 mod pkcs11;
 mod pkcs12;
 mod signtool;
@@ -76,6 +77,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::config::{self, Certificate, SignTool};
 use authenticode::CertInfo;
 use osslsigncode::osslsigncode;
+pub use packaged::packaged_signatures;
 use pkcs12::{load_key, Key};
 use signtool::signtool;
 use tools::{find_program, one_line, run, Env};
@@ -295,11 +297,14 @@ pub fn prepare(
             secrets.push(Secret(v));
         }
     }
+    let secret_text: Vec<String> = secrets.iter().map(|s| s.0.clone()).collect();
+    let secret_refs: Vec<&str> = secret_text.iter().map(String::as_str).collect();
     let tool_name;
     let (backend, verifier) = match kind {
         Kind::Pkcs11 => {
-            let (program, verifier, name) = osslsigncode(env, "it signs with PKCS#11 keys")?;
-            let help = run(Command::new(&program).arg("--help"), &[])
+            let (program, verifier, name) =
+                osslsigncode(env, "it signs with PKCS#11 keys", &secret_refs)?;
+            let help = run(Command::new(&program).arg("--help"), &secret_refs)
                 .map(|r| r.text)
                 .unwrap_or_default();
             let p = sign.pkcs11.as_ref().ok_or_else(|| SignError::SignFailed {
@@ -307,12 +312,20 @@ pub fn prepare(
                 file: PathBuf::new(),
                 detail: "no PKCS#11 settings".into(),
             })?;
-            let token = pkcs11::token(p, sign.certificate.as_ref(), program, &help, env)?;
+            let token = pkcs11::token(
+                p,
+                sign.certificate.as_ref(),
+                program,
+                &help,
+                env,
+                &secret_refs,
+            )?;
             tool_name = format!("{name} with PKCS#11");
             (Backend::Pkcs11(token), verifier)
         }
         Kind::Osslsigncode => {
-            let (program, verifier, name) = osslsigncode(env, "it signs and verifies")?;
+            let (program, verifier, name) =
+                osslsigncode(env, "it signs and verifies", &secret_refs)?;
             let key = load_key(sign, env, workdir, password.clone())?;
             tool_name = name;
             (Backend::Osslsigncode { program, key }, verifier)
@@ -366,7 +379,12 @@ pub fn prepare(
                     program: signtool(env)?,
                 }
             } else {
-                osslsigncode(env, "it verifies the signatures the command makes")?.1
+                osslsigncode(
+                    env,
+                    "it verifies the signatures the command makes",
+                    &secret_refs,
+                )?
+                .1
             };
             let args = argv.get(1..).unwrap_or_default().to_vec();
             tool_name = program

@@ -10,7 +10,11 @@ use super::tools::{self, run, Env};
 use super::{io_err, tool_from, SignError, Signer, Verifier};
 
 /// osslsigncode (from `$SVCPACK_OSSLSIGNCODE` or PATH) and what it supports.
-pub(super) fn osslsigncode(env: Env, why: &str) -> Result<(PathBuf, Verifier, String), SignError> {
+pub(super) fn osslsigncode(
+    env: Env,
+    why: &str,
+    secrets: &[&str],
+) -> Result<(PathBuf, Verifier, String), SignError> {
     let program = tool_from(env, "osslsigncode", "SVCPACK_OSSLSIGNCODE").ok_or_else(|| {
         let searched = match env("SVCPACK_OSSLSIGNCODE") {
             Some(v) => format!("SVCPACK_OSSLSIGNCODE={v} is not an executable"),
@@ -25,10 +29,10 @@ pub(super) fn osslsigncode(env: Env, why: &str) -> Result<(PathBuf, Verifier, St
             ),
         }
     })?;
-    let help = run(Command::new(&program).arg("--help"), &[])
+    let help = run(Command::new(&program).arg("--help"), secrets)
         .map(|r| r.text)
         .unwrap_or_default();
-    let version = run(Command::new(&program).arg("--version"), &[])
+    let version = run(Command::new(&program).arg("--version"), secrets)
         .map(|r| r.text)
         .map_err(|source| SignError::ToolFailed {
             tool: program.display().to_string(),

@@ -52,6 +52,7 @@ pub(super) fn token(
     program: PathBuf,
     help: &str,
     env: Env,
+    secrets: &[&str],
 ) -> Result<Token, SignError> {
     let pin = match &p.pin_env {
         Some(var) => match env(var) {
@@ -91,7 +92,7 @@ pub(super) fn token(
                     .into(),
             })
         }
-        None => find_engine(env)?,
+        None => find_engine(env, secrets)?,
     };
     let cert = match certificate {
         Some(Certificate::File(f)) => CertSource::Chain(f.clone()),
@@ -157,7 +158,7 @@ fn module_path(module: &Path, env: Env) -> Result<PathBuf, SignError> {
 
 /// OpenSSL's PKCS#11 engine: `$SVCPACK_PKCS11_ENGINE`, the engines directory OpenSSL
 /// reports (`openssl version -e`), then where distributions put it.
-fn find_engine(env: Env) -> Result<PathBuf, SignError> {
+fn find_engine(env: Env, secrets: &[&str]) -> Result<PathBuf, SignError> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(p) = env("SVCPACK_PKCS11_ENGINE").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
@@ -166,7 +167,7 @@ fn find_engine(env: Env) -> Result<PathBuf, SignError> {
         }
     }
     if let Some(openssl) = find_program("openssl", env) {
-        if let Ok(ran) = run(Command::new(openssl).args(["version", "-e"]), &[]) {
+        if let Ok(ran) = run(Command::new(openssl).args(["version", "-e"]), secrets) {
             // `ENGINESDIR: "/usr/lib/x86_64-linux-gnu/engines-3"`
             for line in ran.text.lines() {
                 if let Some(rest) = line.trim().strip_prefix("ENGINESDIR:") {
