@@ -1496,3 +1496,75 @@ fn build_signs_program_dll_and_msi_with_a_token_key() {
     assert!(err.contains("wrong PIN"), "{err}");
     assert!(!d.join("bad").exists(), "a failed build left an out-dir");
 }
+
+/// The `command` contract with a stand-in for a remote signing service (Azure Trusted
+/// Signing, a cloud KMS through jsign): a script that receives `{file}`, `{digest}` and
+/// `{timestamp-url}` (and the same in SVCPACK_SIGN_*), signs the file in place with a
+/// local key as the service would, and reports failure through its exit status.
+#[test]
+fn command_signer_contract_with_a_stand_in_remote_service() {
+    let Some(real) = tools() else { return };
+    let pki = Pki::new();
+    let files = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let record = files.path().join("remote.txt");
+    let script = files.path().join("remote-signer");
+    let chain = files.path().join("chain.pem");
+    let pem = |n: &str| std::fs::read_to_string(pki.path(n)).unwrap();
+    std::fs::write(&chain, pem("signer.pem") + &pem("ca.pem")).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             file=\"$1\"; digest=\"$2\"; ts=\"$3\"\n\
+             echo \"ARGS $file|$digest|$ts\" >> '{rec}'\n\
+             echo \"ENV $SVCPACK_SIGN_FILE|$SVCPACK_SIGN_DIGEST|$SVCPACK_SIGN_TIMESTAMP_URL\" >> '{rec}'\n\
+             [ \"$digest\" = SHA-256 ] || {{ echo \"unsupported digest $digest\" >&2; exit 3; }}\n\
+             [ -n \"$REMOTE_SIGNER_FAIL\" ] && {{ echo 'remote service: quota exceeded' >&2; exit 7; }}\n\
+             '{real}' sign -certs '{cert}' -key '{key}' -h sha256 -in \"$file\" -out \"$file.signed\" >/dev/null \
+               && mv \"$file.signed\" \"$file\"\n",
+            rec = record.display(),
+            real = real.display(),
+            cert = chain.display(),
+            key = pki.path("signer.key").display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let argv: Vec<String> = [
+        script.display().to_string(),
+        "{file}".into(),
+        "{digest}".into(),
+        "{timestamp-url}".into(),
+    ]
+    .into();
+    let sign = Sign {
+        certificate: None,
+        password_env: None,
+        // Never contacted by svcpack: the command is given it and timestamps itself.
+        timestamp_urls: vec!["http://127.0.0.1:9/tsa".into()],
+        tool: SignTool::Command(argv),
+        pkcs11: None,
+    };
+    let signer = prepare_ok(&sign, &env_of(&[]), work.path());
+    let exe = hello_exe(files.path());
+    let msi = tiny_msi(files.path(), &exe);
+    for f in [&exe, &msi] {
+        let r = signer.sign_file(f, "ignored", None).unwrap();
+        assert_eq!(r.subject, SUBJECT);
+        ossl_verify(&pki, f, None);
+    }
+    let text = std::fs::read_to_string(&record).unwrap();
+    for f in [&exe, &msi] {
+        let line = format!("{}|SHA-256|http://127.0.0.1:9/tsa", f.display());
+        assert!(text.contains(&format!("ARGS {line}")), "{text}");
+        assert!(text.contains(&format!("ENV {line}")), "{text}");
+    }
+
+    // A failing service: its exit status fails the build, with its message.
+    std::env::set_var("REMOTE_SIGNER_FAIL", "1");
+    let e = signer.sign_file(&exe, "ignored", None);
+    std::env::remove_var("REMOTE_SIGNER_FAIL");
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("quota exceeded"), "{e}");
+}

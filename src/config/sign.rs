@@ -398,6 +398,12 @@ fn sign_tool(t: &Table) -> FaultResult<SignTool> {
                     "must name a program; allowed: [\"program\", \"arg\", ..., \"{file}\"]",
                 ));
             }
+            if let Some(bad) = argv.iter().find_map(|a| unknown_placeholder(a)) {
+                return Err(i.fault(format!(
+                    "unknown placeholder `{{{bad}}}`; allowed: {{file}}, {{digest}}, \
+                     {{timestamp-url}}"
+                )));
+            }
             if !argv.iter().any(|a| a.contains("{file}")) {
                 return Err(i.fault(
                     "no argument contains the {file} placeholder (the file to sign); allowed: \
@@ -421,4 +427,19 @@ fn sign_tool(t: &Table) -> FaultResult<SignTool> {
         (Some("signtool"), None) => Ok(SignTool::Signtool),
         (Some(_) | None, None) => Ok(SignTool::Auto),
     }
+}
+
+/// The first `{name}` in `arg` that is not a known placeholder.
+fn unknown_placeholder(arg: &str) -> Option<String> {
+    let mut rest = arg;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let end = after.find('}')?;
+        let name = &after[..end];
+        if !["file", "digest", "timestamp-url"].contains(&name) {
+            return Some(name.chars().flat_map(char::escape_debug).take(40).collect());
+        }
+        rest = &after[end + 1..];
+    }
+    None
 }

@@ -677,7 +677,9 @@ impl Signer {
         original: &Path,
         scratch: &tempfile::TempDir,
     ) -> Result<PathBuf, SignError> {
-        if self.timestamp_urls.is_empty() {
+        let command_timestamps = matches!(&self.backend,
+            Backend::Command { args, .. } if command::timestamps_itself(args));
+        if self.timestamp_urls.is_empty() || command_timestamps {
             return Ok(signed.to_path_buf());
         }
         let attempts = self.retry.attempts.max(1);

@@ -295,6 +295,11 @@ const BAD: &[(&str, &str, &[&str])] = &[
         "package.metadata.svcpack.service.dependencies[1]",
         &["dependency `a/b`"],
     ),
+    (
+        "[package.metadata.svcpack.sign]\ncommand = [\"jsign\", \"--alg\", \"{digest-alg}\", \"{file}\"] # <-\n",
+        "package.metadata.svcpack.sign.command",
+        &["unknown placeholder `{digest-alg}`", "{file}, {digest}, {timestamp-url}"],
+    ),
     // Signing with a PKCS#11 key.
     (
         "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:token=rel;objet=k\" # <-\n",
