@@ -544,13 +544,10 @@ impl Signer {
             } => {
                 let scratch = self.scratch()?;
                 let ca = scratch.path().join("ca.pem");
-                let mut pem = ca_bundle
+                let bundle = ca_bundle
                     .as_ref()
                     .and_then(|p| std::fs::read_to_string(p).ok())
                     .unwrap_or_default();
-                if !pem.is_empty() && !pem.ends_with('\n') {
-                    pem.push('\n');
-                }
                 // The signature's own self-signed roots anchor its chain: this checks the
                 // signature, not whether Windows will trust the root.
                 let roots: Vec<Vec<u8>> = sig
@@ -559,6 +556,29 @@ impl Signer {
                     .filter(|c| authenticode::cert_info(c).is_some_and(|i| i.subject == i.issuer))
                     .cloned()
                     .collect();
+                // Loading the whole system bundle costs osslsigncode ~100 ms per file, so
+                // without a timestamp (whose authority may chain anywhere) only the bundle's
+                // certificates that issued one in the signature are passed.
+                let mut pem = if sig.timestamp.is_some() {
+                    bundle
+                } else {
+                    let issuers: BTreeSet<String> = sig
+                        .certificates
+                        .iter()
+                        .filter_map(|c| authenticode::cert_info(c).map(|i| i.issuer))
+                        .collect();
+                    let wanted: Vec<Vec<u8>> = pem_certificates(&bundle)
+                        .into_iter()
+                        .filter(|der| {
+                            authenticode::cert_info(der)
+                                .is_some_and(|i| issuers.contains(&i.subject))
+                        })
+                        .collect();
+                    authenticode::pem(&wanted)
+                };
+                if !pem.is_empty() && !pem.ends_with('\n') {
+                    pem.push('\n');
+                }
                 pem.push_str(&authenticode::pem(&roots));
                 std::fs::write(&ca, pem).map_err(io_err("cannot write the CA file"))?;
                 let mut cmd = Command::new(program);
@@ -823,6 +843,15 @@ fn verify_failure(text: &str) -> String {
     } else {
         reasons.join("; ")
     }
+}
+
+/// The DER certificates of a PEM bundle; blocks that do not decode are skipped.
+fn pem_certificates(text: &str) -> Vec<Vec<u8>> {
+    text.split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .filter_map(|block| block.split("-----END CERTIFICATE-----").next())
+        .filter_map(|b64| tools::base64_decode(b64).ok())
+        .collect()
 }
 
 fn file_name(path: &Path) -> PathBuf {
