@@ -36,7 +36,8 @@
 //! | `service.recovery` | no actions; `delays-secs` default 60 per action (0 for `none`), as services.msc suggests; `reset-after-secs` 86400 |
 //! | `service.host` | absent: the program is itself a service; present: hosted, with `stop-timeout-secs` 10 (≥ 1), `restart-delay-secs` 2, `max-restarts-per-hour` 20 (0 = never restart), `log-dir` `"logs"` and `working-dir` `"."` (inside the install directory), `log-max-bytes` 10485760 (≥ 1), `log-keep` 5 (≥ 1), no `environment` |
 //! | `[[files]]` | none; `dest` defaults to the source's file name, `preserve-on-upgrade` to false. A `dest` stays inside the install directory (no `..`, not absolute) and, ignoring case, differs from every other `dest`, `<binary>.exe`, the license's file name and the zip's `README.txt`, `install.ps1`, `uninstall.ps1` |
-//! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; secrets only through `*-env` variable names (a `password` key is an error) |
+//! | `[[files]]` `sign` | `true`: `.exe`/`.dll`/`.sys` files are signed with the package; `false` leaves one as shipped |
+//! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; or `pkcs11-module` + `key` (RFC 7512 URI) + `certificate` (chain file or `pkcs11:` URI) + optional `pin-env`/`pkcs11-engine`; `command` placeholders `{file}`, `{digest}`, `{timestamp-url}`; secrets only through `*-env` variable names (a `password` key is an error) |
 //!
 //! # Standalone `svcpack.toml`
 //!

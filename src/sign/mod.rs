@@ -20,7 +20,8 @@
 //! | `auto` | signtool on Windows, osslsigncode elsewhere | the same |
 //! | `osslsigncode` | `osslsigncode sign -pkcs12 F -readpass FILE` (`$SVCPACK_OSSLSIGNCODE` or PATH) | `osslsigncode verify` |
 //! | `signtool` | Windows only: `signtool sign /f` (`$SVCPACK_SIGNTOOL`, PATH or the Windows Kits) | `signtool verify /pa` |
-//! | `command` | the configured argv, `{file}` replaced, run with the environment as is | osslsigncode (signtool on Windows) |
+//! | `command` | the configured argv, `{file}`/`{digest}`/`{timestamp-url}` replaced, run with the environment as is | osslsigncode (signtool on Windows) |
+//! | (`pkcs11-module` set) | `osslsigncode sign -pkcs11engine E -pkcs11module M -key URI`, PIN via `-readpass FILE` (`pkcs11.rs`) | `osslsigncode verify` |
 //!
 //! Timestamps (`timestamp-url`) are added after signing, whatever the tool, with
 //! `osslsigncode add -ts` / `signtool timestamp /tr`: each server is tried in order, each
