@@ -73,6 +73,9 @@ pub fn run(
     let mut host: Option<(Vec<u8>, String)> = None;
     // Declared after `staging`, so dropped first: its scratch files live in the staging dir.
     let mut signer: Option<crate::sign::Signer> = None;
+    // The configuration with `files` pointing at signed copies of their PE files, once the
+    // sign-exe stage made them; render and zip read it so MSI and zip carry the same bytes.
+    let mut signed_config: Option<crate::config::Config> = None;
 
     for &stage in &plan.stages {
         let t = Instant::now();
@@ -223,6 +226,26 @@ pub fn run(
                     }
                     *host_exe = signed_host;
                 }
+                if stage == Stage::SignExe {
+                    let (files, reports) = crate::sign::sign_files(
+                        s,
+                        &plan.config.files,
+                        stage_dir,
+                        &plan.config.product_name,
+                        plan.package.homepage.as_deref(),
+                    )
+                    .map_err(|e| fail(stage, e.to_string()))?;
+                    for (_, r) in &reports {
+                        for w in &r.warnings {
+                            rep.warning(w);
+                        }
+                    }
+                    if !reports.is_empty() {
+                        let mut c = plan.config.clone();
+                        c.files = files;
+                        signed_config = Some(c);
+                    }
+                }
                 detail = format!(
                     "{name} by {}{}",
                     report.subject,
@@ -249,7 +272,7 @@ pub fn run(
                 let src = match &plan.wix {
                     WixSource::Template { user_dir } => {
                         let mut input = render::RenderInput::new(
-                            &plan.config,
+                            signed_config.as_ref().unwrap_or(&plan.config),
                             &plan.package,
                             &path,
                             plan.arch.as_str(),
@@ -305,8 +328,9 @@ pub fn run(
                 detail = crate::progress::human_size(msi.len() as u64);
             }
             Stage::Zip => {
-                let files: Vec<(String, Vec<u8>)> = plan
-                    .config
+                let files: Vec<(String, Vec<u8>)> = signed_config
+                    .as_ref()
+                    .unwrap_or(&plan.config)
                     .files
                     .iter()
                     .map(|f| {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use svcpack::config::{Certificate, Sign, SignTool};
+use svcpack::config::{Certificate, Pkcs11, Sign, SignTool};
 use svcpack::sign::{self, Retry, SignError, Signer};
 
 /// The throwaway PKCS#12 password: distinctive, so finding it anywhere is unambiguous.
@@ -168,6 +168,7 @@ fn config(cert: Certificate, tool: SignTool) -> Sign {
         password_env: Some(PASSWORD_VAR.into()),
         timestamp_urls: Vec::new(),
         tool,
+        pkcs11: None,
     }
 }
 
@@ -507,6 +508,7 @@ fn command_signer_gets_no_secret() {
         password_env: Some(PASSWORD_VAR.into()),
         timestamp_urls: Vec::new(),
         tool: SignTool::Command(argv),
+        pkcs11: None,
     };
     let env = env_of(&with_password());
     let signer = prepare_ok(&sign, &env, work.path());
@@ -752,6 +754,7 @@ fn missing_signing_tool() {
         password_env: None,
         timestamp_urls: Vec::new(),
         tool: SignTool::Command(vec!["no-such-cloud-signer".into(), "{file}".into()]),
+        pkcs11: None,
     };
     let e = prepare_err(&cmd, &env_of(&[]), work.path());
     assert!(e.to_string().contains("no-such-cloud-signer"), "{e}");
@@ -909,6 +912,7 @@ fn a_failing_command_signer_cannot_leak_the_password() {
         password_env: Some(PASSWORD_VAR.into()),
         timestamp_urls: Vec::new(),
         tool: SignTool::Command(vec![script.display().to_string(), "{file}".into()]),
+        pkcs11: None,
     };
     let signer = prepare_ok(&sign, &env_of(&with_password()), work.path());
     let exe = hello_exe(files.path());
@@ -1023,4 +1027,544 @@ fn build_signs_msi_and_both_copies_of_the_exe() {
     let manifest =
         std::fs::read_to_string(d.join("unsigned/signed-agent-2.0.0-x64.manifest.json")).unwrap();
     assert!(!manifest.contains("\"signed\": true"), "{manifest}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys in hardware: a SoftHSM2 token stands in for a USB token, an HSM or a cloud HSM's
+// PKCS#11 library. Each test gets its own token directory (SOFTHSM2_CONF), and signs through
+// a wrapper around osslsigncode that records every argv and environment it is given.
+
+/// The token's user PIN: distinctive, so finding it anywhere is unambiguous.
+const PIN: &str = "pin-Throwaway-77a3b1-NOT-A-SECRET";
+const PIN_VAR: &str = "SVCPACK_TEST_TOKEN_PIN";
+const KEY_URI: &str = "pkcs11:token=svcpack-release;object=release-key";
+
+/// libsofthsm2.so, softhsm2-util and OpenSSL's PKCS#11 engine, or a notice and `None`
+/// (a failure with SVCPACK_REQUIRE_SIGNING=1).
+fn token_tools() -> Option<(PathBuf, PathBuf)> {
+    let real = tools()?;
+    let arch = std::env::consts::ARCH;
+    let module = [
+        "/usr/lib/softhsm/libsofthsm2.so".to_string(),
+        format!("/usr/lib/{arch}-linux-gnu/softhsm/libsofthsm2.so"),
+        "/usr/lib64/pkcs11/libsofthsm2.so".into(),
+        "/usr/local/lib/softhsm/libsofthsm2.so".into(),
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file());
+    let engine = [
+        format!("/usr/lib/{arch}-linux-gnu/engines-3/pkcs11.so"),
+        "/usr/lib64/engines-3/pkcs11.so".into(),
+        "/usr/lib/engines-3/pkcs11.so".into(),
+    ]
+    .into_iter()
+    .any(|p| Path::new(&p).is_file());
+    match (module, which("softhsm2-util"), engine) {
+        (Some(m), Some(_), true) => Some((m, real)),
+        _ => {
+            let msg = "SoftHSM2 and OpenSSL's PKCS#11 engine are needed for the PKCS#11 signing \
+                       tests (apt-get install softhsm2 libengine-pkcs11-openssl)";
+            assert!(
+                std::env::var_os("SVCPACK_REQUIRE_SIGNING").is_none(),
+                "{msg}"
+            );
+            eprintln!("SKIPPED: {msg}");
+            None
+        }
+    }
+}
+
+/// A private SoftHSM2 token directory holding the throwaway signer key as `release-key` on
+/// token `svcpack-release`, the chain file (signer, CA), and the recording wrapper.
+struct Token {
+    dir: tempfile::TempDir,
+    module: PathBuf,
+}
+
+impl Token {
+    fn new(pki: &Pki, module: &Path, real: &Path) -> Token {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("tokens")).unwrap();
+        std::fs::write(
+            d.join("softhsm2.conf"),
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                d.join("tokens").display()
+            ),
+        )
+        .unwrap();
+        let t = Token {
+            dir,
+            module: module.to_path_buf(),
+        };
+        t.add_token("svcpack-release", pki);
+        let chain = [
+            std::fs::read_to_string(pki.path("signer.pem")).unwrap(),
+            std::fs::read_to_string(pki.path("ca.pem")).unwrap(),
+        ]
+        .concat();
+        std::fs::write(t.path("chain.pem"), chain).unwrap();
+        // Records argv and environment, then runs the real osslsigncode against this
+        // token directory.
+        std::fs::write(
+            t.path("osslsigncode-wrapper"),
+            format!(
+                "#!/bin/sh\n\
+                 rec='{rec}'\n\
+                 printf 'ARGV' >> \"$rec\"; for a in \"$@\"; do printf ' [%s]' \"$a\" >> \"$rec\"; done; echo >> \"$rec\"\n\
+                 env | sed 's/^/ENV /' >> \"$rec\"\n\
+                 prev=''\n\
+                 for a in \"$@\"; do\n\
+                   if [ \"$prev\" = -readpass ]; then echo \"PINFILE $a $(stat -c %a \"$a\")\" >> \"$rec\"; fi\n\
+                   prev=\"$a\"\n\
+                 done\n\
+                 SOFTHSM2_CONF='{conf}' exec '{real}' \"$@\"\n",
+                rec = t.path("record.txt").display(),
+                conf = t.path("softhsm2.conf").display(),
+                real = real.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            t.path("osslsigncode-wrapper"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        t
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn softhsm(&self, args: &[&str]) {
+        let out = Command::new("softhsm2-util")
+            .args(args)
+            .env("SOFTHSM2_CONF", self.path("softhsm2.conf"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "softhsm2-util {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A token `label` holding the signer's key (PKCS#8, as softhsm2-util imports it).
+    fn add_token(&self, label: &str, pki: &Pki) {
+        #[rustfmt::skip]
+        self.softhsm(&["--init-token", "--free", "--label", label, "--so-pin", "so-pin-1234",
+            "--pin", PIN]);
+        let p8 = self.path("signer.p8");
+        if !p8.exists() {
+            #[rustfmt::skip]
+            sh(self.dir.path(), &["openssl", "pkcs8", "-topk8", "-nocrypt", "-in",
+                pki.path("signer.key").to_str().unwrap(), "-out", p8.to_str().unwrap()]);
+        }
+        #[rustfmt::skip]
+        self.softhsm(&["--import", p8.to_str().unwrap(), "--token", label, "--label",
+            "release-key", "--id", "01", "--pin", PIN]);
+    }
+
+    /// Blocks the user PIN of token `label`, as a token does after too many wrong PINs:
+    /// SoftHSM2 keeps no retry counter, so its user-PIN record is removed from the token
+    /// file — login then fails with CKR_USER_PIN_NOT_INITIALIZED, as a blocked PIN does
+    /// with CKR_PIN_LOCKED.
+    fn lock(&self, label: &str) {
+        let padded = format!("{label:<32}");
+        for entry in walk(&self.path("tokens")) {
+            if entry.file_name() != Some(std::ffi::OsStr::new("token.object")) {
+                continue;
+            }
+            let b = std::fs::read(&entry).unwrap();
+            if !b.windows(32).any(|w| w == padded.as_bytes()) {
+                continue;
+            }
+            // Records: type u64, kind u64 (2: a u64 value; else a u64 length and bytes).
+            let u64_at = |i: usize| u64::from_be_bytes(b[i..i + 8].try_into().unwrap());
+            let mut out = b[..8].to_vec();
+            let mut i = 8;
+            while i < b.len() {
+                let (ty, kind) = (u64_at(i), u64_at(i + 8));
+                let end = if kind == 2 {
+                    i + 24
+                } else {
+                    i + 24 + u64_at(i + 16) as usize
+                };
+                match ty {
+                    // CKA_OS_USERPIN: the user PIN record, emptied.
+                    0x8000_534d => {
+                        out.extend_from_slice(&b[i..i + 16]);
+                        out.extend_from_slice(&0u64.to_be_bytes());
+                    }
+                    // CKA_OS_TOKENFLAGS without CKF_USER_PIN_INITIALIZED.
+                    0x8000_534b => {
+                        out.extend_from_slice(&b[i..i + 16]);
+                        out.extend_from_slice(&(u64_at(i + 16) & !0x8).to_be_bytes());
+                    }
+                    _ => out.extend_from_slice(&b[i..end]),
+                }
+                i = end;
+            }
+            std::fs::write(&entry, out).unwrap();
+            return;
+        }
+        panic!("no token {label}");
+    }
+
+    fn record(&self) -> String {
+        std::fs::read_to_string(self.path("record.txt")).unwrap_or_default()
+    }
+
+    fn config(&self, key: &str) -> Sign {
+        Sign {
+            certificate: Some(Certificate::File(self.path("chain.pem"))),
+            password_env: None,
+            timestamp_urls: Vec::new(),
+            tool: SignTool::Auto,
+            pkcs11: Some(Pkcs11 {
+                module: self.module.clone(),
+                key: key.into(),
+                pin_env: Some(PIN_VAR.into()),
+                engine: None,
+            }),
+        }
+    }
+
+    /// The environment svcpack sees: PATH, the PIN, and the recording osslsigncode.
+    fn env(&self, pin: Option<&str>) -> impl Fn(&str) -> Option<String> {
+        let mut vars = vec![(
+            "SVCPACK_OSSLSIGNCODE",
+            self.path("osslsigncode-wrapper").display().to_string(),
+        )];
+        if let Some(p) = pin {
+            vars.push((PIN_VAR, p.to_string()));
+        }
+        env_of(&vars)
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+}
+
+/// The PIN appears in no argv and no environment any child was given, and every PIN file
+/// was private and is gone.
+fn assert_pin_stayed_secret(token: &Token, work: &Path) -> usize {
+    let text = token.record();
+    assert!(!text.is_empty(), "osslsigncode never ran");
+    assert!(!text.contains(PIN), "the PIN reached a child:\n{text}");
+    assert!(!text.contains("[-pass]"), "{text}");
+    assert!(!text.contains("pin-value"), "{text}");
+    let pinfiles: Vec<&str> = text.lines().filter(|l| l.starts_with("PINFILE")).collect();
+    for l in &pinfiles {
+        let mut parts = l.split(' ');
+        let (path, mode) = (parts.nth(1).unwrap(), parts.next().unwrap());
+        assert_eq!(mode, "600", "{l}");
+        assert!(Path::new(path).starts_with(work), "{l}");
+        assert!(
+            !Path::new(path).exists(),
+            "the PIN file was not removed: {l}"
+        );
+    }
+    pinfiles.len()
+}
+
+#[test]
+fn token_key_signs_program_dll_and_msi_and_the_pin_stays_secret() {
+    let Some((module, real)) = token_tools() else {
+        return;
+    };
+    let pki = Pki::new();
+    let token = Token::new(&pki, &module, &real);
+    let files = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let env = token.env(Some(PIN));
+    let signer = prepare_ok(&token.config(KEY_URI), &env, work.path());
+    assert!(signer.tool().contains("PKCS#11"), "{}", signer.tool());
+
+    let exe = hello_exe(files.path());
+    let dll = files.path().join("helper.dll");
+    std::fs::copy(&exe, &dll).unwrap();
+    for f in [&exe, &dll] {
+        let r = signer.sign_file(f, "Token Test", None).unwrap();
+        assert_eq!(r.subject, SUBJECT);
+        ossl_verify(&pki, f, None);
+    }
+    let msi = tiny_msi(files.path(), &exe);
+    signer.sign_file(&msi, "Token Test", None).unwrap();
+    ossl_verify(&pki, &msi, None);
+    let info = sign::signature_info(&msi).unwrap();
+    assert_eq!(info["issuer"], "CN=svcpack Throwaway Test CA");
+    assert_eq!(info["digest"], "sha256");
+
+    // The probe in prepare, then three files: each with its own PIN file.
+    assert_eq!(assert_pin_stayed_secret(&token, work.path()), 4);
+    assert!(token.record().contains("[-pkcs11module]"));
+    drop(signer);
+    assert_empty(work.path());
+}
+
+/// Every failure is one sentence from `prepare` — before any file is signed or artifact
+/// written — and names what to fix.
+#[test]
+fn token_failures_stop_before_signing() {
+    let Some((module, real)) = token_tools() else {
+        return;
+    };
+    let pki = Pki::new();
+    let token = Token::new(&pki, &module, &real);
+    token.add_token("svcpack-locked", &pki);
+    token.lock("svcpack-locked");
+    let work = tempfile::tempdir().unwrap();
+    let check = |sign: &Sign, pin: Option<&str>, want: &[&str]| {
+        let e = prepare_err(sign, &token.env(pin), work.path()).to_string();
+        assert!(!e.contains(PIN), "{e}");
+        for w in want {
+            assert!(e.contains(w), "`{w}` not in: {e}");
+        }
+        assert!(
+            files_under(work.path()).is_empty(),
+            "left behind after: {e}"
+        );
+    };
+    check(
+        &token.config(KEY_URI),
+        Some("not-the-pin"),
+        &["wrong PIN", KEY_URI, PIN_VAR, "tried once"],
+    );
+    check(
+        &token.config(KEY_URI),
+        None,
+        &["pin-env", PIN_VAR, "not set"],
+    );
+    check(&token.config(KEY_URI), Some(""), &[PIN_VAR, "empty"]);
+    let mut missing = token.config(KEY_URI);
+    missing.pkcs11.as_mut().unwrap().module = token.path("no-such-pkcs11.so");
+    check(
+        &missing,
+        Some(PIN),
+        &["pkcs11-module", "no-such-pkcs11.so", "cannot load"],
+    );
+    let mut unloadable = token.config(KEY_URI);
+    unloadable.pkcs11.as_mut().unwrap().module = "libno-such-pkcs11-library.so".into();
+    check(&unloadable, Some(PIN), &["pkcs11-module", "cannot load"]);
+    check(
+        &token.config("pkcs11:token=svcpack-release;object=no-such-key"),
+        Some(PIN),
+        &["no-such-key", "no private key"],
+    );
+    check(
+        &token.config("pkcs11:token=no-such-token;object=release-key"),
+        Some(PIN),
+        &["no-such-token", "no token matches"],
+    );
+    check(
+        &token.config("pkcs11:token=svcpack-locked;object=release-key"),
+        Some(PIN),
+        &["locked", "SO PIN"],
+    );
+    let mut no_engine = token.config(KEY_URI);
+    no_engine.pkcs11.as_mut().unwrap().engine = Some(token.path("no-engine.so"));
+    check(&no_engine, Some(PIN), &["pkcs11-engine", "not a file"]);
+    assert!(!token.record().contains(PIN), "{}", token.record());
+}
+
+/// `cargo svcpack build` with the key on a token: the program, a DLL from `files` and the
+/// MSI are signed by the token's key (the DLL with `sign = false` and the text file are
+/// not), the zip carries the same signed bytes, `inspect` shows each signature, the PIN
+/// reaches no child's argv or environment, and a wrong PIN fails before any artifact.
+#[test]
+fn build_signs_program_dll_and_msi_with_a_token_key() {
+    let Some((module, real)) = token_tools() else {
+        return;
+    };
+    let pki = Pki::new();
+    let token = Token::new(&pki, &module, &real);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hello = repo().join("tests/fixtures/pe/hello-x86.exe");
+    std::fs::copy(&hello, d.join("helper.dll")).unwrap();
+    std::fs::copy(&hello, d.join("vendor.dll")).unwrap();
+    std::fs::write(d.join("agent.toml"), "port = 1\n").unwrap();
+    std::fs::write(
+        d.join("svcpack.toml"),
+        format!(
+            "name = \"token-agent\"\nversion = \"1.0.0\"\nauthors = [\"Example Ltd\"]\n\
+             product-name = \"Token Agent\"\n\
+             upgrade-code = \"1C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D5\"\nbinary = \"token-agent\"\n\n\
+             [[files]]\nsource = \"helper.dll\"\n\n\
+             [[files]]\nsource = \"vendor.dll\"\nsign = false\n\n\
+             [[files]]\nsource = \"agent.toml\"\n\n\
+             [sign]\npkcs11-module = \"{}\"\nkey = \"{KEY_URI}\"\ncertificate = \"{}\"\n\
+             pin-env = \"{PIN_VAR}\"\n",
+            module.display(),
+            token.path("chain.pem").display()
+        ),
+    )
+    .unwrap();
+    let build = |out: &str, pin: &str| {
+        Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+            .args(["svcpack", "build", "--config"])
+            .arg(d.join("svcpack.toml"))
+            .args(["--no-build", "--binary"])
+            .arg(repo().join("tests/fixtures/pe/svc-res-x64.exe"))
+            .args(["--target", "x86_64-pc-windows-gnu", "--out-dir"])
+            .arg(d.join(out))
+            .env(PIN_VAR, pin)
+            .env("SVCPACK_OSSLSIGNCODE", token.path("osslsigncode-wrapper"))
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .unwrap()
+    };
+    let o = build("out", PIN);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    assert!(!text.contains(PIN), "the PIN reached the output: {text}");
+    let out = d.join("out");
+    let msi = out.join("token-agent-1.0.0-x64.msi");
+    ossl_verify(&pki, &msi, None);
+    for name in ["SHA256SUMS", "token-agent-1.0.0-x64.manifest.json"] {
+        let t = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(!t.contains(PIN), "{name}");
+    }
+
+    if which("unzip").is_some() {
+        let z = d.join("zip-files");
+        #[rustfmt::skip]
+        sh(d, &["unzip", "-q", "-d", z.to_str().unwrap(),
+            out.join("token-agent-1.0.0-x64-portable.zip").to_str().unwrap()]);
+        ossl_verify(&pki, &z.join("token-agent.exe"), None);
+        ossl_verify(&pki, &z.join("helper.dll"), None);
+        assert_eq!(
+            std::fs::read(z.join("vendor.dll")).unwrap(),
+            std::fs::read(&hello).unwrap()
+        );
+        assert!(sign::signature_info(&z.join("vendor.dll")).is_none());
+    }
+    // Inside the MSI, read back by inspect: each signed PE, and the package itself.
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .args(["svcpack", "inspect", "--json"])
+        .arg(&msi)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["signature"]["subject"], SUBJECT);
+    let files = report["files"].as_array().unwrap();
+    let sig_of = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {files:?}"))["signature"]
+            .clone()
+    };
+    for name in ["token-agent.exe", "helper.dll"] {
+        let s = sig_of(name);
+        assert_eq!(s["subject"], SUBJECT, "{name}");
+        assert_eq!(s["issuer"], "CN=svcpack Throwaway Test CA", "{name}");
+        assert_eq!(s["digest"], "sha256", "{name}");
+        assert_eq!(s["timestamp"], "none", "{name}");
+    }
+    assert!(sig_of("vendor.dll").is_null());
+    assert!(sig_of("agent.toml").is_null());
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .args(["svcpack", "inspect"])
+        .arg(&msi)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        shown.matches(&format!("subject: {SUBJECT}")).count() >= 3,
+        "{shown}"
+    );
+
+    let record = token.record();
+    assert!(!record.contains(PIN), "the PIN reached a child:\n{record}");
+    // The probe, the program, helper.dll and the MSI.
+    assert_eq!(record.matches("PINFILE").count(), 4, "{record}");
+
+    let o = build("bad", "not-the-pin");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("wrong PIN"), "{err}");
+    assert!(!d.join("bad").exists(), "a failed build left an out-dir");
+}
+
+/// The `command` contract with a stand-in for a remote signing service (Azure Trusted
+/// Signing, a cloud KMS through jsign): a script that receives `{file}`, `{digest}` and
+/// `{timestamp-url}` (and the same in SVCPACK_SIGN_*), signs the file in place with a
+/// local key as the service would, and reports failure through its exit status.
+#[test]
+fn command_signer_contract_with_a_stand_in_remote_service() {
+    let Some(real) = tools() else { return };
+    let pki = Pki::new();
+    let files = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let record = files.path().join("remote.txt");
+    let script = files.path().join("remote-signer");
+    let chain = files.path().join("chain.pem");
+    let pem = |n: &str| std::fs::read_to_string(pki.path(n)).unwrap();
+    std::fs::write(&chain, pem("signer.pem") + &pem("ca.pem")).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             file=\"$1\"; digest=\"$2\"; ts=\"$3\"\n\
+             echo \"ARGS $file|$digest|$ts\" >> '{rec}'\n\
+             echo \"ENV $SVCPACK_SIGN_FILE|$SVCPACK_SIGN_DIGEST|$SVCPACK_SIGN_TIMESTAMP_URL\" >> '{rec}'\n\
+             [ \"$digest\" = SHA-256 ] || {{ echo \"unsupported digest $digest\" >&2; exit 3; }}\n\
+             [ -n \"$REMOTE_SIGNER_FAIL\" ] && {{ echo 'remote service: quota exceeded' >&2; exit 7; }}\n\
+             '{real}' sign -certs '{cert}' -key '{key}' -h sha256 -in \"$file\" -out \"$file.signed\" >/dev/null \
+               && mv \"$file.signed\" \"$file\"\n",
+            rec = record.display(),
+            real = real.display(),
+            cert = chain.display(),
+            key = pki.path("signer.key").display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let argv: Vec<String> = [
+        script.display().to_string(),
+        "{file}".into(),
+        "{digest}".into(),
+        "{timestamp-url}".into(),
+    ]
+    .into();
+    let sign = Sign {
+        certificate: None,
+        password_env: None,
+        // Never contacted by svcpack: the command is given it and timestamps itself.
+        timestamp_urls: vec!["http://127.0.0.1:9/tsa".into()],
+        tool: SignTool::Command(argv),
+        pkcs11: None,
+    };
+    let signer = prepare_ok(&sign, &env_of(&[]), work.path());
+    let exe = hello_exe(files.path());
+    let msi = tiny_msi(files.path(), &exe);
+    for f in [&exe, &msi] {
+        let r = signer.sign_file(f, "ignored", None).unwrap();
+        assert_eq!(r.subject, SUBJECT);
+        ossl_verify(&pki, f, None);
+    }
+    let text = std::fs::read_to_string(&record).unwrap();
+    for f in [&exe, &msi] {
+        let line = format!("{}|SHA-256|http://127.0.0.1:9/tsa", f.display());
+        assert!(text.contains(&format!("ARGS {line}")), "{text}");
+        assert!(text.contains(&format!("ENV {line}")), "{text}");
+    }
+
+    // A failing service: its exit status fails the build, with its message.
+    std::env::set_var("REMOTE_SIGNER_FAIL", "1");
+    let e = signer.sign_file(&exe, "ignored", None);
+    std::env::remove_var("REMOTE_SIGNER_FAIL");
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("quota exceeded"), "{e}");
 }

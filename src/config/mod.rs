@@ -37,7 +37,8 @@
 //! | `service.host` | absent: the program is itself a service; present: hosted, with `stop-timeout-secs` 10 (≥ 1), `restart-delay-secs` 2, `max-restarts-per-hour` 20 (0 = never restart), `log-dir` `"logs"` and `working-dir` `"."` (inside the install directory), `log-max-bytes` 10485760 (≥ 1), `log-keep` 5 (≥ 1), no `environment` |
 //! | `[[files]]` | none; `dest` defaults to the source's file name, `preserve-on-upgrade` to false. A `dest` stays inside the install directory (no `..`, not absolute) and, ignoring case, differs from every other `dest`, `<binary>.exe`, the license's file name and the zip's `README.txt`, `install.ps1`, `uninstall.ps1` |
 //! | `[release]` | absent: no winget manifests; `download-url` is an `https://` template with `{file}` (and optionally `{version}`); `winget-id` (winget's PackageIdentifier pattern) needs `download-url` |
-//! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; secrets only through `*-env` variable names (a `password` key is an error) |
+//! | `[[files]]` `sign` | `true`: `.exe`/`.dll`/`.sys` files are signed with the package; `false` leaves one as shipped |
+//! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; or `pkcs11-module` + `key` (RFC 7512 URI) + `certificate` (chain file or `pkcs11:` URI) + optional `pin-env`/`pkcs11-engine`; `command` placeholders `{file}`, `{digest}`, `{timestamp-url}`; secrets only through `*-env` variable names (a `password` key is an error) |
 //!
 //! # Standalone `svcpack.toml`
 //!
@@ -301,6 +302,9 @@ pub struct FileEntry {
     pub dest: RelPath,
     /// An administrator's edits survive upgrades (never overwritten once installed).
     pub preserve_on_upgrade: bool,
+    /// Authenticode-sign it when the package is signed (`sign`, default true; only PE
+    /// files — `.exe`, `.dll`, `.sys` — are ever signed).
+    pub sign: bool,
 }
 
 /// Authenticode signing settings. Holds names of secrets, never secrets.
@@ -314,6 +318,25 @@ pub struct Sign {
     pub timestamp_urls: Vec<String>,
     /// The program that signs.
     pub tool: SignTool,
+    /// A key in hardware (token, HSM, cloud HSM) reached through a PKCS#11 library;
+    /// `certificate` is then its chain file or a `pkcs11:` certificate URI.
+    pub pkcs11: Option<Pkcs11>,
+}
+
+/// A private key behind a PKCS#11 library. Names of secrets only: the PIN is read from
+/// `pin_env` at build time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pkcs11 {
+    /// The PKCS#11 library (`pkcs11-module`): a path, or a bare file name the dynamic
+    /// loader finds.
+    pub module: PathBuf,
+    /// The private key (`key`), a validated RFC 7512 `pkcs11:` URI.
+    pub key: String,
+    /// The variable holding the user PIN; `None` for tokens that authenticate on their own
+    /// (PIN pad, cloud libraries configured by their own file).
+    pub pin_env: Option<String>,
+    /// OpenSSL's PKCS#11 engine (`pkcs11-engine`); `None`: found at build time.
+    pub engine: Option<PathBuf>,
 }
 
 /// Where the PKCS#12 certificate comes from.
@@ -323,6 +346,8 @@ pub enum Certificate {
     File(PathBuf),
     /// An environment variable holding the base64 PKCS#12 (the usual CI secret).
     Env(String),
+    /// With PKCS#11: the certificate object on the token, a validated `pkcs11:` URI.
+    Pkcs11(String),
 }
 
 /// Which program signs.

@@ -566,10 +566,12 @@ impl Resolver {
                 .map(|i| i.boolean())
                 .transpose()?
                 .unwrap_or(false);
+            let sign = t.get("sign").map(|i| i.boolean()).transpose()?;
             files.push(FileEntry {
                 source,
                 dest,
                 preserve_on_upgrade,
+                sign: sign.unwrap_or(true),
             });
         }
         Ok(files)

@@ -73,7 +73,12 @@ const SERVICE: &[Field] = &[
     },
 ];
 
-const FILES: &[Field] = &[value("source"), value("dest"), value("preserve-on-upgrade")];
+const FILES: &[Field] = &[
+    value("source"),
+    value("dest"),
+    value("preserve-on-upgrade"),
+    value("sign"),
+];
 
 const SIGN: &[Field] = &[
     value("certificate"),
@@ -82,6 +87,10 @@ const SIGN: &[Field] = &[
     value("timestamp-url"),
     value("tool"),
     value("command"),
+    value("pkcs11-module"),
+    value("pkcs11-engine"),
+    value("key"),
+    value("pin-env"),
 ];
 
 /// Generates the top-level field list, optionally preceded by the standalone identity keys,

@@ -1,34 +1,78 @@
 //! The `[sign]` table: where the certificate comes from and which tool signs. Names of
 //! secrets only; a value that may be a secret is never echoed in a message.
 
+use std::path::{Path, PathBuf};
+
 use super::error::FaultResult;
 use super::read::{Item, Table};
 use super::resolve::Resolver;
 use super::schema::suggest;
 use super::tree::Kind;
 use super::values::check_env_name;
-use super::{Certificate, Sign, SignTool};
+use super::{Certificate, Pkcs11, Sign, SignTool};
 
 impl Resolver {
     pub(super) fn sign(&self, t: &Table) -> FaultResult<Sign> {
         let cert_file = t.get("certificate");
         let cert_env = t.get("certificate-env");
+        let pkcs11 = self.pkcs11(t)?;
         let certificate =
             match (&cert_file, &cert_env) {
                 (Some(_), Some(env)) => return Err(env.fault(
                     "set either certificate (a PKCS#12 file) or certificate-env (an environment \
                      variable holding base64 PKCS#12), not both",
                 )),
-                (Some(file), None) => Some(Certificate::File(self.existing_file(file)?)),
+                (_, Some(env)) if pkcs11.is_some() => {
+                    return Err(env.fault(
+                        "not used with pkcs11-module (the key is on the token, not in a PKCS#12); \
+                     allowed: certificate = \"chain.pem\" (the signer's certificate chain, PEM or \
+                     DER) or certificate = \"pkcs11:...;type=cert\"",
+                    ))
+                }
+                (Some(file), None) if pkcs11.is_some() => Some(chain_certificate(self, file)?),
+                (Some(file), None) => {
+                    if file.string()?.starts_with("pkcs11:") {
+                        return Err(file.fault(
+                        "a pkcs11: certificate needs pkcs11-module (the PKCS#11 library) and key \
+                         (the private key's pkcs11: URI)",
+                    ));
+                    }
+                    Some(Certificate::File(self.existing_file(file)?))
+                }
                 (None, Some(env)) => Some(Certificate::Env(env_name(env)?)),
                 (None, None) => None,
             };
-        let password_env = t.get("password-env").map(|i| env_name(&i)).transpose()?;
+        let password_env = match t.get("password-env") {
+            Some(i) if pkcs11.is_some() => {
+                return Err(i.fault(
+                    "not used with pkcs11-module; the token's PIN comes from pin-env = \"VAR\"",
+                ))
+            }
+            Some(i) => Some(env_name(&i)?),
+            None => None,
+        };
         let timestamp_urls = match t.get("timestamp-url") {
             Some(i) => timestamp_urls(&i)?,
             None => Vec::new(),
         };
         let tool = sign_tool(t)?;
+        if pkcs11.is_some() && !matches!(tool, SignTool::Auto | SignTool::Osslsigncode) {
+            let at = t.get("tool").or_else(|| t.get("command"));
+            let message = "a PKCS#11 key is used through osslsigncode (on any host); allowed with \
+                           pkcs11-module: tool = \"auto\" or \"osslsigncode\" (a command signer \
+                           reaches its own key: drop pkcs11-module)";
+            return Err(match at {
+                Some(i) => i.fault(message),
+                None => t.fault("tool", message),
+            });
+        }
+        if pkcs11.is_some() && certificate.is_none() {
+            return Err(t.fault(
+                "certificate",
+                "missing: a PKCS#11 key needs its certificate: certificate = \"chain.pem\" (PEM \
+                 or DER, signer first) or certificate = \"pkcs11:token=...;object=...;type=cert\"",
+            ));
+        }
         if certificate.is_none() && !matches!(tool, SignTool::Command(_)) {
             return Err(t.fault(
                 "certificate",
@@ -41,8 +85,245 @@ impl Resolver {
             password_env,
             timestamp_urls,
             tool,
+            pkcs11,
         })
     }
+
+    /// `pkcs11-module`, `key`, `pin-env` and `pkcs11-engine`; the last three only with the
+    /// first.
+    fn pkcs11(&self, t: &Table) -> FaultResult<Option<Pkcs11>> {
+        let Some(module_item) = t.get("pkcs11-module") else {
+            for k in ["key", "pin-env", "pkcs11-engine"] {
+                if let Some(i) = t.get(k) {
+                    return Err(i.fault(
+                        "only used with pkcs11-module = \"/path/to/pkcs11-library.so\" (a key in \
+                         a token or HSM); add it, or remove this key",
+                    ));
+                }
+            }
+            return Ok(None);
+        };
+        let module = library_path(self, &module_item)?;
+        let key_item = t.get("key").ok_or_else(|| {
+            t.fault(
+                "key",
+                "missing: pkcs11-module needs key = \"pkcs11:token=...;object=...\" (RFC 7512 URI \
+                 of the private key)",
+            )
+        })?;
+        let key = key_item.string()?;
+        check_pkcs11_uri(key, "private").map_err(|m| key_item.fault(m))?;
+        let pin_env = t.get("pin-env").map(|i| env_name(&i)).transpose()?;
+        let engine = t
+            .get("pkcs11-engine")
+            .map(|i| library_path(self, &i))
+            .transpose()?;
+        Ok(Some(Pkcs11 {
+            module,
+            key: key.to_string(),
+            pin_env,
+            engine,
+        }))
+    }
+}
+
+/// A shared library: a bare file name is left to the dynamic loader; a relative path
+/// starts at the manifest directory. Whether it exists is checked at build time (the
+/// configuration may be written on another machine than the one holding the token).
+fn library_path(r: &Resolver, item: &Item) -> FaultResult<PathBuf> {
+    let text = item.string()?;
+    if text.trim().is_empty() {
+        return Err(item.fault(
+            "must not be empty; allowed: the path of a PKCS#11 library (.so, .dylib, .dll)",
+        ));
+    }
+    let path = Path::new(text);
+    Ok(if path.is_absolute() || !text.contains(['/', '\\']) {
+        path.to_path_buf()
+    } else {
+        text.split(['/', '\\'])
+            .filter(|s| !s.is_empty())
+            .fold(r.pkg.manifest_dir.clone(), |p, s| p.join(s))
+    })
+}
+
+/// With PKCS#11 `certificate` is the chain file (PEM or DER) or a `pkcs11:` URI of the
+/// certificate object.
+fn chain_certificate(r: &Resolver, item: &Item) -> FaultResult<Certificate> {
+    let text = item.string()?;
+    if text.starts_with("pkcs11:") {
+        check_pkcs11_uri(text, "cert").map_err(|m| item.fault(m))?;
+        return Ok(Certificate::Pkcs11(text.to_string()));
+    }
+    let path = r.existing_file(item)?;
+    let bytes = std::fs::read(&path).map_err(|e| item.fault(format!("cannot read it: {e}")))?;
+    let pem = String::from_utf8_lossy(bytes.get(..bytes.len().min(4096)).unwrap_or_default())
+        .contains("-----BEGIN CERTIFICATE-----");
+    // DER: SEQUENCE { SEQUENCE (tbsCertificate) ... }; a PKCS#12 is SEQUENCE { INTEGER 3 }.
+    let der = bytes.first() == Some(&0x30) && {
+        let skip = match bytes.get(1) {
+            Some(n) if *n < 0x80 => 2,
+            Some(n) => 2 + usize::from(n & 0x7f),
+            None => 2,
+        };
+        bytes.get(skip) == Some(&0x30)
+    };
+    if !pem && !der {
+        return Err(item.fault(
+            "is not a certificate chain; allowed with pkcs11-module: the signer's certificate \
+             (and its intermediates) as PEM or DER, or a pkcs11: URI of the certificate on the token",
+        ));
+    }
+    Ok(Certificate::File(path))
+}
+
+/// Checks an RFC 7512 PKCS#11 URI naming one object: known attributes, each once, values
+/// percent-encoded where needed, `type` (when given) equal to `want_type`, `object` or `id`
+/// present. A `pin-value` is refused: the PIN is a secret and only comes from pin-env.
+/// The message never quotes an attribute's value.
+pub(crate) fn check_pkcs11_uri(uri: &str, want_type: &str) -> Result<(), String> {
+    const PATH_ATTRS: &[&str] = &[
+        "token",
+        "manufacturer",
+        "serial",
+        "model",
+        "library-manufacturer",
+        "library-description",
+        "library-version",
+        "object",
+        "type",
+        "id",
+        "slot-description",
+        "slot-manufacturer",
+        "slot-id",
+    ];
+    const QUERY_ATTRS: &[&str] = &["pin-source", "module-name", "module-path"];
+    const TYPES: &[&str] = &["public", "private", "cert", "secret-key", "data"];
+    let example = if want_type == "cert" {
+        "pkcs11:token=release;object=signer;type=cert"
+    } else {
+        "pkcs11:token=release;object=signer"
+    };
+    let fail = |what: String| {
+        Err(format!(
+            "{what}; allowed: an RFC 7512 URI like \"{example}\""
+        ))
+    };
+    let Some(rest) = uri.strip_prefix("pkcs11:") else {
+        return fail("is not a pkcs11: URI".into());
+    };
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let attrs = path
+        .split(';')
+        .filter(|a| !a.is_empty())
+        .map(|a| (a, PATH_ATTRS, ";"))
+        .chain(
+            query
+                .into_iter()
+                .flat_map(|q| q.split('&'))
+                .filter(|a| !a.is_empty())
+                .map(|a| (a, QUERY_ATTRS, "&")),
+        );
+    for (attr, known, _) in attrs {
+        let Some((name, value)) = attr.split_once('=') else {
+            return fail(format!("attribute `{}` has no `=value`", visible(attr)));
+        };
+        if name == "pin-value" {
+            return Err(
+                "holds pin-value: the PIN is a secret and never goes in the \
+                        configuration; set pin-env = \"VAR\" naming the environment variable \
+                        that holds it"
+                    .into(),
+            );
+        }
+        if !known.contains(&name) && !name.starts_with("x-") {
+            let hint = match suggest(name, known) {
+                Some(s) => format!(" (did you mean `{s}`?)"),
+                None => String::new(),
+            };
+            return fail(format!(
+                "unknown attribute `{}`{hint}; known: {}",
+                visible(name),
+                known.join(", ")
+            ));
+        }
+        if seen.contains(&name) {
+            return fail(format!("attribute `{name}` is given twice"));
+        }
+        seen.push(name);
+        let decoded = percent_decode(value)
+            .map_err(|m| format!("attribute `{name}`: {m}; allowed: {example}"))?;
+        match name {
+            "type" => {
+                let t = String::from_utf8_lossy(&decoded);
+                if !TYPES.contains(&t.as_ref()) {
+                    return fail(format!("type must be one of {}", TYPES.join(", ")));
+                }
+                if t != want_type {
+                    return fail(format!(
+                        "type is `{t}`, but this must name a {} object (type={want_type})",
+                        if want_type == "cert" {
+                            "certificate"
+                        } else {
+                            "private key"
+                        }
+                    ));
+                }
+            }
+            "slot-id" if decoded.is_empty() || !decoded.iter().all(u8::is_ascii_digit) => {
+                return fail("slot-id must be a decimal number".into());
+            }
+            _ => {}
+        }
+    }
+    if !seen.iter().any(|a| *a == "object" || *a == "id") {
+        return fail("names no object: add object=<label> or id=<%-encoded CKA_ID>".into());
+    }
+    Ok(())
+}
+
+/// RFC 3986 percent-decoding of one URI attribute value; characters outside the allowed
+/// set (spaces, `/`, `?`, `#`, controls, non-ASCII) must be percent-encoded.
+fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "`%` at character {} is not followed by two hex digits",
+                        i + 1
+                    )
+                })?;
+            out.push(hex);
+            i += 3;
+            continue;
+        }
+        let allowed = b.is_ascii_alphanumeric() || b"-._~:[]@!$'()*+,=&".contains(&b);
+        if !allowed {
+            return Err(format!(
+                "character {} must be percent-encoded (e.g. a space as %20)",
+                i + 1
+            ));
+        }
+        out.push(b);
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// An attribute name as typed, with control characters escaped.
+fn visible(s: &str) -> String {
+    s.chars().flat_map(char::escape_debug).take(40).collect()
 }
 
 /// An environment variable name; the value is never echoed (it may be a pasted secret).
@@ -117,6 +398,12 @@ fn sign_tool(t: &Table) -> FaultResult<SignTool> {
                     "must name a program; allowed: [\"program\", \"arg\", ..., \"{file}\"]",
                 ));
             }
+            if let Some(bad) = argv.iter().find_map(|a| unknown_placeholder(a)) {
+                return Err(i.fault(format!(
+                    "unknown placeholder `{{{bad}}}`; allowed: {{file}}, {{digest}}, \
+                     {{timestamp-url}}"
+                )));
+            }
             if !argv.iter().any(|a| a.contains("{file}")) {
                 return Err(i.fault(
                     "no argument contains the {file} placeholder (the file to sign); allowed: \
@@ -140,4 +427,19 @@ fn sign_tool(t: &Table) -> FaultResult<SignTool> {
         (Some("signtool"), None) => Ok(SignTool::Signtool),
         (Some(_) | None, None) => Ok(SignTool::Auto),
     }
+}
+
+/// The first `{name}` in `arg` that is not a known placeholder.
+fn unknown_placeholder(arg: &str) -> Option<String> {
+    let mut rest = arg;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let end = after.find('}')?;
+        let name = &after[..end];
+        if !["file", "digest", "timestamp-url"].contains(&name) {
+            return Some(name.chars().flat_map(char::escape_debug).take(40).collect());
+        }
+        rest = &after[end + 1..];
+    }
+    None
 }

@@ -34,11 +34,13 @@ fn plain_config() -> Config {
                 source: PathBuf::from("/src/config/agent.toml"),
                 dest: RelPath::parse("conf/agent.toml", "x").unwrap(),
                 preserve_on_upgrade: true,
+                sign: true,
             },
             FileEntry {
                 source: PathBuf::from("/src/docs/notes.md"),
                 dest: RelPath::parse("docs/notes.md", "x").unwrap(),
                 preserve_on_upgrade: false,
+                sign: true,
             },
         ],
         sign: None,

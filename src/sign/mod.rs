@@ -8,6 +8,11 @@
 //! (for `cargo svcpack inspect`) without any tool. Which files are signed, and when, is the
 //! pipeline's business.
 //!
+//! This file holds the contract every back end shares (what a signed file must look like,
+//! verification, timestamps, secrets handling); each back end lives in its own file:
+//! `osslsigncode.rs`, `signtool.rs`, `command.rs`, with the PKCS#12 key file in
+//! `pkcs12.rs` and process plumbing in `tools.rs`.
+//!
 //! # Tools
 //!
 //! | `tool` | signs with | verifies with |
@@ -15,7 +20,8 @@
 //! | `auto` | signtool on Windows, osslsigncode elsewhere | the same |
 //! | `osslsigncode` | `osslsigncode sign -pkcs12 F -readpass FILE` (`$SVCPACK_OSSLSIGNCODE` or PATH) | `osslsigncode verify` |
 //! | `signtool` | Windows only: `signtool sign /f` (`$SVCPACK_SIGNTOOL`, PATH or the Windows Kits) | `signtool verify /pa` |
-//! | `command` | the configured argv, `{file}` replaced, run with the environment as is | osslsigncode (signtool on Windows) |
+//! | `command` | the configured argv, `{file}`/`{digest}`/`{timestamp-url}` replaced, run with the environment as is | osslsigncode (signtool on Windows) |
+//! | (`pkcs11-module` set) | `osslsigncode sign -pkcs11engine E -pkcs11module M -key URI`, PIN via `-readpass FILE` (`pkcs11.rs`) | `osslsigncode verify` |
 //!
 //! Timestamps (`timestamp-url`) are added after signing, whatever the tool, with
 //! `osslsigncode add -ts` / `signtool timestamp /tr`: each server is tried in order, each
@@ -53,6 +59,12 @@
 //! validity.
 
 mod authenticode;
+mod command;
+mod osslsigncode;
+mod packaged;
+mod pkcs11;
+mod pkcs12;
+mod signtool;
 mod tools;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +77,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{self, Certificate, SignTool};
 use authenticode::CertInfo;
+use osslsigncode::osslsigncode;
+pub use packaged::packaged_signatures;
+use pkcs12::{load_key, Key};
+use signtool::signtool;
 use tools::{find_program, one_line, run, Env};
 
 /// Why signing cannot happen; each is one line and quotes no secret.
@@ -109,6 +125,18 @@ pub enum SignError {
     VerifyFailed { file: PathBuf, detail: String },
     #[error("{what}: {source}")]
     Io { what: String, source: io::Error },
+    #[error("pin-env: environment variable {var} is {state}; it must hold the token's user PIN")]
+    PinMissing { var: String, state: &'static str },
+    #[error("pkcs11-module {}: cannot load it: {detail}; install the token's PKCS#11 library or correct the path", module.display())]
+    ModuleNotFound { module: PathBuf, detail: String },
+    #[error("wrong PIN for key {key} ({source_of_pin}); the token counts failed logins and locks after a few: svcpack tried once and stops")]
+    WrongPin { key: String, source_of_pin: String },
+    #[error("the token holding {key} is locked (its user PIN is blocked or was never set): no login is possible; unblock it with the SO PIN (e.g. pkcs11-tool --init-pin --login --login-type so) or the vendor's tool")]
+    TokenLocked { key: String },
+    #[error("the token holding {key} asks for a PIN; set pin-env = \"VAR\" and put the PIN in that environment variable")]
+    PinRequired { key: String },
+    #[error("key {key}: {what}")]
+    KeyNotFound { key: String, what: &'static str },
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> SignError {
@@ -160,34 +188,6 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The PKCS#12 file the tool reads: the configured file, or the decoded
-/// `certificate-env`, deleted on drop.
-#[derive(Debug)]
-enum Pfx {
-    File(PathBuf),
-    Decoded(tempfile::TempPath),
-}
-
-impl Pfx {
-    fn path(&self) -> &Path {
-        match self {
-            Pfx::File(p) => p,
-            Pfx::Decoded(t) => t,
-        }
-    }
-}
-
-/// The certificate and its password, for the tools that take a PKCS#12.
-#[derive(Debug)]
-struct Key {
-    pfx: Pfx,
-    /// Where it came from, for messages: the path, or `certificate-env VAR`.
-    describe: String,
-    /// Empty when no `password-env` is configured (a PKCS#12 without a password).
-    password: Secret,
-    password_env: Option<String>,
-}
-
 #[derive(Debug)]
 enum Backend {
     Osslsigncode {
@@ -203,6 +203,7 @@ enum Backend {
         program: PathBuf,
         args: Vec<String>,
     },
+    Pkcs11(pkcs11::Token),
 }
 
 /// The program that verifies (and adds timestamps).
@@ -256,6 +257,8 @@ pub fn prepare(
     workdir: &Path,
 ) -> Result<(Signer, Vec<String>), SignError> {
     let kind = match &sign.tool {
+        // Configuration allows PKCS#11 only with auto or osslsigncode.
+        _ if sign.pkcs11.is_some() => Kind::Pkcs11,
         SignTool::Auto if cfg!(windows) => Kind::Signtool,
         SignTool::Auto | SignTool::Osslsigncode => Kind::Osslsigncode,
         SignTool::Signtool => Kind::Signtool,
@@ -290,10 +293,40 @@ pub fn prepare(
             secrets.push(Secret(v.trim().to_string()));
         }
     }
+    if let Some(var) = sign.pkcs11.as_ref().and_then(|p| p.pin_env.as_ref()) {
+        if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+            secrets.push(Secret(v));
+        }
+    }
+    let secret_text: Vec<String> = secrets.iter().map(|s| s.0.clone()).collect();
+    let secret_refs: Vec<&str> = secret_text.iter().map(String::as_str).collect();
     let tool_name;
     let (backend, verifier) = match kind {
+        Kind::Pkcs11 => {
+            let (program, verifier, name) =
+                osslsigncode(env, "it signs with PKCS#11 keys", &secret_refs)?;
+            let help = run(Command::new(&program).arg("--help"), &secret_refs)
+                .map(|r| r.text)
+                .unwrap_or_default();
+            let p = sign.pkcs11.as_ref().ok_or_else(|| SignError::SignFailed {
+                tool: name.clone(),
+                file: PathBuf::new(),
+                detail: "no PKCS#11 settings".into(),
+            })?;
+            let token = pkcs11::token(
+                p,
+                sign.certificate.as_ref(),
+                program,
+                &help,
+                env,
+                &secret_refs,
+            )?;
+            tool_name = format!("{name} with PKCS#11");
+            (Backend::Pkcs11(token), verifier)
+        }
         Kind::Osslsigncode => {
-            let (program, verifier, name) = osslsigncode(env, "it signs and verifies")?;
+            let (program, verifier, name) =
+                osslsigncode(env, "it signs and verifies", &secret_refs)?;
             let key = load_key(sign, env, workdir, password.clone())?;
             tool_name = name;
             (Backend::Osslsigncode { program, key }, verifier)
@@ -347,7 +380,12 @@ pub fn prepare(
                     program: signtool(env)?,
                 }
             } else {
-                osslsigncode(env, "it verifies the signatures the command makes")?.1
+                osslsigncode(
+                    env,
+                    "it verifies the signatures the command makes",
+                    &secret_refs,
+                )?
+                .1
             };
             let args = argv.get(1..).unwrap_or_default().to_vec();
             tool_name = program
@@ -379,214 +417,17 @@ pub fn prepare(
 }
 
 enum Kind {
+    Pkcs11,
     Osslsigncode,
     Signtool,
     Command(Vec<String>),
 }
-
-/// osslsigncode (from `$SVCPACK_OSSLSIGNCODE` or PATH) and what it supports.
-fn osslsigncode(env: Env, why: &str) -> Result<(PathBuf, Verifier, String), SignError> {
-    let program = tool_from(env, "osslsigncode", "SVCPACK_OSSLSIGNCODE").ok_or_else(|| {
-        let searched = match env("SVCPACK_OSSLSIGNCODE") {
-            Some(v) => format!("SVCPACK_OSSLSIGNCODE={v} is not an executable"),
-            None => "looked in PATH and SVCPACK_OSSLSIGNCODE".into(),
-        };
-        SignError::ToolNotFound {
-            tool: "osslsigncode".into(),
-            searched,
-            hint: format!(
-                "{why}: install it (apt-get install osslsigncode, brew install \
-                 osslsigncode) or set SVCPACK_OSSLSIGNCODE to its path"
-            ),
-        }
-    })?;
-    let help = run(Command::new(&program).arg("--help"), &[])
-        .map(|r| r.text)
-        .unwrap_or_default();
-    let version = run(Command::new(&program).arg("--version"), &[])
-        .map(|r| r.text)
-        .map_err(|source| SignError::ToolFailed {
-            tool: program.display().to_string(),
-            source,
-        })?;
-    // `Default -CAfile location: /etc/ssl/certs/ca-certificates.crt` names the bundle
-    // this osslsigncode's OpenSSL uses; then SSL_CERT_FILE and the usual places.
-    let mut bundles: Vec<PathBuf> = Vec::new();
-    if let Some(p) = env("SSL_CERT_FILE") {
-        bundles.push(p.into());
-    }
-    for line in version.lines() {
-        if let Some(p) = line.trim().strip_prefix("Default -CAfile location:") {
-            bundles.push(p.trim().into());
-        }
-    }
-    for p in [
-        "/etc/ssl/certs/ca-certificates.crt",
-        "/etc/pki/tls/certs/ca-bundle.crt",
-        "/etc/ssl/ca-bundle.pem",
-        "/etc/ssl/cert.pem",
-        "/usr/local/etc/openssl/cert.pem",
-    ] {
-        bundles.push(p.into());
-    }
-    let ca_bundle = bundles.into_iter().find(|p| p.is_file());
-    // `osslsigncode 2.9` from `osslsigncode 2.9, using: ...`.
-    let name = version
-        .lines()
-        .next()
-        .map(|l| l.split(',').next().unwrap_or(l).trim().to_string())
-        .filter(|l| l.starts_with("osslsigncode") && l.len() < 40)
-        .unwrap_or_else(|| "osslsigncode".into());
-    let verifier = Verifier::Osslsigncode {
-        program: program.clone(),
-        ignore_cdp: help.contains("-ignore-cdp"),
-        tsa_cafile: help.contains("-TSA-CAfile"),
-        ca_bundle,
-    };
-    Ok((program, verifier, name))
-}
-
-/// signtool: `$SVCPACK_SIGNTOOL`, PATH, then the newest Windows 10/11 SDK.
-fn signtool(env: Env) -> Result<PathBuf, SignError> {
-    if let Some(p) = tool_from(env, "signtool", "SVCPACK_SIGNTOOL") {
-        return Ok(p);
-    }
-    let arch = match std::env::consts::ARCH {
-        "aarch64" => "arm64",
-        "x86" => "x86",
-        _ => "x64",
-    };
-    for root in ["ProgramFiles(x86)", "ProgramFiles"] {
-        let Some(base) = env(root) else { continue };
-        let bin = Path::new(&base).join("Windows Kits").join("10").join("bin");
-        let mut versions: Vec<PathBuf> = std::fs::read_dir(&bin)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        // "10.0.22621.0" directories: the numerically newest wins.
-        versions.sort_by_key(|p| {
-            p.file_name()
-                .map(|n| {
-                    n.to_string_lossy()
-                        .split('.')
-                        .map(|x| x.parse::<u32>().unwrap_or(0))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        });
-        for v in versions.iter().rev().chain(std::iter::once(&bin)) {
-            let p = v.join(arch).join("signtool.exe");
-            if p.is_file() {
-                return Ok(p);
-            }
-        }
-    }
-    Err(SignError::ToolNotFound {
-        tool: "signtool".into(),
-        searched: "looked in SVCPACK_SIGNTOOL, PATH and the Windows Kits".into(),
-        hint: "install the Windows SDK signing tools, set SVCPACK_SIGNTOOL, or use tool = \
-               \"osslsigncode\""
-            .into(),
-    })
-}
-
 /// `$VAR` when set (a path or a name), else `name` in PATH.
 fn tool_from(env: Env, name: &str, var: &str) -> Option<PathBuf> {
     match env(var) {
         Some(v) if !v.is_empty() => find_program(&v, env),
         _ => find_program(name, env),
     }
-}
-
-/// Reads and decodes the certificate; a `certificate-env` one goes to a 0600 file.
-fn load_key(
-    sign: &config::Sign,
-    env: Env,
-    workdir: &Path,
-    password: Secret,
-) -> Result<Key, SignError> {
-    let (pfx, describe, bytes) = match &sign.certificate {
-        Some(Certificate::File(path)) => {
-            let bytes = std::fs::read(path).map_err(|source| SignError::CertificateUnreadable {
-                path: path.clone(),
-                source,
-            })?;
-            (
-                Pfx::File(path.clone()),
-                format!("certificate {}", path.display()),
-                bytes,
-            )
-        }
-        Some(Certificate::Env(var)) => {
-            let text = match env(var) {
-                Some(t) if !t.trim().is_empty() => t,
-                Some(_) => {
-                    return Err(SignError::CertificateEnvMissing {
-                        var: var.clone(),
-                        state: "empty",
-                    })
-                }
-                None => {
-                    return Err(SignError::CertificateEnvMissing {
-                        var: var.clone(),
-                        state: "not set",
-                    })
-                }
-            };
-            // PEM would half-decode (`-` is in the URL-safe alphabet): name it instead.
-            if text.trim_start().starts_with("-----BEGIN") {
-                return Err(SignError::CertificateNotBase64 {
-                    var: var.clone(),
-                    reason: "it holds PEM text, but a PKCS#12 (.pfx) file is needed".into(),
-                });
-            }
-            let bytes =
-                tools::base64_decode(&text).map_err(|reason| SignError::CertificateNotBase64 {
-                    var: var.clone(),
-                    reason,
-                })?;
-            let describe = format!("the certificate in environment variable {var}");
-            if let Some(reason) = tools::pkcs12_problem(&bytes) {
-                return Err(SignError::CorruptCertificate {
-                    certificate: describe,
-                    reason,
-                });
-            }
-            let path = tempfile::Builder::new()
-                .prefix(".svcpack-cert-")
-                .suffix(".pfx")
-                .tempfile_in(workdir)
-                .map_err(io_err(format!(
-                    "cannot create a scratch file in {}",
-                    workdir.display()
-                )))?
-                .into_temp_path();
-            // Recreated with 0600 from the start, so the key is never readable by others.
-            std::fs::remove_file(&path).map_err(io_err("cannot prepare the certificate file"))?;
-            tools::write_private(&path, &bytes)
-                .map_err(io_err("cannot write the decoded certificate"))?;
-            (Pfx::Decoded(path), describe, bytes)
-        }
-        None => {
-            return Err(SignError::CorruptCertificate {
-                certificate: "the configuration".into(),
-                reason: "no certificate or certificate-env is set (only tool = \"command\" \
-                         signs without one)"
-                    .into(),
-            })
-        }
-    };
-    if let Some(reason) = tools::pkcs12_problem(&bytes) {
-        return Err(SignError::CorruptCertificate {
-            certificate: describe,
-            reason,
-        });
-    }
-    Ok(Key {
-        pfx,
-        describe,
-        password,
-        password_env: sign.password_env.clone(),
-    })
 }
 
 impl Signer {
@@ -633,6 +474,11 @@ impl Signer {
             Backend::Command { program, args } => {
                 self.command_sign(program, args, path)?;
                 path.to_path_buf()
+            }
+            Backend::Pkcs11(token) => {
+                let out = scratch.path().join("signed");
+                self.pkcs11_sign(token, path, &out, description, url, &scratch)?;
+                out
             }
         };
         let last = self.add_timestamp(&signed, path, &scratch)?;
@@ -699,13 +545,10 @@ impl Signer {
             } => {
                 let scratch = self.scratch()?;
                 let ca = scratch.path().join("ca.pem");
-                let mut pem = ca_bundle
+                let bundle = ca_bundle
                     .as_ref()
                     .and_then(|p| std::fs::read_to_string(p).ok())
                     .unwrap_or_default();
-                if !pem.is_empty() && !pem.ends_with('\n') {
-                    pem.push('\n');
-                }
                 // The signature's own self-signed roots anchor its chain: this checks the
                 // signature, not whether Windows will trust the root.
                 let roots: Vec<Vec<u8>> = sig
@@ -714,6 +557,29 @@ impl Signer {
                     .filter(|c| authenticode::cert_info(c).is_some_and(|i| i.subject == i.issuer))
                     .cloned()
                     .collect();
+                // Loading the whole system bundle costs osslsigncode ~100 ms per file, so
+                // without a timestamp (whose authority may chain anywhere) only the bundle's
+                // certificates that issued one in the signature are passed.
+                let mut pem = if sig.timestamp.is_some() {
+                    bundle
+                } else {
+                    let issuers: BTreeSet<String> = sig
+                        .certificates
+                        .iter()
+                        .filter_map(|c| authenticode::cert_info(c).map(|i| i.issuer))
+                        .collect();
+                    let wanted: Vec<Vec<u8>> = pem_certificates(&bundle)
+                        .into_iter()
+                        .filter(|der| {
+                            authenticode::cert_info(der)
+                                .is_some_and(|i| issuers.contains(&i.subject))
+                        })
+                        .collect();
+                    authenticode::pem(&wanted)
+                };
+                if !pem.is_empty() && !pem.ends_with('\n') {
+                    pem.push('\n');
+                }
                 pem.push_str(&authenticode::pem(&roots));
                 std::fs::write(&ca, pem).map_err(io_err("cannot write the CA file"))?;
                 let mut cmd = Command::new(program);
@@ -807,6 +673,11 @@ impl Signer {
                 input.clone()
             }
             Backend::Command { .. } => input.clone(),
+            Backend::Pkcs11(token) => {
+                let out = scratch.path().join("signed.exe");
+                self.pkcs11_sign(token, &input, &out, description, None, &scratch)?;
+                out
+            }
         };
         authenticode::extract(&out)
             .and_then(|b| authenticode::parse(&b))
@@ -818,134 +689,6 @@ impl Signer {
             })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn osslsigncode_sign(
-        &self,
-        program: &Path,
-        key: &Key,
-        input: &Path,
-        output: &Path,
-        description: &str,
-        url: Option<&str>,
-        scratch: &tempfile::TempDir,
-    ) -> Result<(), SignError> {
-        let mut cmd = Command::new(program);
-        cmd.arg("sign").arg("-pkcs12").arg(key.pfx.path());
-        // No password: no option at all (osslsigncode refuses an empty password file, and
-        // with stdin closed it never prompts).
-        let pass = scratch.path().join("password");
-        if !key.password.0.is_empty() {
-            tools::write_private(&pass, key.password.0.as_bytes())
-                .map_err(io_err("cannot write the password file"))?;
-            cmd.arg("-readpass").arg(&pass);
-        }
-        cmd.args(["-h", "sha256"]);
-        if !description.is_empty() {
-            cmd.arg("-n").arg(description);
-        }
-        if let Some(u) = url.filter(|u| !u.is_empty()) {
-            cmd.arg("-i").arg(u);
-        }
-        if let Some(t) = self.signing_time {
-            cmd.arg("-time").arg(t.to_string());
-        }
-        cmd.arg("-in").arg(input).arg("-out").arg(output);
-        let ran = run(&mut cmd, &self.secrets());
-        // Deleted as soon as the tool is done, whatever happened.
-        let _ = std::fs::remove_file(&pass);
-        let ran = ran.map_err(|source| SignError::ToolFailed {
-            tool: program.display().to_string(),
-            source,
-        })?;
-        if ran.ok && output.is_file() {
-            return Ok(());
-        }
-        Err(classify_failure(&ran.text, key, &self.tool_name, input))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn signtool_sign(
-        &self,
-        program: &Path,
-        powershell: &Path,
-        key: &Key,
-        file: &Path,
-        description: &str,
-        url: Option<&str>,
-        scratch: &tempfile::TempDir,
-    ) -> Result<(), SignError> {
-        // signtool takes a password only on its command line (/p), so PowerShell, reading
-        // it from its environment, re-exports the key without one into the private
-        // scratch directory for the single signtool run, deleted right after.
-        let plain = scratch.path().join("key.pfx");
-        let ran = run(
-            Command::new(powershell)
-                .args([
-                    "-NoProfile",
-                    "-NonInteractive",
-                    "-ExecutionPolicy",
-                    "Bypass",
-                    "-Command",
-                    EXPORT_SCRIPT,
-                ])
-                .env("SVCPACK_SIGN_PFX", key.pfx.path())
-                .env("SVCPACK_SIGN_PASSWORD", &key.password.0)
-                .env("SVCPACK_SIGN_OUT", &plain),
-            &self.secrets(),
-        )
-        .map_err(|source| SignError::ToolFailed {
-            tool: powershell.display().to_string(),
-            source,
-        })?;
-        if !ran.ok {
-            let _ = std::fs::remove_file(&plain);
-            return Err(classify_failure(&ran.text, key, "PowerShell", file));
-        }
-        let mut cmd = Command::new(program);
-        cmd.args(["sign", "/fd", "sha256", "/f"]).arg(&plain);
-        if !description.is_empty() {
-            cmd.arg("/d").arg(description);
-        }
-        if let Some(u) = url.filter(|u| !u.is_empty()) {
-            cmd.arg("/du").arg(u);
-        }
-        cmd.arg(file);
-        let ran = run(&mut cmd, &self.secrets());
-        let _ = std::fs::remove_file(&plain);
-        let ran = ran.map_err(|source| SignError::ToolFailed {
-            tool: program.display().to_string(),
-            source,
-        })?;
-        if ran.ok {
-            Ok(())
-        } else {
-            Err(classify_failure(&ran.text, key, "signtool", file))
-        }
-    }
-
-    fn command_sign(&self, program: &Path, args: &[String], file: &Path) -> Result<(), SignError> {
-        let file_arg = file.to_string_lossy();
-        let argv: Vec<String> = args
-            .iter()
-            .map(|a| a.replace("{file}", &file_arg))
-            .collect();
-        let ran = run(Command::new(program).args(&argv), &self.secrets()).map_err(|source| {
-            SignError::ToolFailed {
-                tool: program.display().to_string(),
-                source,
-            }
-        })?;
-        if ran.ok {
-            Ok(())
-        } else {
-            Err(SignError::SignFailed {
-                tool: self.tool_name.clone(),
-                file: file.to_path_buf(),
-                detail: one_line(&tools::tidy(&ran.text), 5),
-            })
-        }
-    }
-
     /// Adds an RFC 3161 timestamp to `signed` with the verifier tool, trying each server
     /// with retries. Returns the file that now holds the result (`signed` itself when no
     /// server is configured or the tool works in place).
@@ -955,7 +698,9 @@ impl Signer {
         original: &Path,
         scratch: &tempfile::TempDir,
     ) -> Result<PathBuf, SignError> {
-        if self.timestamp_urls.is_empty() {
+        let command_timestamps = matches!(&self.backend,
+            Backend::Command { args, .. } if command::timestamps_itself(args));
+        if self.timestamp_urls.is_empty() || command_timestamps {
             return Ok(signed.to_path_buf());
         }
         let attempts = self.retry.attempts.max(1);
@@ -1048,40 +793,6 @@ impl Signer {
     }
 }
 
-/// Reads the certificate from `password` to the signer, e.g. `wrong password` vs a
-/// damaged file, from what the tool printed.
-fn classify_failure(text: &str, key: &Key, tool: &str, file: &Path) -> SignError {
-    let text = &tools::tidy(text);
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("mac verify")
-        || lower.contains("wrong password")
-        || lower.contains("invalid password")
-        || lower.contains("password is not correct")
-    {
-        let hint = match &key.password_env {
-            Some(var) => format!(" (from environment variable {var})"),
-            None => " (no password-env is configured; set password-env = \"VAR\" naming the \
-                     variable that holds it)"
-                .into(),
-        };
-        return SignError::WrongPassword {
-            certificate: key.describe.clone(),
-            hint,
-        };
-    }
-    if lower.contains("pkcs#12") || lower.contains("pkcs12") || lower.contains("asn1") {
-        return SignError::CorruptCertificate {
-            certificate: key.describe.clone(),
-            reason: one_line(text, 3),
-        };
-    }
-    SignError::SignFailed {
-        tool: tool.into(),
-        file: file.to_path_buf(),
-        detail: one_line(text, 4),
-    }
-}
-
 /// The informative lines of a failed `osslsigncode add` (the HTTP error and the cause),
 /// not OpenSSL's source-file trail.
 fn timestamp_failure(text: &str) -> String {
@@ -1135,6 +846,15 @@ fn verify_failure(text: &str) -> String {
     }
 }
 
+/// The DER certificates of a PEM bundle; blocks that do not decode are skipped.
+fn pem_certificates(text: &str) -> Vec<Vec<u8>> {
+    text.split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .filter_map(|block| block.split("-----END CERTIFICATE-----").next())
+        .filter_map(|b64| tools::base64_decode(b64).ok())
+        .collect()
+}
+
 fn file_name(path: &Path) -> PathBuf {
     path.file_name()
         .map(PathBuf::from)
@@ -1148,14 +868,58 @@ fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Windows only. Exports the PKCS#12 named by `$env:SVCPACK_SIGN_PFX`, opened with the
-/// password in `$env:SVCPACK_SIGN_PASSWORD`, to `$env:SVCPACK_SIGN_OUT` without a
-/// password — every value travels in the environment, none on a command line.
-const EXPORT_SCRIPT: &str = "$ErrorActionPreference = 'Stop'; \
-$flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::Exportable; \
-$c = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2Collection; \
-$c.Import($env:SVCPACK_SIGN_PFX, $env:SVCPACK_SIGN_PASSWORD, $flags); \
-[System.IO.File]::WriteAllBytes($env:SVCPACK_SIGN_OUT, $c.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pkcs12))";
+/// Whether a packaged file is a PE image that gets an Authenticode signature: `.exe`,
+/// `.dll` or `.sys` (a driver), by its installed name.
+pub fn is_signable(dest: &str) -> bool {
+    let lower = dest.to_ascii_lowercase();
+    [".exe", ".dll", ".sys"].iter().any(|e| lower.ends_with(e))
+}
+
+/// The extra files with signed copies in place, and a report per signed file (by `dest`).
+pub type SignedFiles = (Vec<config::FileEntry>, Vec<(String, SignReport)>);
+
+/// Signs the extra files that are PE images (see [`is_signable`]) and not opted out with
+/// `sign = false`: each is copied into `dir` and signed there (the source tree is never
+/// modified). Returns the entries with `source` pointing at the signed copies — the MSI and
+/// the zip then carry the same signed bytes — and one report per signed file.
+pub fn sign_files(
+    signer: &Signer,
+    files: &[config::FileEntry],
+    dir: &Path,
+    description: &str,
+    url: Option<&str>,
+) -> Result<SignedFiles, SignError> {
+    let mut out = Vec::with_capacity(files.len());
+    let mut reports = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let dest = f.dest.segments().join("/");
+        if !f.sign || !is_signable(&dest) {
+            out.push(f.clone());
+            continue;
+        }
+        let bytes = std::fs::read(&f.source)
+            .map_err(io_err(format!("cannot read {}", f.source.display())))?;
+        // One folder per entry: two files may share a name in different folders.
+        let folder = dir.join(format!("signed-file-{i}"));
+        std::fs::create_dir_all(&folder)
+            .map_err(io_err(format!("cannot create {}", folder.display())))?;
+        let name = f
+            .source
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("file"));
+        let (signed, report) =
+            signer.sign_bytes(&bytes, &name.to_string_lossy(), description, url)?;
+        let copy = folder.join(&name);
+        std::fs::write(&copy, signed)
+            .map_err(io_err(format!("cannot write {}", copy.display())))?;
+        let mut entry = f.clone();
+        entry.source = copy;
+        out.push(entry);
+        reports.push((dest, report));
+    }
+    Ok((out, reports))
+}
 
 /// The signer, issuer, certificate validity, digest, claimed signing time, description,
 /// URL and timestamp (time and authority, or `none`) of a signed PE or MSI file; `None`

@@ -64,8 +64,24 @@ pub(crate) struct Ran {
 }
 
 /// Runs a child with no stdin (a tool that wants to prompt for a password fails instead
-/// of hanging a CI job) and captures its output.
+/// of hanging a CI job) and captures its output. Every variable of svcpack's environment
+/// that holds one of `secrets` is removed from the child's: a tool gets a secret only
+/// through the private file it is handed, never by inheritance.
 pub(crate) fn run(cmd: &mut Command, secrets: &[&str]) -> io::Result<Ran> {
+    for (name, value) in std::env::vars_os() {
+        if secrets
+            .iter()
+            .any(|s| !s.is_empty() && value.as_encoded_bytes() == s.as_bytes())
+        {
+            cmd.env_remove(name);
+        }
+    }
+    run_inheriting(cmd, secrets)
+}
+
+/// [`run`] with the whole environment inherited: for a `command` signer, which reads the
+/// variables it needs itself.
+pub(crate) fn run_inheriting(cmd: &mut Command, secrets: &[&str]) -> io::Result<Ran> {
     let out = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -34,6 +34,10 @@ pub struct FileReport {
     pub size: i64,
     pub version: Option<String>,
     pub language: Option<String>,
+    /// The file's own Authenticode signature, when it is a signed PE (filled by the
+    /// signing module's reader).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -139,6 +143,7 @@ pub fn inspect<F: Read + Seek>(f: F) -> Result<Report, String> {
                 size: r.get("FileSize").and_then(i).unwrap_or(0),
                 version: r.get("Version").and_then(s),
                 language: r.get("Language").and_then(s),
+                signature: None,
             }
         })
         .collect();
@@ -257,6 +262,13 @@ impl Report {
                     .map(|v| format!("version {v}"))
                     .unwrap_or_else(|| "unversioned".into())
             ));
+            if let Some(sig) = &f.signature {
+                for k in ["subject", "issuer", "digest", "timestamp"] {
+                    if let Some(v) = sig.get(k) {
+                        o.push_str(&format!("    {k}: {v}\n"));
+                    }
+                }
+            }
         }
         o.push_str(&format!("Services ({}):\n", self.services.len()));
         for s in &self.services {

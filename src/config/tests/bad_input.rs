@@ -295,6 +295,82 @@ const BAD: &[(&str, &str, &[&str])] = &[
         "package.metadata.svcpack.service.dependencies[1]",
         &["dependency `a/b`"],
     ),
+    (
+        "[package.metadata.svcpack.sign]\ncommand = [\"jsign\", \"--alg\", \"{digest-alg}\", \"{file}\"] # <-\n",
+        "package.metadata.svcpack.sign.command",
+        &["unknown placeholder `{digest-alg}`", "{file}, {digest}, {timestamp-url}"],
+    ),
+    // Signing with a PKCS#11 key.
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:token=rel;objet=k\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["unknown attribute `objet`", "did you mean `object`?", "RFC 7512"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:token=rel\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["names no object"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:token=my rel;object=k\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["must be percent-encoded"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k;type=cert\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["private key", "type=private"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k?pin-value=hunter2-secret\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["pin-value", "pin-env"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"token=rel;object=k\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["not a pkcs11: URI"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k\"\ncertificate-env = \"PFX\" # <-\n",
+        "package.metadata.svcpack.sign.certificate-env",
+        &["not used with pkcs11-module", "chain"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k\"\ncertificate = \"signer.pem\"\npassword-env = \"PW\" # <-\n",
+        "package.metadata.svcpack.sign.password-env",
+        &["pin-env"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\ncertificate = \"signer.pfx\"\npin-env = \"HSM_PIN\" # <-\n",
+        "package.metadata.svcpack.sign.pin-env",
+        &["only used with pkcs11-module"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k\"\ncertificate = \"signer.pem\"\npin-env = \"1234\" # <-\n",
+        "package.metadata.svcpack.sign.pin-env",
+        &["name of an environment variable"],
+    ),
+    (
+        "[package.metadata.svcpack.sign] # <-\npkcs11-module = \"/usr/lib/p11.so\"\ncertificate = \"signer.pem\"\n",
+        "package.metadata.svcpack.sign.key",
+        &["missing", "RFC 7512"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k\"\ncertificate = \"signer.pfx\" # <-\n",
+        "package.metadata.svcpack.sign.certificate",
+        &["not a certificate chain", "PEM or DER"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k\"\ncertificate = \"signer.pem\"\ntool = \"signtool\" # <-\n",
+        "package.metadata.svcpack.sign.tool",
+        &["osslsigncode"],
+    ),
+    (
+        "[[package.metadata.svcpack.files]]\nsource = \"config/agent.toml\"\nsign = \"no\" # <-\n",
+        "package.metadata.svcpack.files[0].sign",
+        &["expected a boolean"],
+    ),
     // Signing.
     (
         "[package.metadata.svcpack.sign]\ncertificate = \"signer.pfx\"\ncertificate-env = \"PFX\" # <-\n",
@@ -477,6 +553,8 @@ fn secrets_are_never_echoed() {
         "[package.metadata.svcpack.sign]\ncertificate = \"signer.pfx\"\npassword-env = \"hunter2-secret\"\n",
         "[package.metadata.svcpack.sign]\ncertificate-env = \"hunter2-secret\"\n",
         "[package.metadata.svcpack.sign]\ncertificate = \"signer.pfx\"\npfx-password = \"hunter2-secret\"\n",
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/p11.so\"\nkey = \"pkcs11:object=k?pin-value=hunter2-secret\"\n",
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/p11.so\"\nkey = \"pkcs11:object=k\"\ncertificate = \"signer.pem\"\npin-env = \"hunter2-secret\"\n",
     ] {
         let err = f.load(section).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");

@@ -20,6 +20,10 @@ impl Fixture {
         f.write("assets/agent.ico", "\0\0\x01\0");
         f.write("config/agent.toml", "port = 18431\n");
         f.write("signer.pfx", "not really pkcs12");
+        f.write(
+            "signer.pem",
+            "-----BEGIN CERTIFICATE-----\nMII=\n-----END CERTIFICATE-----\n",
+        );
         f.write("Überwachung ✓/notes & more.txt", "unicode path\n");
         f
     }
