@@ -77,6 +77,16 @@ pub struct CompileArgs {
     /// Resolve relative Source paths against this directory (default: current directory).
     #[arg(short = 'b', long = "base-dir", value_name = "DIR")]
     pub base_dir: Option<PathBuf>,
+    /// Localization file (.wxl) for `!(loc.X)` strings (repeatable).
+    #[arg(long = "loc", value_name = "FILE.wxl")]
+    pub loc_files: Vec<PathBuf>,
+    /// Culture whose .wxl strings are used, in fallback order (repeatable; culture-neutral
+    /// files always come last).
+    #[arg(long = "culture", value_name = "CULTURE")]
+    pub cultures: Vec<String>,
+    /// Set a WiX variable `!(wix.NAME)`, overriding any WixVariable (repeatable).
+    #[arg(long = "bindvariable", value_name = "NAME=VALUE")]
+    pub bind_variables: Vec<String>,
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -257,6 +267,12 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
     }
     opts.defines = defines;
     opts.include_dirs = a.include_dirs.clone();
+    opts.loc_files = a.loc_files.clone();
+    opts.cultures = a.cultures.clone();
+    for d in &a.bind_variables {
+        let (k, v) = parse_define(d).map_err(Failure::Usage)?;
+        opts.bind_variables.insert(k, v);
+    }
     if let Some(b) = &a.base_dir {
         opts.base_dir = b.clone();
     }

@@ -2702,10 +2702,19 @@ fn mutated_corpus_never_panics() {
             }
         }
     }
+    // Seeds without a differential oracle: property searches, localization (`-loc`) and
+    // WiX/bind variables.
+    let seed = "corpus/svcpack/searches-v4.wxs";
+    let text = std::fs::read_to_string(tests_dir().join(seed)).unwrap();
+    seeds.push(("searches-v4.wxs".to_string(), text));
+    std::fs::write(work.path().join("readme.txt"), "readme").unwrap();
+    let wxl = work.path().join("searches.wxl");
+    std::fs::copy(tests_dir().join("corpus/svcpack/searches.wxl"), &wxl).unwrap();
     let mut opts = svcpack::wix::CompileOptions::new("x64");
     opts.base_dir = work.path().to_path_buf();
     opts.threads = 1;
     opts.timestamp = 0;
+    opts.loc_files.push(wxl);
     for (k, v) in [
         ("ExePath", "example-service.exe"),
         ("Config", "agent.toml"),

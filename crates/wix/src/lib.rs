@@ -8,11 +8,13 @@
 //! [`compile`] runs all of it; [`inspect`] reads an MSI back for `cargo svcpack inspect`.
 //! Every user error is a [`WixError`] with a location; nothing here panics on bad input.
 
+pub mod bind;
 pub mod cab;
 pub mod error;
 pub mod guid;
 pub mod inspect;
 pub mod link;
+pub mod loc;
 pub mod lower;
 pub mod model;
 pub mod parse;
@@ -50,6 +52,12 @@ pub struct CompileOptions {
     pub timestamp: u64,
     /// Compression threads (0 = all cores).
     pub threads: usize,
+    /// `-loc FILE`: localization (.wxl) files, whose strings `!(loc.X)` refers to.
+    pub loc_files: Vec<PathBuf>,
+    /// `-culture C`: the cultures whose strings are used, in fallback order.
+    pub cultures: Vec<String>,
+    /// `-bindvariable NAME=VALUE`: `!(wix.NAME)` values that win over WixVariable.
+    pub bind_variables: BTreeMap<String, String>,
 }
 
 impl CompileOptions {
@@ -64,6 +72,9 @@ impl CompileOptions {
             env: std::env::vars().collect(),
             timestamp: build_timestamp(),
             threads: 0,
+            loc_files: Vec::new(),
+            cultures: Vec::new(),
+            bind_variables: BTreeMap::new(),
         }
     }
 }
@@ -118,11 +129,27 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
         base_dir: opts.base_dir.clone(),
     };
     let mut warnings = Vec::new();
-    let mut sections = Vec::new();
+    let mut roots = Vec::new();
     for src in sources {
         let pp = preprocess::preprocess_file(src, &pp_opts)?;
         warnings.extend(pp.warnings.iter().cloned());
-        let root = xml::parse_document(&pp)?;
+        roots.push(xml::parse_document(&pp)?);
+    }
+    // `!(loc.X)` and `!(wix.X)` get their values before any element is interpreted.
+    let localizations = loc::read_all(&opts.loc_files, &pp_opts)?;
+    let (loc_strings, _) = loc::select(&localizations, &opts.cultures);
+    let mut variables = bind::Variables {
+        loc: loc_strings,
+        wix: BTreeMap::new(),
+    };
+    let mut wix = bind::collect_wix_variables(&roots, &opts.bind_variables)?;
+    for v in wix.values_mut() {
+        *v = variables.resolve(v, &Location::file("<WixVariable>"))?;
+    }
+    variables.wix = wix;
+    let mut sections = Vec::new();
+    for mut root in roots {
+        variables.resolve_tree(&mut root)?;
         sections.extend(parse::parse_document(&root, &parse_opts, &mut warnings)?);
     }
     let linked = link::link(sections)?;
@@ -132,7 +159,8 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
         threads: opts.threads,
         creating_application: format!("svcpack {}", env!("CARGO_PKG_VERSION")),
     };
-    let database = lower::lower(linked, &lower_opts)?;
+    let mut database = lower::lower(linked, &lower_opts)?;
+    bind::finish(&mut database)?;
     warnings.extend(database.warnings.iter().cloned());
     let msi = write::to_bytes(&database)?;
     Ok(Compiled {

@@ -58,7 +58,12 @@ fn primary_key(row: &Row) -> Option<Key> {
         | "DuplicateFile"
         | "MsiLockPermissionsEx"
         | "IniFile"
-        | "RemoveIniFile" => Some((row.table, id)),
+        | "RemoveIniFile"
+        | "RegLocator"
+        | "CompLocator"
+        | "IniLocator"
+        | "Signature" => Some((row.table, id)),
+        "DrLocator" => Some((row.table, super::parse::dr_locator_row_key(&row.values)?)),
         _ => None,
     }
 }

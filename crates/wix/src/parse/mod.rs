@@ -11,6 +11,8 @@ mod actions;
 pub(crate) mod layout;
 mod package;
 pub use package::platform_token;
+mod search;
+pub(crate) use search::dr_locator_row_key;
 mod services;
 
 use std::collections::BTreeSet;

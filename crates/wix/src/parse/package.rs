@@ -690,26 +690,18 @@ fn property(p: &mut Parser, el: &Element) -> Result<()> {
     let mut a = Attrs::new(el);
     let id = a.req_id("Id")?;
     let value = a.opt("Value").map(str::to_string);
-    let secure = a.flag("Secure")?;
-    a.ignore(&[
-        "Admin",
-        "Hidden",
-        "SuppressModularization",
-        "ComplianceCheck",
-    ]);
+    let mut secure = a.flag("Secure")?;
+    let compliance_check = a.flag("ComplianceCheck")?;
+    a.ignore(&["Admin", "Hidden", "SuppressModularization"]);
     a.finish()?;
     let value = match value {
         Some(v) => Some(v),
         None if !el.text.is_empty() => Some(el.text.clone()),
         None => None,
     };
-    if let Some(child) = el.children.first() {
-        // Searches (RegistrySearch, DirectorySearch, ...) set properties at install time.
-        return Err(super::unsupported(
-            child,
-            "property searches (AppSearch) are not supported by svcpack's compiler",
-        ));
-    }
+    // Searches (RegistrySearch, DirectorySearch, ...) set the property at install time.
+    let (_, search_secure) = super::search::property_searches(p, el, &id, compliance_check)?;
+    secure |= search_secure;
     let sec = p.sec();
     if secure {
         sec.secure_properties.push(id.clone());
