@@ -8,6 +8,7 @@
 //! [`compile`] runs all of it; [`inspect`] reads an MSI back for `cargo svcpack inspect`.
 //! Every user error is a [`WixError`] with a location; nothing here panics on bad input.
 
+pub mod access;
 pub mod cab;
 pub mod error;
 pub mod guid;
@@ -20,6 +21,7 @@ pub mod preprocess;
 pub mod sequence;
 pub mod shortname;
 pub mod tables;
+pub mod validate;
 pub mod write;
 pub mod xml;
 
@@ -119,13 +121,17 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
     };
     let mut warnings = Vec::new();
     let mut sections = Vec::new();
+    let mut access_decls = Vec::new();
     for src in sources {
         let pp = preprocess::preprocess_file(src, &pp_opts)?;
         warnings.extend(pp.warnings.iter().cloned());
-        let root = xml::parse_document(&pp)?;
+        let mut root = xml::parse_document(&pp)?;
+        access_decls.extend(access::strip_modifiers(&mut root));
         sections.extend(parse::parse_document(&root, &parse_opts, &mut warnings)?);
     }
+    access::resolve(&mut sections, &access_decls)?;
     let linked = link::link(sections)?;
+    validate::check(&linked, &mut warnings)?;
     let lower_opts = lower::LowerOptions {
         arch: opts.arch.clone(),
         timestamp: opts.timestamp,

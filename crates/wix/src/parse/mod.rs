@@ -12,6 +12,7 @@ pub(crate) mod layout;
 mod package;
 pub use package::platform_token;
 mod services;
+mod version;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
