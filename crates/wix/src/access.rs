@@ -95,6 +95,8 @@ struct Def {
     section: usize,
     loc: Location,
     access: Access,
+    /// Which definition of this symbol on this line (several may share one).
+    nth: usize,
 }
 
 /// Every definition of a symbol in `s`, with its location.
@@ -127,21 +129,32 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
     if decls.is_empty() {
         return Ok(());
     }
-    let modifiers: BTreeMap<(Location, String), Access> = decls
-        .iter()
-        .map(|d| ((d.loc.clone(), d.id.clone()), d.access))
-        .collect();
+    // Locations are lines, so one line may hold several modified definitions of one id:
+    // the n-th definition of a table there takes the n-th modifier, in document order.
+    let mut modifiers: BTreeMap<(Location, String), Vec<Access>> = BTreeMap::new();
+    for d in decls {
+        modifiers
+            .entry((d.loc.clone(), d.id.clone()))
+            .or_default()
+            .push(d.access);
+    }
+    let mut seen: BTreeMap<(Location, Key), usize> = BTreeMap::new();
     let mut defs: BTreeMap<Key, Vec<Def>> = BTreeMap::new();
     for (i, s) in sections.iter().enumerate() {
         for (key, loc) in definitions(s) {
+            let n = seen.entry((loc.clone(), key.clone())).or_default();
             let access = modifiers
                 .get(&(loc.clone(), key.1.clone()))
+                .and_then(|list| list.get(*n).or(list.last()))
                 .copied()
                 .unwrap_or(Access::Global);
+            let nth = *n;
+            *n += 1;
             defs.entry(key).or_default().push(Def {
                 section: i,
                 loc,
                 access,
+                nth,
             });
         }
     }
@@ -215,7 +228,7 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
     }
 
     // Conflicts among referenced definitions (ProcessConflictingSymbolsCommand).
-    let mut drop: BTreeSet<(usize, Location, Key)> = BTreeSet::new();
+    let mut drop: BTreeSet<(usize, Location, Key, usize)> = BTreeSet::new();
     for (key, ds) in &defs {
         let live: Vec<&Def> = ds
             .iter()
@@ -223,7 +236,7 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
             .collect();
         for d in ds.iter().filter(|d| !included.contains(&d.section)) {
             if matches!(d.access, Access::Virtual | Access::Override) {
-                drop.insert((d.section, d.loc.clone(), key.clone()));
+                drop.insert((d.section, d.loc.clone(), key.clone(), d.nth));
             }
         }
         let virtuals: Vec<&&Def> = live
@@ -267,7 +280,7 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
                 ))
             }
             ([v], [_]) => {
-                drop.insert((v.section, v.loc.clone(), key.clone()));
+                drop.insert((v.section, v.loc.clone(), key.clone(), v.nth));
             }
             ([_], []) => {}
             ([first, second, ..], _) => {
@@ -278,19 +291,26 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
             }
         }
     }
-    for (si, loc, (table, id)) in drop {
+    // Highest first, so removing one does not shift the index of another on its line.
+    for (si, loc, (table, id), nth) in drop.into_iter().rev() {
         let s = &mut sections[si];
-        let same = |t: &str, i: &str, l: &Location| t == table && i == id && *l == loc;
-        s.rows.retain(|r| {
-            !(r.values
-                .first()
-                .and_then(|v| v.as_str())
-                .is_some_and(|i| same(r.table, i, &r.loc)))
-        });
-        s.components.retain(|c| !same("Component", &c.id, &c.loc));
-        s.files.retain(|f| !same("File", &f.id, &f.loc));
-        s.streams.retain(|st| !same(st.table, &st.id, &st.loc));
-        s.groups.retain(|g| !same(g.table, &g.id, &g.loc));
+        let mut count = 0;
+        let mut keep = |t: &str, i: &str, l: &Location| {
+            if t != table || i != id || *l != loc {
+                return true;
+            }
+            count += 1;
+            count - 1 != nth
+        };
+        s.rows
+            .retain(|r| match r.values.first().and_then(|v| v.as_str()) {
+                Some(i) => keep(r.table, i, &r.loc),
+                None => true,
+            });
+        s.components.retain(|c| keep("Component", &c.id, &c.loc));
+        s.files.retain(|f| keep("File", &f.id, &f.loc));
+        s.streams.retain(|st| keep(st.table, &st.id, &st.loc));
+        s.groups.retain(|g| keep(g.table, &g.id, &g.loc));
     }
     Ok(())
 }

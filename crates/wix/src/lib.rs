@@ -130,7 +130,8 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
         sections.extend(parse::parse_document(&root, &parse_opts, &mut warnings)?);
     }
     access::resolve(&mut sections, &access_decls)?;
-    let linked = link::link(sections)?;
+    let mut linked = link::link(sections)?;
+    parse::com::resolve_primary_features(&mut linked)?;
     validate::check(&linked, &mut warnings)?;
     let lower_opts = lower::LowerOptions {
         arch: opts.arch.clone(),

@@ -347,6 +347,7 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         "Condition" if !p.v4() => launch_condition(p, el),
         "Launch" if p.v4() => launch(p, el),
         "WixVariable" => wix_variable(p, el),
+        "AppId" => super::com::app_id(p, el, None),
         "Icon" => stream(p, el, "Icon"),
         "Binary" => stream(p, el, "Binary"),
         "Directory" => layout::directory(p, el, None),
