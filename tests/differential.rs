@@ -446,6 +446,19 @@ fn corpus() -> Vec<Entry> {
                 Oracle::Sdk(service_config_v3),
             )
         },
+        Entry {
+            arch: "x64",
+            payloads: &[
+                ("server.dll", "MZ server\n"),
+                ("types.tlb", "types\n"),
+                ("sample.ttf", "font\n"),
+            ],
+            ..Entry::new(
+                "svcpack/com-v4",
+                &["corpus/svcpack/com-v4.wxs"],
+                Oracle::Sdk(com_v4),
+            )
+        },
         // WiX v4+ authoring from WiX's own test data, with the rows its fixtures assert.
         Entry {
             arch: "x64",
@@ -1398,6 +1411,42 @@ fn sdk_columns(table: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("DelayActions", "S0"),
             ("Component_", "s72"),
         ],
+        "AppId" => &[
+            ("AppId", "s38"),
+            ("RemoteServerName", "S255"),
+            ("LocalService", "S255"),
+            ("ServiceParameters", "S255"),
+            ("DllSurrogate", "S255"),
+            ("ActivateAtStorage", "I2"),
+            ("RunAsInteractiveUser", "I2"),
+        ],
+        "Font" => &[("File_", "s72"), ("FontTitle", "S128")],
+        "MoveFile" => &[
+            ("FileKey", "s72"),
+            ("Component_", "s72"),
+            ("SourceName", "L255"),
+            ("DestName", "L255"),
+            ("SourceFolder", "S72"),
+            ("DestFolder", "s72"),
+            ("Options", "i2"),
+        ],
+        "ReserveCost" => &[
+            ("ReserveKey", "s72"),
+            ("Component_", "s72"),
+            ("ReserveFolder", "S72"),
+            ("ReserveLocal", "i4"),
+            ("ReserveSource", "i4"),
+        ],
+        "TypeLib" => &[
+            ("LibID", "s38"),
+            ("Language", "i2"),
+            ("Component_", "s72"),
+            ("Version", "I4"),
+            ("Description", "L128"),
+            ("Directory_", "S72"),
+            ("Feature_", "s38"),
+            ("Cost", "I4"),
+        ],
         "Property" => &[("Property", "s72"), ("Value", "l0")],
         "Registry" => &[
             ("Registry", "s72"),
@@ -2041,6 +2090,55 @@ fn cargo_wix_one_two(db: &Db, f: &mut Vec<String>) {
 }
 
 /// WiX v4's RegistryFixture.CanBuildWithRegistryValue (ids generated).
+/// COM registration as WiX writes it (Compiler_Package.cs ParseTypeLibElement, Compiler.cs
+/// ParseAppIdElement): advertised forms in TypeLib/AppId, the others as HKCR Registry rows
+/// with WiX v4's generated ids; ReserveCost, MoveFile and Font rows and their actions.
+fn com_v4(db: &Db, f: &mut Vec<String>) {
+    expect_exact(
+        db,
+        "TypeLib",
+        &["{765BE8EE-BD7F-491E-90D2-C5A972462B50}\t0\tAdvertised\t256\t\t\tMain\t20"],
+        f,
+    );
+    expect_exact(
+        db,
+        "AppId",
+        &[
+            "{0C2F6D1E-3A4B-4C5D-8E9F-A0B1C2D3E4F5}\t\t\t\t\t0\t",
+            "{D6040299-B15C-4C94-AE26-0C9B60D14C35}\t\tSvc\t\t\t\t",
+        ],
+        f,
+    );
+    expect_exact(
+        db,
+        "Registry",
+        &[
+            "reg63qLsxcHkGKU._IKVmubhiL3kyc\t0\tAppID\\{8E0B5A7C-1D2E-4F60-9A1B-2C3D4E5F6A7B}\t+\t\tComServer",
+            "regj6VXRo1rcE3NTet.A40oNrmBK6M\t0\tAppID\\{8E0B5A7C-1D2E-4F60-9A1B-2C3D4E5F6A7B}\tRunAs\tInteractive User\tComServer",
+            "regmsQEakCzEFy7InXLGv4dd3k0504\t0\tAppID\\{8E0B5A7C-1D2E-4F60-9A1B-2C3D4E5F6A7B}\tDllSurrogate\t\tComServer",
+            // The registry version is hexadecimal major.minor.
+            "regOcBxJ7eaOHMy.6dzR_mbBwRM0So\t0\tTypeLib\\{FF19093C-EA7A-4C41-9C1B-D706ECD9009F}\\a.2\t\tServer types\tComServer",
+            "regMGKjkix5IvRb8GGKrZAMGO0PwpE\t0\tTypeLib\\{FF19093C-EA7A-4C41-9C1B-D706ECD9009F}\\a.2\\1033\\win64\t\t[#ServerDll]\tComServer",
+            "regGbhTfIDQHSeD6IPakB_JoZZIxM0\t0\tTypeLib\\{FF19093C-EA7A-4C41-9C1B-D706ECD9009F}\\a.2\\FLAGS\t\t0\tComServer",
+            "regqPG.CEk8bxbJhbGXF4kQZ6Ikoxk\t0\tTypeLib\\{FF19093C-EA7A-4C41-9C1B-D706ECD9009F}\\a.2\\HELPDIR\t\t[INSTALLFOLDER]\tComServer",
+        ],
+        f,
+    );
+    expect_exact(
+        db,
+        "ReserveCost",
+        &["Cache\tComServer\tINSTALLFOLDER\t1000\t10"],
+        f,
+    );
+    expect_exact(
+        db,
+        "MoveFile",
+        &["MoveLogs\tComServer\t*.log\t\tOLDLOGS\tLogFolder\t1"],
+        f,
+    );
+    expect_exact(db, "Font", &["SampleFont\t"], f);
+}
+
 fn wix4_registry_value(db: &Db, f: &mut Vec<String>) {
     expect_exact(
         db,

@@ -8,6 +8,7 @@
 //! [`compile`] runs all of it; [`inspect`] reads an MSI back for `cargo svcpack inspect`.
 //! Every user error is a [`WixError`] with a location; nothing here panics on bad input.
 
+pub mod access;
 pub mod bind;
 pub mod cab;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod preprocess;
 pub mod sequence;
 pub mod shortname;
 pub mod tables;
+pub mod validate;
 pub mod write;
 pub mod xml;
 
@@ -130,10 +132,13 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
     };
     let mut warnings = Vec::new();
     let mut roots = Vec::new();
+    let mut access_decls = Vec::new();
     for src in sources {
         let pp = preprocess::preprocess_file(src, &pp_opts)?;
         warnings.extend(pp.warnings.iter().cloned());
-        roots.push(xml::parse_document(&pp)?);
+        let mut root = xml::parse_document(&pp)?;
+        access_decls.extend(access::strip_modifiers(&mut root));
+        roots.push(root);
     }
     // `!(loc.X)` and `!(wix.X)` get their values before any element is interpreted.
     let localizations = loc::read_all(&opts.loc_files, &pp_opts)?;
@@ -152,7 +157,10 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
         variables.resolve_tree(&mut root)?;
         sections.extend(parse::parse_document(&root, &parse_opts, &mut warnings)?);
     }
-    let linked = link::link(sections)?;
+    access::resolve(&mut sections, &access_decls)?;
+    let mut linked = link::link(sections)?;
+    parse::com::resolve_primary_features(&mut linked)?;
+    validate::check(&linked, &mut warnings)?;
     let lower_opts = lower::LowerOptions {
         arch: opts.arch.clone(),
         timestamp: opts.timestamp,

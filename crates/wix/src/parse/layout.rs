@@ -379,6 +379,8 @@ pub(crate) enum KeyCandidate {
 pub(crate) struct Comp {
     pub id: String,
     pub directory: String,
+    /// A 64-bit component (Bitness/Win64, else the platform).
+    pub win64: bool,
 }
 
 pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
@@ -492,6 +494,7 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     let comp = Comp {
         id: id.clone(),
         directory: directory.clone(),
+        win64,
     };
     let mut explicit: Option<KeyPath> = if key_path_dir {
         Some(KeyPath::Directory)
@@ -515,6 +518,18 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
                 "Environment" => environment(p, child, &comp)?,
                 "Shortcut" => shortcut(p, child, &comp, &format!("[{}]", comp.directory))?,
                 "IniFile" => ini_file(p, child, &comp)?,
+                "TypeLib" | "AppId" => {
+                    super::com::component_child(p, child, &comp, None)?;
+                    KeyCandidate::None
+                }
+                "ReserveCost" => {
+                    super::misc::reserve_cost(p, child, &comp)?;
+                    KeyCandidate::None
+                }
+                "CopyFile" => {
+                    super::misc::component_copy_file(p, child, &comp)?;
+                    KeyCandidate::None
+                }
                 // Patch symbol search paths: no effect on the MSI (WiX keeps them for torch/pyro).
                 "SymbolPath" => KeyCandidate::None,
                 "Condition" if !p.v4() => {
@@ -663,11 +678,18 @@ fn file(
     if a.opt("Assembly").is_some_and(|v| v != "no") {
         return Err(a.err("assemblies (Assembly=\".net\"/\"win32\") are not supported"));
     }
+    // A font: TrueType="yes" is an empty FontTitle; either gives a Font row, SelfRegCost a
+    // SelfReg row (Compiler.cs ParseFileElement; CreateWindowsInstallerDataFromIRCommand).
+    let font_title = a.opt_nonempty("FontTitle")?.map(str::to_string);
+    // (an empty title is a null cell in the MSI).
+    let font = match (a.flag("TrueType")?, font_title) {
+        (true, _) => Some(Val::Null),
+        (false, Some(t)) => Some(Val::Str(t)),
+        (false, None) => None,
+    };
+    let self_reg_cost = a.int_range("SelfRegCost", 0, i32::MAX as i64)?;
     a.ignore(&[
         "DefaultSize",
-        "TrueType",
-        "FontTitle",
-        "SelfRegCost",
         "BindPath",
         "PatchGroup",
         "ProcessorArchitecture",
@@ -696,12 +718,20 @@ fn file(
         Some(s) => p.source_path(s),
         None => p.source_path(&format!("{}{}", ctx.file_source, name)),
     };
+    if let Some(title) = font {
+        p.sec().row("Font", &el.loc, vec![id.clone().into(), title]);
+    }
+    if let Some(cost) = self_reg_cost {
+        p.sec()
+            .row("SelfReg", &el.loc, vec![id.clone().into(), cost.into()]);
+    }
     for child in &el.children {
         match (child.ns.is_util(), child.name.as_str()) {
             (false, "Shortcut") => {
                 shortcut(p, child, comp, &format!("[#{id}]"))?;
             }
             (false, "CopyFile") => copy_file(p, child, comp, &id)?,
+            (false, "TypeLib" | "AppId") => super::com::component_child(p, child, comp, Some(&id))?,
             (false, "PermissionEx") => services::permission_ex(p, child, "File", &id)?,
             (false, "SymbolPath") => {}
             _ => return Err(unexpected(el, child)),

@@ -8,12 +8,15 @@
 //! [`super::link`] and [`super::lower`].
 
 mod actions;
+pub(crate) mod com;
 pub(crate) mod layout;
 mod package;
 pub use package::platform_token;
+mod misc;
 mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
+mod version;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -648,6 +651,127 @@ mod tests {
             row(&c, "Property", "UpgradeCode")[1],
             crate::guid::upgrade_code_v6("Example.Package")
         );
+    }
+
+    /// A v4 package around `body` (inside INSTALLFOLDER, component C with file F).
+    fn v4_com(body: &str) -> String {
+        format!(
+            r#"<Wix xmlns="{V4}"><Package Name="T" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
+<StandardDirectory Id="ProgramFiles6432Folder"><Directory Id="INSTALLFOLDER" Name="T">
+<Component Id="C" Guid="7C40C257-AB36-4B8C-8FD1-C56E0AC4AAEF"><File Id="F" Source="a.txt" KeyPath="yes"/>
+{body}
+</Component></Directory></StandardDirectory><Feature Id="Main"><ComponentRef Id="C"/></Feature></Package></Wix>"#
+        )
+    }
+
+    #[test]
+    fn com_elements_reject_bad_input_with_one_located_error() {
+        for (body, needle) in [
+            (
+                r#"<TypeLib Id="765BE8EE-BD7F-491E-90D2-C5A972462B50" Language="0" Bogus="1"/>"#,
+                "Bogus",
+            ),
+            (
+                r#"<TypeLib Id="765BE8EE-BD7F-491E-90D2-C5A972462B50"/>"#,
+                "Language",
+            ),
+            (r#"<TypeLib Id="nope" Language="0"/>"#, "GUID"),
+            // Not advertised: the registry entries need the type library's File.
+            (
+                r#"<TypeLib Id="765BE8EE-BD7F-491E-90D2-C5A972462B50" Language="0" MajorVersion="1"/>"#,
+                "File",
+            ),
+            (
+                r#"<TypeLib Id="765BE8EE-BD7F-491E-90D2-C5A972462B50" Language="0" Advertise="yes" Restricted="yes"/>"#,
+                "Restricted",
+            ),
+            (
+                r#"<TypeLib Id="765BE8EE-BD7F-491E-90D2-C5A972462B50" Language="0" Advertise="yes" HelpDirectory="Missing"/>"#,
+                "Missing",
+            ),
+            (
+                r#"<AppId Id="D6040299-B15C-4C94-AE26-0C9B60D14C35" Advertise="yes" Description="d"/>"#,
+                "Description",
+            ),
+            (
+                r#"<AppId Id="D6040299-B15C-4C94-AE26-0C9B60D14C35"><Class Id="x"/></AppId>"#,
+                "Class",
+            ),
+            (r#"<ReserveCost Id="R" RunLocal="1"/>"#, "RunFromSource"),
+            (r#"<CopyFile Id="M" SourceName="*.log"/>"#, "Destination"),
+            (
+                r#"<CopyFile Id="M" FileId="F" Delete="yes" DestinationDirectory="INSTALLFOLDER"/>"#,
+                "Delete",
+            ),
+        ] {
+            let e = err(build("x64", &v4_com(body)));
+            assert!(e.contains("t.wxs:4:") && e.contains(needle), "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn com_registration_follows_wix() {
+        let c = build(
+            "x86",
+            &v4_com(r#"<TypeLib Id="765BE8EE-BD7F-491E-90D2-C5A972462B50" Advertise="yes" Language="0" MajorVersion="2" MinorVersion="1"/>
+<AppId Id="D6040299-B15C-4C94-AE26-0C9B60D14C35" Description="Server"/>"#),
+        )
+        .unwrap();
+        // Advertised: the component's primary feature, version major * 256 + minor.
+        let tl = row(&c, "TypeLib", "{765BE8EE-BD7F-491E-90D2-C5A972462B50}");
+        assert_eq!((tl[3].as_str(), tl[6].as_str()), ("513", "Main"));
+        // Not advertised: HKCR\AppID\{id} with the description as its default value.
+        let reg = rows(&c, "Registry");
+        assert!(
+            reg.iter().any(|r| r[1] == "0"
+                && r[2] == r"AppID\{D6040299-B15C-4C94-AE26-0C9B60D14C35}"
+                && r[4] == "Server"
+                && r[0].starts_with("reg")
+                && r[0].len() == 30),
+            "{reg:?}"
+        );
+    }
+
+    #[test]
+    fn access_modifiers_follow_wix() {
+        let pkg = |dirs: &str| {
+            format!(
+                r#"<Wix xmlns="{V4}"><Package Name="T" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
+<StandardDirectory Id="ProgramFiles6432Folder">{dirs}</StandardDirectory>
+<Feature Id="Main"><Component Id="C" Directory="D" Guid="7C40C257-AB36-4B8C-8FD1-C56E0AC4AAEF"><File Id="F" Source="a.txt"/></Component></Feature></Package></Wix>"#
+            )
+        };
+        let c = build(
+            "x64",
+            &pkg(
+                r#"<Directory Id="virtual D" Name="Old"/><Directory Id="override D" Name="New"/>"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(row(&c, "Directory", "D")[2], "New");
+        for dirs in [
+            r#"<Directory Id="virtual D" Name="A"/><Directory Id="virtual D" Name="B"/>"#,
+            r#"<Directory Id="virtual D" Name="A"/><Directory Id="D" Name="B"/>"#,
+            r#"<Directory Id="override D" Name="A"/>"#,
+            r#"<Directory Id="sideways D" Name="A"/>"#,
+        ] {
+            let e = err(build("x64", &pkg(dirs)));
+            assert!(e.contains("t.wxs:2:"), "{dirs}: {e}");
+        }
+    }
+
+    #[test]
+    fn v4_versions_warn_where_wix_warns() {
+        let with = |v: &str| v4_com("").replace("Version=\"1.0\"", &format!("Version=\"{v}\""));
+        let c = build("x64", &with("v2.3.4")).unwrap();
+        assert_eq!(row(&c, "Property", "ProductVersion")[1], "2.3.4");
+        let c = build("x64", &with("257.0.0")).unwrap();
+        assert_eq!(row(&c, "Property", "ProductVersion")[1], "257.0.0");
+        assert!(c
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("Invalid MSI package version")));
+        assert!(err(build("x64", &with("1.x"))).contains("not a valid version"));
     }
 
     #[test]

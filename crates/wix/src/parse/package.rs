@@ -179,7 +179,7 @@ pub fn package_v4(p: &mut Parser, el: &Element) -> Result<()> {
     // upgrade code derived from it (Compiler_Package.cs, ParsePackageElement).
     let package_id = a.id("Id")?;
     a.finish()?;
-    check_version(&version, el, Dialect::V4, true)?;
+    let version = super::version::msi_version(p, el, "Version", &version)?;
     let upgrade = match (upgrade, &package_id) {
         (None, Some(id)) => Some(crate::guid::upgrade_code_v6(id)),
         (u, _) => u,
@@ -257,10 +257,12 @@ fn summary_information(info: &mut PackageInfo, el: &Element) -> Result<()> {
         .opt("Codepage")
         .map(|c| parse_codepage(c, &a))
         .transpose()?;
-    info.comments = a.opt("Comments").map(str::to_string);
-    info.description = a.opt("Description").map(str::to_string);
-    info.keywords = a.opt("Keywords").map(str::to_string);
-    info.summary_manufacturer = a.opt("Manufacturer").map(str::to_string);
+    // WiX reads these with GetAttributeValue, which rejects empty values
+    // (Compiler_Package.cs, ParseSummaryInformationElement).
+    info.comments = a.opt_nonempty("Comments")?.map(str::to_string);
+    info.description = a.opt_nonempty("Description")?.map(str::to_string);
+    info.keywords = a.opt_nonempty("Keywords")?.map(str::to_string);
+    info.summary_manufacturer = a.opt_nonempty("Manufacturer")?.map(str::to_string);
     a.finish()?;
     no_children(el)
 }
@@ -345,6 +347,7 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         "Condition" if !p.v4() => launch_condition(p, el),
         "Launch" if p.v4() => launch(p, el),
         "WixVariable" => wix_variable(p, el),
+        "AppId" => super::com::app_id(p, el, None),
         "Icon" => stream(p, el, "Icon"),
         "Binary" => stream(p, el, "Binary"),
         "Directory" => layout::directory(p, el, None),
@@ -653,9 +656,20 @@ fn upgrade(p: &mut Parser, el: &Element) -> Result<()> {
                     "UpgradeVersion: needs `Minimum` or `Maximum`",
                 ));
             }
-            for v in min.iter().chain(max.iter()) {
-                check_version(v, child, p.dialect, false)?;
-            }
+            let (min, max) = if p.v4() {
+                let min = min
+                    .map(|v| super::version::msi_version(p, child, "Minimum", &v))
+                    .transpose()?;
+                let max = max
+                    .map(|v| super::version::msi_version(p, child, "Maximum", &v))
+                    .transpose()?;
+                (min, max)
+            } else {
+                for v in min.iter().chain(max.iter()) {
+                    check_version(v, child, p.dialect, false)?;
+                }
+                (min, max)
+            };
             if property.chars().any(|c| c.is_ascii_lowercase()) {
                 return Err(WixError::new(
                     child.loc.clone(),

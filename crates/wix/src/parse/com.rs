@@ -1,0 +1,324 @@
+//! COM registration elements: `TypeLib` and `AppId`, under `Component`, `File` (the file
+//! is the type library / server) and, for `AppId`, at the top level of a package or fragment.
+//!
+//! Advertised registrations become TypeLib / AppId rows; non-advertised ones become the
+//! Registry rows WiX writes itself under HKCR, with WiX's generated `reg…` ids.
+//! Semantics: `src/wix/WixToolset.Core/Compiler_Package.cs` (`ParseTypeLibElement`) and
+//! `Compiler.cs` (`ParseAppIdElement`), `ParseHelper.CreateRegistrySymbol` for the ids;
+//! the TypeLib's feature is the component's primary feature, resolved after linking by
+//! [`resolve_primary_features`].
+
+use std::collections::BTreeMap;
+
+use super::layout::Comp;
+use super::{generated_id, normalise_guid, unexpected, Attrs, Parser};
+use crate::error::{Result, WixError};
+use crate::link::Linked;
+use crate::model::{Val, ADVERTISED_TARGET};
+use crate::xml::Element;
+
+/// HKEY_CLASSES_ROOT in the Registry table's Root column.
+const HKCR: i32 = 0;
+
+/// What encloses a COM element: its component and, under `File`, the server file.
+pub(crate) struct ComCtx<'c> {
+    pub comp: &'c Comp,
+    pub file: Option<&'c str>,
+    pub win64: bool,
+}
+
+/// A Registry row as `ParseHelper.CreateRegistrySymbol` makes it (a string value).
+fn registry(
+    p: &mut Parser,
+    el: &Element,
+    comp: &str,
+    key: &str,
+    name: Option<&str>,
+    value: Option<&str>,
+) {
+    let root = HKCR.to_string();
+    let lower_key = key.to_lowercase();
+    let lower_name = name.map(str::to_lowercase);
+    let id = if p.v4() {
+        crate::guid::generate_identifier_v4(
+            "reg",
+            &[
+                Some(comp),
+                Some(&root),
+                Some(&lower_key),
+                lower_name.as_deref(),
+            ],
+        )
+    } else {
+        generated_id("reg", &[comp, &root, key, name.unwrap_or("")])
+    };
+    p.sec().row(
+        "Registry",
+        &el.loc,
+        vec![
+            id.into(),
+            HKCR.into(),
+            key.into(),
+            Val::opt_str(name),
+            Val::opt_str(value),
+            comp.into(),
+        ],
+    );
+}
+
+fn guid_attr(a: &mut Attrs, name: &'static str) -> Result<String> {
+    let v = a.req(name)?;
+    normalise_guid(v).ok_or_else(|| a.err(format!("`{name}` value `{v}` is not a GUID")))
+}
+
+/// A COM element under a `Component` or (with the file's id) under its `File`.
+pub(crate) fn component_child(
+    p: &mut Parser,
+    el: &Element,
+    comp: &Comp,
+    file: Option<&str>,
+) -> Result<()> {
+    let ctx = ComCtx {
+        comp,
+        file,
+        win64: comp.win64,
+    };
+    match el.name.as_str() {
+        "TypeLib" => type_lib(p, el, &ctx),
+        _ => app_id(p, el, Some(&ctx)),
+    }
+}
+
+/// `TypeLib` (Compiler_Package.cs, ParseTypeLibElement).
+pub(crate) fn type_lib(p: &mut Parser, el: &Element, ctx: &ComCtx) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = guid_attr(&mut a, "Id")?;
+    let advertise = a.flag("Advertise")?;
+    let mut flags = 0;
+    let mut flag_attrs = Vec::new();
+    for (name, bit) in [
+        ("Restricted", 1),
+        ("Control", 2),
+        ("Hidden", 4),
+        ("HasDiskImage", 8),
+    ] {
+        if a.flag(name)? {
+            flags |= bit;
+            flag_attrs.push(name);
+        }
+    }
+    let cost = a.int_range("Cost", 0, i32::MAX as i64)?;
+    let description = a.opt_nonempty("Description")?.map(str::to_string);
+    let help_dir = a.id("HelpDirectory")?;
+    if a.opt("HelpSubdirectory").is_some() {
+        return Err(a.err("`HelpSubdirectory` is not supported; use a Directory for HelpDirectory"));
+    }
+    let language = a
+        .int_range("Language", 0, i16::MAX as i64)?
+        .ok_or_else(|| a.err("missing required attribute `Language`"))?;
+    let major = a.int_range("MajorVersion", 0, u16::MAX as i64)?;
+    let minor_max = if advertise {
+        u8::MAX as i64
+    } else {
+        u16::MAX as i64
+    };
+    let minor = a.int_range("MinorVersion", 0, minor_max)?;
+    let resource_id = a.opt("ResourceId").map(str::to_string);
+    if let Some(r) = &resource_id {
+        if r.parse::<i32>().is_err() {
+            return Err(a.err(format!("`ResourceId` is `{r}`; expected an integer")));
+        }
+    }
+    a.finish()?;
+    if let Some(d) = &help_dir {
+        p.sec().reference("Directory", d.clone(), &el.loc);
+    }
+    // The registry form of the version: hexadecimal major.minor (WiX writes "x" format).
+    let registry_version = match (major, minor) {
+        (None, None) => None,
+        (ma, mi) => Some(format!("{:x}.{:x}", ma.unwrap_or(0), mi.unwrap_or(0))),
+    };
+    if let Some(child) = el.children.first() {
+        // AppId, Class and Interface under a TypeLib are not supported yet.
+        return Err(unexpected(el, child));
+    }
+    let comp = ctx.comp.id.as_str();
+    if advertise {
+        if resource_id.is_some() {
+            return Err(a.err("`ResourceId` cannot be used when Advertise=\"yes\""));
+        }
+        if let Some(f) = flag_attrs.first() {
+            return Err(a.err(format!("`{f}` cannot be used when Advertise=\"yes\"")));
+        }
+        let version = match (major, minor) {
+            (None, None) => None,
+            (ma, mi) => Some(ma.unwrap_or(0) * 256 + mi.unwrap_or(0)),
+        };
+        p.sec().row(
+            "TypeLib",
+            &el.loc,
+            vec![
+                id.into(),
+                language.into(),
+                comp.into(),
+                Val::opt_int(version),
+                Val::opt_str(description),
+                Val::opt_str(help_dir),
+                ADVERTISED_TARGET.into(),
+                Val::opt_int(cost),
+            ],
+        );
+        return Ok(());
+    }
+    if cost.is_some() {
+        return Err(a.err("`Cost` cannot be used when Advertise=\"no\""));
+    }
+    let Some(file) = ctx.file else {
+        return Err(
+            a.err("a non-advertised TypeLib must be inside the File that is the type library")
+        );
+    };
+    let Some(version) = registry_version else {
+        return Err(a.err("`MajorVersion` or `MinorVersion` is required when Advertise=\"no\""));
+    };
+    let base = format!(r"TypeLib\{id}\{version}");
+    registry(p, el, comp, &base, None, description.as_deref());
+    let mut path = format!("[#{file}]");
+    if let Some(r) = &resource_id {
+        path = format!(r"{path}\{r}");
+    }
+    let platform = if ctx.win64 { "win64" } else { "win32" };
+    registry(
+        p,
+        el,
+        comp,
+        &format!(r"{base}\{language}\{platform}"),
+        None,
+        Some(&path),
+    );
+    registry(
+        p,
+        el,
+        comp,
+        &format!(r"{base}\FLAGS"),
+        None,
+        Some(&flags.to_string()),
+    );
+    if let Some(d) = help_dir {
+        registry(
+            p,
+            el,
+            comp,
+            &format!(r"{base}\HELPDIR"),
+            None,
+            Some(&format!("[{d}]")),
+        );
+    }
+    Ok(())
+}
+
+/// `AppId` (Compiler.cs, ParseAppIdElement). `ctx` is `None` at the top level of a package
+/// or fragment, where WiX only allows the advertised form.
+pub(crate) fn app_id(p: &mut Parser, el: &Element, ctx: Option<&ComCtx>) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = guid_attr(&mut a, "Id")?;
+    let activate_at_storage = a.yesno("ActivateAtStorage")?;
+    let advertise_attr = a.yesno("Advertise")?;
+    let description = a.opt_nonempty("Description")?.map(str::to_string);
+    let dll_surrogate = a.opt("DllSurrogate").map(str::to_string);
+    let local_service = a.opt_nonempty("LocalService")?.map(str::to_string);
+    let remote_server = a.opt_nonempty("RemoteServerName")?.map(str::to_string);
+    let run_as_interactive = a.yesno("RunAsInteractiveUser")?;
+    let service_parameters = a.opt_nonempty("ServiceParameters")?.map(str::to_string);
+    a.finish()?;
+    let advertise = match (ctx, advertise_attr) {
+        (None, Some(false)) => {
+            return Err(a.err("an AppId outside a Component must be advertised"));
+        }
+        (None, _) => true,
+        (Some(_), v) => v.unwrap_or(false),
+    };
+    if let Some(child) = el.children.first() {
+        // Class under AppId is not supported yet.
+        return Err(unexpected(el, child));
+    }
+    let flag = |v: Option<bool>| v.map(|b| Val::Int(i32::from(b))).unwrap_or(Val::Null);
+    if advertise {
+        if description.is_some() {
+            return Err(a.err("`Description` cannot be used when the AppId is advertised"));
+        }
+        p.sec().row(
+            "AppId",
+            &el.loc,
+            vec![
+                id.into(),
+                Val::opt_str(remote_server),
+                Val::opt_str(local_service),
+                Val::opt_str(service_parameters),
+                Val::opt_str(dll_surrogate),
+                flag(activate_at_storage),
+                flag(run_as_interactive),
+            ],
+        );
+        return Ok(());
+    }
+    let comp = ctx.map(|c| c.comp.id.clone()).unwrap_or_default();
+    let key = format!(r"AppID\{id}");
+    match &description {
+        Some(d) => registry(p, el, &comp, &key, None, Some(d)),
+        None => registry(p, el, &comp, &key, Some("+"), None),
+    }
+    let values = [
+        ("RemoteServerName", remote_server),
+        ("LocalService", local_service),
+        ("ServiceParameters", service_parameters),
+        ("DllSurrogate", dll_surrogate),
+        (
+            "ActivateAtStorage",
+            (activate_at_storage == Some(true)).then(|| "Y".to_string()),
+        ),
+        (
+            "RunAs",
+            (run_as_interactive == Some(true)).then(|| "Interactive User".to_string()),
+        ),
+    ];
+    for (name, value) in values {
+        if let Some(v) = value {
+            registry(p, el, &comp, &key, Some(name), Some(&v));
+        }
+    }
+    Ok(())
+}
+
+/// Advertised COM rows name their component's primary feature, the first feature that
+/// references the component (WiX's linker, `ResolveFeatures`); the parser leaves
+/// [`ADVERTISED_TARGET`] in their Feature column.
+pub fn resolve_primary_features(linked: &mut Linked) -> Result<()> {
+    // (table, component column, feature column)
+    const ADVERTISED: [(&str, usize, usize); 1] = [("TypeLib", 2, 6)];
+    let mut primary: BTreeMap<&str, &str> = BTreeMap::new();
+    for (f, c, _) in &linked.feature_components {
+        primary.entry(c.as_str()).or_insert(f.as_str());
+    }
+    for row in linked.rows.iter_mut() {
+        let Some((_, comp_col, feature_col)) = ADVERTISED.iter().find(|(t, _, _)| *t == row.table)
+        else {
+            continue;
+        };
+        if row.values[*feature_col].as_str() != Some(ADVERTISED_TARGET) {
+            continue;
+        }
+        let comp = row.values[*comp_col].as_str().unwrap_or_default();
+        let feature = primary.get(comp).ok_or_else(|| {
+            WixError::new(
+                row.loc.clone(),
+                format!(
+                    "advertised {} of component `{comp}`: the component is not in any feature",
+                    row.table
+                ),
+            )
+        })?;
+        row.values[*feature_col] = Val::Str(feature.to_string());
+    }
+    Ok(())
+}
