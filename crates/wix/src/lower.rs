@@ -298,7 +298,10 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             }
         }
         // Files that are not in a cabinet are laid out uncompressed beside the MSI.
-        for &i in members.iter().filter(|i| !compressed_files.contains(i)) {
+        for &i in members
+            .iter()
+            .filter(|&&i| !file_is_compressed(files[i].attributes, package.compressed))
+        {
             let rel = source_layout_path(&dirs, &files[i].directory, &files[i].name);
             external.push((rel, data[i].bytes.clone()));
         }
@@ -374,6 +377,11 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         .filter(|r| r.table == "Registry")
         .filter_map(|r| r.values[0].as_str().map(|id| (id, r)))
         .collect();
+    let create_folders: BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.table == "CreateFolder")
+        .filter_map(|r| Some((r.values[1].as_str()?, r.values[0].as_str()?)))
+        .collect();
     for c in &components {
         let key = c
             .explicit_key
@@ -408,7 +416,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                 Val::Str(g)
             }
         };
-        if needs_create_folder(c, &key, &rows) {
+        if needs_create_folder(c, &key, &create_folders) {
             table_rows.push(Row {
                 table: "CreateFolder",
                 values: vec![c.directory.clone().into(), c.id.clone().into()],
@@ -801,20 +809,28 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
 ///   `Component/@KeyPath="yes"`, unless a CreateFolder child already names that directory;
 /// - v4 (Bind/AddCreateFoldersCommand.cs): for every directory-key-path component that has
 ///   no CreateFolder row at all.
-fn needs_create_folder(c: &super::model::ComponentDef, key: &KeyPath, rows: &[Row]) -> bool {
+fn needs_create_folder(
+    c: &super::model::ComponentDef,
+    key: &KeyPath,
+    create_folders: &BTreeSet<(&str, &str)>,
+) -> bool {
     if *key != KeyPath::Directory {
         return false;
     }
-    let own = |r: &&Row| r.table == "CreateFolder" && r.values[1].as_str() == Some(&c.id);
+    // `create_folders` holds (component, directory) of every CreateFolder row, so both
+    // questions are range lookups rather than scans of all rows per component.
+    let own = || {
+        create_folders
+            .range((c.id.as_str(), "")..)
+            .next()
+            .is_some_and(|(comp, _)| *comp == c.id)
+    };
     match c.dialect {
         Dialect::V3 => {
             c.explicit_key == Some(KeyPath::Directory)
-                && !rows
-                    .iter()
-                    .filter(own)
-                    .any(|r| r.values[0].as_str() == Some(&c.directory))
+                && !create_folders.contains(&(c.id.as_str(), c.directory.as_str()))
         }
-        Dialect::V4 => !rows.iter().any(|r| own(&r)),
+        Dialect::V4 => !own(),
     }
 }
 
