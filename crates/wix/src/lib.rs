@@ -20,6 +20,7 @@ pub mod parse;
 pub mod preprocess;
 pub mod sequence;
 pub mod shortname;
+pub mod stream;
 pub mod tables;
 pub mod write;
 pub mod xml;

@@ -36,11 +36,12 @@ fn write_compound<F: Read + Write + Seek>(db: &Database, inner: F) -> Result<F> 
     comp.set_storage_clsid("/", INSTALLER_CLSID)
         .map_err(|e| io("creating the database", e))?;
     super::msidb::write_tables(&mut comp, db.codepage, &db.tables)?;
-    for (name, bytes) in &db.streams {
+    for (name, blob) in &db.streams {
         let mut w = comp
             .create_stream(super::msidb::encode_stream_name(name, false))
             .map_err(|e| io(&format!("creating stream {name}"), e))?;
-        w.write_all(bytes)
+        super::stream::write_blob(blob, &mut w)?;
+        w.flush()
             .map_err(|e| io(&format!("writing stream {name}"), e))?;
     }
     comp.create_stream(SUMMARY_STREAM)
@@ -201,11 +202,14 @@ pub fn write_outputs(db: &Database, out: &Path) -> Result<u64> {
             .map_err(|e| io_err(&loc, &format!("writing {}", tmp.path().display()), e))
     };
     let mut staged: Vec<(tempfile::NamedTempFile, std::path::PathBuf)> = Vec::new();
-    for (rel, bytes) in &db.external {
+    for (rel, blob) in &db.external {
         let dest = dir.join(rel);
         let mut tmp = temp_in(&dest)?;
-        tmp.write_all(bytes)
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        super::stream::write_blob(blob, &mut w).map_err(|e| located_at(e, &dest))?;
+        w.flush()
             .map_err(|e| io_err(&loc, &format!("writing {}", dest.display()), e))?;
+        drop(w);
         finish(&tmp)?;
         staged.push((tmp, dest));
     }
