@@ -285,7 +285,7 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
         eprintln!("{w}");
     }
     if !a.quiet {
-        eprintln!("wrote {} ({} bytes)", out.display(), compiled.msi.len());
+        eprintln!("wrote {} ({} bytes)", out.display(), compiled.msi_len);
     }
     Ok(())
 }

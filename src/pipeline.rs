@@ -316,15 +316,21 @@ pub fn run(
                 } else {
                     copts.base_dir = stage_dir.to_path_buf();
                 }
-                let compiled =
-                    wix::compile(&[src], &copts).map_err(|e| fail(stage, e.to_string()))?;
+                // Streamed to a file in the staging directory (the compiler never holds
+                // the whole MSI), then read for signing and checksums.
+                let staged_msi = stage_dir.join(".compiled.msi");
+                let compiled = wix::compile_to_file(&[src], &staged_msi, &copts)
+                    .map_err(|e| fail(stage, e.to_string()))?;
                 for w in &compiled.warnings {
                     rep.warning(&w.to_string());
                 }
                 if !compiled.database.external.is_empty() {
                     return Err(fail(stage, "the package must embed its cabinet (EmbedCab=\"yes\") to be a single-file artifact"));
                 }
-                msi = compiled.msi;
+                msi = std::fs::read(&staged_msi).map_err(|e| {
+                    fail(stage, format!("cannot read {}: {e}", staged_msi.display()))
+                })?;
+                let _ = std::fs::remove_file(&staged_msi);
                 detail = crate::progress::human_size(msi.len() as u64);
             }
             Stage::Zip => {

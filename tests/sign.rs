@@ -244,9 +244,8 @@ fn tiny_msi(dir: &Path, exe: &Path) -> PathBuf {
     opts.timestamp = 1_700_000_000;
     opts.defines
         .insert("ExePath".into(), exe.display().to_string());
-    let compiled = svcpack::wix::compile(&[src], &opts).unwrap();
     let msi = dir.join("tiny.msi");
-    std::fs::write(&msi, compiled.msi).unwrap();
+    svcpack::wix::compile_to_file(&[src], &msi, &opts).unwrap();
     msi
 }
 

@@ -12,7 +12,7 @@
 //! (no history shared with the previous block), so blocks can be compressed in any
 //! order on any thread and still give the same bytes.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::thread;
 
 use libdeflater::{CompressionLvl, Compressor};
@@ -114,6 +114,17 @@ pub enum CabError {
         /// The engine's status.
         detail: String,
     },
+    /// A source file changed (or vanished) between being measured and being packed.
+    #[error("file `{name}` {detail}")]
+    SourceChanged {
+        /// The entry's name.
+        name: String,
+        /// What happened.
+        detail: String,
+    },
+    /// Writing the cabinet failed (e.g. the disk is full).
+    #[error("writing the cabinet failed: {0}")]
+    Io(String),
     /// A compression thread panicked (a bug); reported instead of propagating the panic.
     #[error("a cabinet compression thread panicked")]
     WorkerPanicked,
@@ -133,7 +144,6 @@ const MAX_NAME_BYTES: usize = 255;
 
 const CFHEADER_SIZE: usize = 36;
 const CFFOLDER_SIZE: usize = 8;
-const CFFILE_FIXED_SIZE: usize = 16;
 const CFDATA_HEADER_SIZE: usize = 8;
 
 /// _A_ARCH: what gcab always sets and what WiX copies from a freshly written source file.
@@ -162,6 +172,32 @@ pub fn build_cabinet(entries: &[CabEntry<'_>], opts: &CabOptions) -> Result<Vec<
     build_with_limits(entries, opts, &FORMAT_LIMITS)
 }
 
+/// One file of a streamed cabinet: its name in the cabinet and its size, which the reader
+/// [`write_cabinet`] opens for it must deliver exactly.
+#[derive(Debug, Clone, Copy)]
+pub struct CabItem<'a> {
+    /// The File table key; stored as the file name inside the cabinet.
+    pub name: &'a str,
+    /// Bytes the file has (checked while reading it).
+    pub size: u64,
+}
+
+/// Writes a cabinet of `items` to `out`, reading each file's bytes from `open(index)` as
+/// it goes: memory stays bounded by a batch of blocks, whatever the payload's size. `out`
+/// is written from its current position; the header's sizes and the folders' offsets are
+/// patched in at the end. Returns the cabinet's size. Same bytes as [`build_cabinet`].
+///
+/// A reader that yields fewer or more bytes than its item's size (the file changed after
+/// it was measured) is a [`CabError::SourceChanged`].
+pub fn write_cabinet<'r, W: Write + Seek>(
+    items: &[CabItem<'_>],
+    open: &mut dyn FnMut(usize) -> std::io::Result<Box<dyn Read + 'r>>,
+    opts: &CabOptions,
+    out: &mut W,
+) -> Result<u64, CabError> {
+    write_with_limits(items, open, opts, &FORMAT_LIMITS, out)
+}
+
 /// The format's size limits, separate so tests can exercise folder splitting and the
 /// size errors without gigabytes of input.
 #[derive(Debug, Clone, Copy)]
@@ -180,144 +216,362 @@ fn build_with_limits(
     opts: &CabOptions,
     limits: &Limits,
 ) -> Result<Vec<u8>, CabError> {
-    let layout = Layout::plan(entries, limits.folder_bytes)?;
+    let items: Vec<CabItem> = entries
+        .iter()
+        .map(|e| CabItem {
+            name: e.name,
+            size: e.data.len() as u64,
+        })
+        .collect();
+    let mut open =
+        |i: usize| -> std::io::Result<Box<dyn Read + '_>> { Ok(Box::new(entries[i].data)) };
+    let mut out = std::io::Cursor::new(Vec::new());
+    write_with_limits(&items, &mut open, opts, limits, &mut out)?;
+    Ok(out.into_inner())
+}
 
-    let blocks = match opts.compression {
-        Compression::None => None,
-        Compression::Mszip => Some(compress_blocks(entries, &layout, opts.threads)?),
-    };
+/// Blocks compressed per batch per thread: enough to keep every thread busy, few enough
+/// that a batch (input and output) stays a few MiB.
+const BATCH_BLOCKS_PER_THREAD: usize = 16;
 
-    let mut total = (CFHEADER_SIZE + CFFOLDER_SIZE * layout.folders.len()) as u64;
-    for e in entries {
-        total += (CFFILE_FIXED_SIZE + e.name.len() + 1) as u64;
-    }
-    total += (CFDATA_HEADER_SIZE * layout.blocks.len()) as u64;
-    total += match &blocks {
-        None => layout.blocks.iter().map(|b| b.len as u64).sum::<u64>(),
-        Some(c) => c.payload_bytes(),
-    };
-    if total > limits.cabinet_bytes {
-        return Err(CabError::CabinetTooLarge {
-            size: total,
-            max: limits.cabinet_bytes,
-        });
-    }
-    // Fits in u32 (and usize) from here on.
-    let mut out = Vec::with_capacity(total as usize);
+fn write_with_limits<'r, W: Write + Seek>(
+    items: &[CabItem<'_>],
+    open: &mut dyn FnMut(usize) -> std::io::Result<Box<dyn Read + 'r>>,
+    opts: &CabOptions,
+    limits: &Limits,
+    out: &mut W,
+) -> Result<u64, CabError> {
+    let layout = Layout::plan(items, limits.folder_bytes)?;
+    let io = |e: std::io::Error| CabError::Io(e.to_string());
+    let base = out.stream_position().map_err(io)?;
+
     let files_offset = CFHEADER_SIZE + CFFOLDER_SIZE * layout.folders.len();
+    let mut head = Vec::with_capacity(files_offset + items.len() * 32);
+    // CFHEADER (cbCabinet patched at the end)
+    head.extend_from_slice(b"MSCF");
+    put_u32(&mut head, 0); // reserved1
+    put_u32(&mut head, 0); // cbCabinet
+    put_u32(&mut head, 0); // reserved2
+    put_u32(&mut head, files_offset as u32); // coffFiles
+    put_u32(&mut head, 0); // reserved3
+    head.push(3); // versionMinor
+    head.push(1); // versionMajor
+    put_u16(&mut head, layout.folders.len() as u16); // cFolders
+    put_u16(&mut head, items.len() as u16); // cFiles
+    put_u16(&mut head, 0); // flags: no reserve, not part of a set
+    put_u16(&mut head, 0); // setID: fixed so output stays reproducible
+    put_u16(&mut head, 0); // iCabinet
 
-    // CFHEADER
-    out.extend_from_slice(b"MSCF");
-    put_u32(&mut out, 0); // reserved1
-    put_u32(&mut out, total as u32); // cbCabinet
-    put_u32(&mut out, 0); // reserved2
-    put_u32(&mut out, files_offset as u32); // coffFiles
-    put_u32(&mut out, 0); // reserved3
-    out.push(3); // versionMinor
-    out.push(1); // versionMajor
-    put_u16(&mut out, layout.folders.len() as u16); // cFolders
-    put_u16(&mut out, entries.len() as u16); // cFiles
-    put_u16(&mut out, 0); // flags: no reserve, not part of a set
-    put_u16(&mut out, 0); // setID: fixed so output stays reproducible
-    put_u16(&mut out, 0); // iCabinet
-
-    // CFFOLDERs: each one's data starts where the previous folder's blocks end.
+    // CFFOLDERs (coffCabStart patched at the end)
     let type_compress: u16 = match opts.compression {
         Compression::None => 0,
         Compression::Mszip => 1,
     };
-    let mut data_offset = files_offset as u64;
-    for e in entries {
-        data_offset += (CFFILE_FIXED_SIZE + e.name.len() + 1) as u64;
-    }
     for folder in &layout.folders {
-        put_u32(&mut out, data_offset as u32);
-        put_u16(&mut out, folder.blocks.len() as u16);
-        put_u16(&mut out, type_compress);
-        for b in folder.blocks.clone() {
-            let payload = match &blocks {
-                None => layout.blocks[b].len as u64,
-                Some(c) => c.payload(b).len() as u64,
-            };
-            data_offset += CFDATA_HEADER_SIZE as u64 + payload;
-        }
+        put_u32(&mut head, 0);
+        put_u16(&mut head, folder.blocks as u16);
+        put_u16(&mut head, type_compress);
     }
 
     // CFFILEs
     let (date, time) = dos_date_time(opts.timestamp);
-    for (i, e) in entries.iter().enumerate() {
+    for (i, e) in items.iter().enumerate() {
         let attribs = if e.name.is_ascii() {
             ATTR_ARCHIVE
         } else {
             ATTR_ARCHIVE | ATTR_NAME_IS_UTF
         };
-        put_u32(&mut out, e.data.len() as u32); // cbFile
-        put_u32(&mut out, layout.file_offsets[i]); // uoffFolderStart
-        put_u16(&mut out, layout.file_folders[i]); // iFolder
-        put_u16(&mut out, date);
-        put_u16(&mut out, time);
-        put_u16(&mut out, attribs);
-        out.extend_from_slice(e.name.as_bytes());
-        out.push(0);
+        put_u32(&mut head, e.size as u32); // cbFile
+        put_u32(&mut head, layout.file_offsets[i]); // uoffFolderStart
+        put_u16(&mut head, layout.file_folders[i]); // iFolder
+        put_u16(&mut head, date);
+        put_u16(&mut head, time);
+        put_u16(&mut head, attribs);
+        head.extend_from_slice(e.name.as_bytes());
+        head.push(0);
+    }
+    out.write_all(&head).map_err(io)?;
+    let mut total = head.len() as u64;
+    let too_large = |size: u64| CabError::CabinetTooLarge {
+        size,
+        max: limits.cabinet_bytes,
+    };
+    if total > limits.cabinet_bytes {
+        return Err(too_large(total));
     }
 
-    // CFDATAs
-    match &blocks {
-        None => {
-            let mut scratch = Vec::new();
-            for block in &layout.blocks {
-                let data = layout.block_bytes(entries, block, &mut scratch);
-                let csum = cfdata_checksum(data, data.len() as u16, data.len() as u16);
-                put_u32(&mut out, csum);
-                put_u16(&mut out, data.len() as u16);
-                put_u16(&mut out, data.len() as u16);
-                out.extend_from_slice(data);
-            }
-        }
-        Some(c) => {
-            for (i, block) in layout.blocks.iter().enumerate() {
-                let payload = c.payload(i);
-                put_u32(&mut out, c.checksum(i));
-                put_u16(&mut out, payload.len() as u16);
-                put_u16(&mut out, block.len as u16);
-                out.extend_from_slice(payload);
-            }
-        }
+    // CFDATAs, folder by folder, read and compressed a batch at a time.
+    let workers = match opts.threads {
+        0 => thread::available_parallelism().map_or(1, |p| p.get()),
+        n => n,
     }
-    debug_assert_eq!(out.len() as u64, total);
-    Ok(out)
+    .max(1);
+    let batch = workers * BATCH_BLOCKS_PER_THREAD;
+    let mut compressors: Vec<Compressor> = (0..workers).map(|_| new_compressor()).collect();
+    let mut folder_offsets = Vec::with_capacity(layout.folders.len());
+    let mut block_index = 0usize;
+    let mut input = vec![0u8; batch * BLOCK_SIZE];
+    let mut encoded: Vec<Vec<u8>> = vec![Vec::new(); workers];
+    for folder in &layout.folders {
+        folder_offsets.push(total);
+        let mut reader = FolderReader {
+            items,
+            open,
+            next: folder.files.start,
+            end: folder.files.end,
+            current: None,
+        };
+        let mut left = folder.size;
+        while left > 0 {
+            let want = left.min((batch * BLOCK_SIZE) as u64) as usize;
+            reader.fill(&mut input[..want])?;
+            left -= want as u64;
+            let chunks: Vec<&[u8]> = input[..want].chunks(BLOCK_SIZE).collect();
+            let records = match opts.compression {
+                Compression::None => chunks
+                    .iter()
+                    .map(|c| (c.len(), cfdata_checksum(c, c.len() as u16, c.len() as u16)))
+                    .collect::<Vec<_>>(),
+                Compression::Mszip => {
+                    compress_batch(&chunks, &mut compressors, &mut encoded, block_index)?
+                }
+            };
+            // Write the batch in block order: per worker its contiguous share.
+            let per = chunks.len().div_ceil(workers);
+            for (w, share) in chunks.chunks(per.max(1)).enumerate() {
+                let mut pos = 0usize;
+                for (j, data) in share.iter().enumerate() {
+                    let (len, csum) = records[w * per + j];
+                    let payload: &[u8] = match opts.compression {
+                        Compression::None => data,
+                        Compression::Mszip => {
+                            let p = &encoded[w][pos..pos + len];
+                            pos += len;
+                            p
+                        }
+                    };
+                    let mut h = [0u8; CFDATA_HEADER_SIZE];
+                    h[..4].copy_from_slice(&csum.to_le_bytes());
+                    h[4..6].copy_from_slice(&(payload.len() as u16).to_le_bytes());
+                    h[6..].copy_from_slice(&(data.len() as u16).to_le_bytes());
+                    out.write_all(&h).map_err(io)?;
+                    out.write_all(payload).map_err(io)?;
+                    total += (CFDATA_HEADER_SIZE + payload.len()) as u64;
+                    if total > limits.cabinet_bytes {
+                        return Err(too_large(total));
+                    }
+                }
+            }
+            block_index += chunks.len();
+        }
+        reader.finish()?;
+    }
+    // Empty files of a trailing empty folder still need opening (they may have grown).
+    let end = out.stream_position().map_err(io)?;
+    out.seek(SeekFrom::Start(base + 8)).map_err(io)?;
+    out.write_all(&(total as u32).to_le_bytes()).map_err(io)?;
+    for (i, off) in folder_offsets.iter().enumerate() {
+        out.seek(SeekFrom::Start(
+            base + (CFHEADER_SIZE + CFFOLDER_SIZE * i) as u64,
+        ))
+        .map_err(io)?;
+        out.write_all(&(*off as u32).to_le_bytes()).map_err(io)?;
+    }
+    out.seek(SeekFrom::Start(end)).map_err(io)?;
+    Ok(total)
 }
 
-/// One CFDATA block: a run of a folder's uncompressed stream.
-#[derive(Debug, Clone, Copy)]
-struct Block {
-    folder: usize,
-    /// Offset in the folder's uncompressed stream.
-    start: u32,
-    /// 1..=32768 bytes.
-    len: u32,
+/// Compresses `chunks` (consecutive blocks, the first being block `first`) on up to
+/// `compressors.len()` threads, each taking a contiguous share; worker `w`'s payloads go
+/// one after another into `encoded[w]`. Returns (payload length, checksum) per block.
+fn compress_batch(
+    chunks: &[&[u8]],
+    compressors: &mut [Compressor],
+    encoded: &mut [Vec<u8>],
+    first: usize,
+) -> Result<Vec<(usize, u32)>, CabError> {
+    let per = chunks.len().div_ceil(compressors.len()).max(1);
+    let run = |share: &[&[u8]], c: &mut Compressor, arena: &mut Vec<u8>, first: usize| {
+        arena.clear();
+        let mut recs = Vec::with_capacity(share.len());
+        for (j, data) in share.iter().enumerate() {
+            let start = arena.len();
+            mszip_block(c, data, arena).map_err(|detail| CabError::Compression {
+                block: first + j,
+                detail,
+            })?;
+            let payload = &arena[start..];
+            recs.push((
+                payload.len(),
+                cfdata_checksum(payload, payload.len() as u16, data.len() as u16),
+            ));
+        }
+        Ok::<_, CabError>(recs)
+    };
+    let shares: Vec<&[&[u8]]> = chunks.chunks(per).collect();
+    if shares.len() == 1 {
+        return run(shares[0], &mut compressors[0], &mut encoded[0], first);
+    }
+    let results: Vec<Result<Vec<(usize, u32)>, CabError>> = thread::scope(|s| {
+        let mut handles = Vec::new();
+        let mut rest = Vec::new();
+        for (w, ((share, c), arena)) in shares
+            .iter()
+            .zip(compressors.iter_mut())
+            .zip(encoded.iter_mut())
+            .enumerate()
+        {
+            let f = first + w * per;
+            if w == 0 {
+                rest.push((share, c, arena, f));
+                continue;
+            }
+            // A thread that cannot be started is run on the calling thread instead.
+            match thread::Builder::new()
+                .name("svcpack-cab".into())
+                .spawn_scoped(s, move || run(share, c, arena, f))
+            {
+                Ok(h) => handles.push((w, h)),
+                Err(_) => return vec![Err(CabError::WorkerPanicked)],
+            }
+        }
+        let mut results = Vec::new();
+        for (share, c, arena, f) in rest {
+            results.push(run(share, c, arena, f));
+        }
+        for (_, h) in handles {
+            results.push(h.join().unwrap_or(Err(CabError::WorkerPanicked)));
+        }
+        results
+    });
+    let mut all = Vec::with_capacity(chunks.len());
+    for r in results {
+        all.extend(r?);
+    }
+    Ok(all)
+}
+
+/// Reads a folder's files back to back, checking each delivers exactly its size.
+struct FolderReader<'a, 'o, 'r> {
+    items: &'a [CabItem<'a>],
+    open: &'o mut dyn FnMut(usize) -> std::io::Result<Box<dyn Read + 'r>>,
+    next: usize,
+    end: usize,
+    /// (index, reader, bytes still expected)
+    current: Option<(usize, Box<dyn Read + 'r>, u64)>,
+}
+
+impl FolderReader<'_, '_, '_> {
+    fn fill(&mut self, mut buf: &mut [u8]) -> Result<(), CabError> {
+        while !buf.is_empty() {
+            if self.current.is_none() {
+                self.advance()?;
+            }
+            let items = self.items;
+            let Some((i, r, left)) = self.current.as_mut() else {
+                return Err(CabError::Io("internal: folder ended early".into()));
+            };
+            if *left == 0 {
+                self.close()?;
+                continue;
+            }
+            let want = (*left).min(buf.len() as u64) as usize;
+            let n = read_some(r, &mut buf[..want]).map_err(|e| io_error(items, *i, e))?;
+            if n == 0 {
+                return Err(changed(items, *i, "is shorter than when it was measured"));
+            }
+            *left -= n as u64;
+            buf = &mut buf[n..];
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self) -> Result<(), CabError> {
+        if self.next >= self.end {
+            return Ok(());
+        }
+        let i = self.next;
+        self.next += 1;
+        let r = (self.open)(i).map_err(|e| io_error(self.items, i, e))?;
+        self.current = Some((i, r, self.items[i].size));
+        Ok(())
+    }
+
+    /// Ends the current file: it must have nothing beyond its size.
+    fn close(&mut self) -> Result<(), CabError> {
+        if let Some((i, mut r, _)) = self.current.take() {
+            let mut probe = [0u8; 1];
+            if read_some(&mut r, &mut probe).map_err(|e| io_error(self.items, i, e))? > 0 {
+                return Err(changed(self.items, i, "grew while it was being packed"));
+            }
+        }
+        Ok(())
+    }
+
+    /// After the folder's last block: close the last file and check any trailing empty ones.
+    fn finish(mut self) -> Result<(), CabError> {
+        self.close()?;
+        while self.next < self.end {
+            self.advance()?;
+            if let Some((i, _, left)) = &self.current {
+                if *left > 0 {
+                    return Err(changed(
+                        self.items,
+                        *i,
+                        "is shorter than when it was measured",
+                    ));
+                }
+            }
+            self.close()?;
+        }
+        Ok(())
+    }
+}
+
+fn changed(items: &[CabItem<'_>], i: usize, what: &str) -> CabError {
+    CabError::SourceChanged {
+        name: items[i].name.to_owned(),
+        detail: format!("{what} ({} bytes)", items[i].size),
+    }
+}
+
+fn io_error(items: &[CabItem<'_>], i: usize, e: std::io::Error) -> CabError {
+    CabError::SourceChanged {
+        name: items[i].name.to_owned(),
+        detail: format!("cannot be read: {e}"),
+    }
+}
+
+fn read_some(r: &mut Box<dyn Read + '_>, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Folder {
     /// Entries in this folder (contiguous, in cabinet order).
     files: std::ops::Range<usize>,
-    /// Indices into `Layout::blocks`.
-    blocks: std::ops::Range<usize>,
+    /// Uncompressed bytes.
+    size: u64,
+    /// CFDATA blocks.
+    blocks: usize,
 }
 
-/// Where every file and block goes; computed before any byte is compressed.
+/// Where every file goes; computed before any byte is read.
 #[derive(Debug)]
 struct Layout {
     folders: Vec<Folder>,
-    blocks: Vec<Block>,
     file_offsets: Vec<u32>,
     file_folders: Vec<u16>,
 }
 
 impl Layout {
     /// `folder_bytes` must be a multiple of the block size and at most [`MAX_FOLDER_BYTES`].
-    fn plan(entries: &[CabEntry<'_>], folder_bytes: u64) -> Result<Layout, CabError> {
+    fn plan(entries: &[CabItem<'_>], folder_bytes: u64) -> Result<Layout, CabError> {
         if entries.len() > MAX_FILES {
             return Err(CabError::TooManyFiles {
                 count: entries.len(),
@@ -326,11 +580,10 @@ impl Layout {
         }
         for e in entries {
             check_name(e.name)?;
-            let size = e.data.len() as u64;
-            if size > folder_bytes {
+            if e.size > folder_bytes {
                 return Err(CabError::FileTooLarge {
                     name: e.name.to_owned(),
-                    size,
+                    size: e.size,
                     max: folder_bytes,
                 });
             }
@@ -344,8 +597,7 @@ impl Layout {
         let mut first = 0usize;
         let mut size = 0u64;
         for (i, e) in entries.iter().enumerate() {
-            let len = e.data.len() as u64;
-            if size + len > folder_bytes {
+            if size + e.size > folder_bytes {
                 folders.push((first..i, size));
                 first = i;
                 size = 0;
@@ -353,76 +605,24 @@ impl Layout {
             file_offsets.push(size as u32);
             // At most one folder per file, so this fits the 16-bit iFolder.
             file_folders.push(folders.len() as u16);
-            size += len;
+            size += e.size;
         }
         if !entries.is_empty() {
             folders.push((first..entries.len(), size));
         }
-
-        let mut blocks = Vec::new();
-        let mut out_folders = Vec::with_capacity(folders.len());
-        for (index, (files, size)) in folders.into_iter().enumerate() {
-            let first_block = blocks.len();
-            let mut start = 0u64;
-            while start < size {
-                let len = (size - start).min(BLOCK_SIZE as u64);
-                blocks.push(Block {
-                    folder: index,
-                    start: start as u32,
-                    len: len as u32,
-                });
-                start += len;
-            }
-            out_folders.push(Folder {
+        let folders = folders
+            .into_iter()
+            .map(|(files, size)| Folder {
                 files,
-                blocks: first_block..blocks.len(),
-            });
-        }
+                size,
+                blocks: size.div_ceil(BLOCK_SIZE as u64) as usize,
+            })
+            .collect();
         Ok(Layout {
-            folders: out_folders,
-            blocks,
+            folders,
             file_offsets,
             file_folders,
         })
-    }
-
-    /// The uncompressed bytes of `block`: borrowed when the block lies inside one file,
-    /// otherwise gathered into `scratch` (blocks run across file boundaries).
-    fn block_bytes<'r>(
-        &self,
-        entries: &'r [CabEntry<'_>],
-        block: &Block,
-        scratch: &'r mut Vec<u8>,
-    ) -> &'r [u8] {
-        let folder = &self.folders[block.folder];
-        let files = &entries[folder.files.clone()];
-        let offsets = &self.file_offsets[folder.files.clone()];
-        let start = block.start as usize;
-        let end = start + block.len as usize;
-        // First file that still has bytes at or after `start`; empty files are skipped.
-        let first = offsets.partition_point(|&o| (o as usize) <= start);
-        let mut i = first.saturating_sub(1);
-        while i < files.len() && offsets[i] as usize + files[i].data.len() <= start {
-            i += 1;
-        }
-        if let (Some(f), Some(&o)) = (files.get(i), offsets.get(i)) {
-            let o = o as usize;
-            if o + f.data.len() >= end {
-                return &f.data[start - o..end - o];
-            }
-        }
-        scratch.clear();
-        let mut pos = start;
-        while pos < end && i < files.len() {
-            let o = offsets[i] as usize;
-            let data = files[i].data;
-            let from = pos - o;
-            let take = (end - pos).min(data.len() - from);
-            scratch.extend_from_slice(&data[from..from + take]);
-            pos += take;
-            i += 1;
-        }
-        scratch
     }
 }
 
@@ -440,116 +640,6 @@ fn check_name(name: &str) -> Result<(), CabError> {
         name: name.to_owned(),
         reason,
     })
-}
-
-/// Compressed CFDATA payloads, gathered from the worker threads.
-struct Compressed {
-    /// One arena per worker; each block's payload is a range in one of them.
-    arenas: Vec<Vec<u8>>,
-    /// Per block: (arena, start, end, checksum).
-    index: Vec<(usize, usize, usize, u32)>,
-}
-
-impl Compressed {
-    fn payload(&self, block: usize) -> &[u8] {
-        let (a, s, e, _) = self.index[block];
-        &self.arenas[a][s..e]
-    }
-
-    fn checksum(&self, block: usize) -> u32 {
-        self.index[block].3
-    }
-
-    fn payload_bytes(&self) -> u64 {
-        self.index.iter().map(|&(_, s, e, _)| (e - s) as u64).sum()
-    }
-}
-
-/// What one worker produced: its arena and, per block it took, (block, start, end, csum).
-type WorkerOutput = (Vec<u8>, Vec<(usize, usize, usize, u32)>);
-
-fn compress_blocks(
-    entries: &[CabEntry<'_>],
-    layout: &Layout,
-    threads: usize,
-) -> Result<Compressed, CabError> {
-    let n = layout.blocks.len();
-    let wanted = if threads == 0 {
-        thread::available_parallelism().map_or(1, |p| p.get())
-    } else {
-        threads
-    };
-    let workers = wanted.clamp(1, n.max(1));
-    // Blocks are handed out one at a time: they take very different times (text vs.
-    // machine code vs. random data), so a static split would leave a thread idle.
-    let next = AtomicUsize::new(0);
-
-    let results: Vec<Result<WorkerOutput, CabError>> = if workers == 1 {
-        vec![compress_worker(entries, layout, &next)]
-    } else {
-        thread::scope(|s| {
-            let mut handles = Vec::with_capacity(workers - 1);
-            for _ in 1..workers {
-                // A thread that cannot be started just means less parallelism: the
-                // calling thread works through whatever the others leave.
-                let spawned = thread::Builder::new()
-                    .name("svcpack-cab".into())
-                    .spawn_scoped(s, || compress_worker(entries, layout, &next));
-                if let Ok(h) = spawned {
-                    handles.push(h);
-                }
-            }
-            let mut results = vec![compress_worker(entries, layout, &next)];
-            for h in handles {
-                results.push(h.join().unwrap_or(Err(CabError::WorkerPanicked)));
-            }
-            results
-        })
-    };
-
-    let mut arenas = Vec::with_capacity(results.len());
-    let mut index = vec![(0usize, 0usize, 0usize, 0u32); n];
-    let mut seen = 0usize;
-    for r in results {
-        let (arena, records) = r?;
-        for (block, s, e, csum) in records {
-            index[block] = (arenas.len(), s, e, csum);
-            seen += 1;
-        }
-        arenas.push(arena);
-    }
-    if seen != n {
-        // Every index is claimed exactly once by the atomic counter; anything else is a bug.
-        return Err(CabError::WorkerPanicked);
-    }
-    Ok(Compressed { arenas, index })
-}
-
-fn compress_worker(
-    entries: &[CabEntry<'_>],
-    layout: &Layout,
-    next: &AtomicUsize,
-) -> Result<WorkerOutput, CabError> {
-    let mut compressor = new_compressor();
-    let mut scratch = Vec::with_capacity(BLOCK_SIZE);
-    let mut arena = Vec::new();
-    let mut records = Vec::new();
-    loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(block) = layout.blocks.get(i) else {
-            break;
-        };
-        let data = layout.block_bytes(entries, block, &mut scratch);
-        let start = arena.len();
-        mszip_block(&mut compressor, data, &mut arena).map_err(|detail| CabError::Compression {
-            block: i,
-            detail: format!("{detail:?}"),
-        })?;
-        let payload = &arena[start..];
-        let csum = cfdata_checksum(payload, payload.len() as u16, data.len() as u16);
-        records.push((i, start, arena.len(), csum));
-    }
-    Ok((arena, records))
 }
 
 /// Appends one MSZIP block for `data` (1..=32768 bytes) to `out`: "CK" and a complete
@@ -816,7 +906,7 @@ mod tests {
         fn new(tag: &str) -> TempDir {
             use std::sync::atomic::AtomicU32;
             static N: AtomicU32 = AtomicU32::new(0);
-            let n = N.fetch_add(1, Ordering::Relaxed);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let dir =
                 std::env::temp_dir().join(format!("svcpack-cab-{}-{tag}-{n}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);

@@ -18,10 +18,12 @@ pub mod link;
 pub mod loc;
 pub mod lower;
 pub mod model;
+pub mod msidb;
 pub mod parse;
 pub mod preprocess;
 pub mod sequence;
 pub mod shortname;
+pub mod stream;
 pub mod tables;
 pub mod validate;
 pub mod write;
@@ -103,12 +105,15 @@ pub const ARCHES: &[&str] = &["x86", "x64", "arm64"];
 /// The result of a compilation.
 #[derive(Debug)]
 pub struct Compiled {
-    pub msi: Vec<u8>,
     pub database: lower::Database,
     pub warnings: Vec<Warning>,
+    /// Size in bytes of the MSI written by [`compile_to_file`] (0 from [`compile`], which
+    /// writes nothing).
+    pub msi_len: u64,
 }
 
-/// Compiles WiX sources into MSI bytes (nothing is written).
+/// Compiles WiX sources into a database ready to be written (nothing is written; see
+/// [`compile_to_file`], which streams the MSI to disk, and [`write::to_bytes`]).
 pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
     if !ARCHES.contains(&opts.arch.as_str()) {
         return Err(WixError::new(
@@ -170,18 +175,17 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
     let mut database = lower::lower(linked, &lower_opts)?;
     bind::finish(&mut database)?;
     warnings.extend(database.warnings.iter().cloned());
-    let msi = write::to_bytes(&database)?;
     Ok(Compiled {
-        msi,
         database,
         warnings,
+        msi_len: 0,
     })
 }
 
 /// Compiles and writes `out` (plus any external cabinets or uncompressed files beside it)
 /// atomically: on error nothing is left behind.
 pub fn compile_to_file(sources: &[PathBuf], out: &Path, opts: &CompileOptions) -> Result<Compiled> {
-    let compiled = compile(sources, opts)?;
-    write::write_outputs(&compiled.database, &compiled.msi, out)?;
+    let mut compiled = compile(sources, opts)?;
+    compiled.msi_len = write::write_outputs(&compiled.database, out)?;
     Ok(compiled)
 }

@@ -8,15 +8,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use md5::{Digest as _, Md5};
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 
-use super::cab::{self, CabEntry, CabOptions};
+use super::cab::{self, CabOptions};
 use super::error::{Location, Result, WixError};
 use super::guid;
 use super::link::Linked;
 use super::model::{Compression, GuidSpec, KeyPath, MediaDef, Row, Schedule, Val};
 use super::sequence::{self, SequenceTable};
+use super::stream::{Blob, CabinetPlan, SourceFile};
 use super::xml::Dialect;
 
 /// Options that affect lowering.
@@ -36,11 +36,11 @@ pub struct Database {
     pub codepage: i32,
     /// Table → rows (each row with its source location), in primary-key order.
     pub tables: BTreeMap<String, Vec<(Vec<Val>, Location)>>,
-    /// Streams: (name, bytes), e.g. `Binary.Icon` or the embedded cabinet.
-    pub streams: Vec<(String, Vec<u8>)>,
+    /// Streams: (name, contents), e.g. `Binary.Icon` or the embedded cabinet.
+    pub streams: Vec<(String, Blob)>,
     pub summary: Summary,
-    /// Files to place next to the MSI: (relative path, bytes).
-    pub external: Vec<(PathBuf, Vec<u8>)>,
+    /// Files to place next to the MSI: (relative path, contents).
+    pub external: Vec<(PathBuf, Blob)>,
     /// Non-fatal findings of the lowering (e.g. from action sequencing).
     pub warnings: Vec<super::error::Warning>,
 }
@@ -67,7 +67,8 @@ const SVCPACK_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x6c2f_8a0e_5b1d_4f3a_9e77_2d4c_1b0a_9f15);
 
 struct FileData {
-    bytes: Vec<u8>,
+    /// Size and MD5, measured once; the bytes are read again only into the cabinet.
+    source: SourceFile,
     version: Option<String>,
     language: Option<String>,
 }
@@ -128,7 +129,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     // Payload: read each file once; versioned PE files get File.Version/Language.
     let mut data: Vec<FileData> = Vec::with_capacity(files.len());
     for f in &files {
-        let bytes = std::fs::read(&f.source).map_err(|e| {
+        let scanned = super::stream::scan_file(&f.source).map_err(|e| {
             WixError::new(
                 f.loc.clone(),
                 format!(
@@ -139,8 +140,8 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             )
         })?;
         let (mut version, mut language) = (None, None);
-        if svcpack_pe::is_pe(&bytes) {
-            if let Ok(info) = svcpack_pe::inspect(&bytes) {
+        if let Some(bytes) = &scanned.pe {
+            if let Ok(info) = svcpack_pe::inspect(bytes) {
                 if let Some(v) = info.file_version {
                     version = Some(format!("{}.{}.{}.{}", v[0], v[1], v[2], v[3]));
                     language = Some(info.language.unwrap_or(0).to_string());
@@ -153,7 +154,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         if f.language.is_some() {
             language = f.language.clone();
         }
-        if bytes.len() > i32::MAX as usize {
+        if scanned.size > i32::MAX as u64 {
             return Err(WixError::new(
                 f.loc.clone(),
                 format!(
@@ -163,7 +164,12 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             ));
         }
         data.push(FileData {
-            bytes,
+            source: SourceFile {
+                path: f.source.clone(),
+                size: scanned.size,
+                md5: scanned.md5,
+                loc: f.loc.clone(),
+            },
             version,
             language,
         });
@@ -233,8 +239,8 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         seq_of[i] = n as i32 + 1;
     }
 
-    let mut out_streams: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut external: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut out_streams: Vec<(String, Blob)> = Vec::new();
+    let mut external: Vec<(PathBuf, Blob)> = Vec::new();
     let mut table_rows: Vec<Row> = Vec::new();
     for MediaDef {
         id,
@@ -262,12 +268,9 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             .as_ref()
             .filter(|_| !compressed_files.is_empty() || members.is_empty())
         {
-            let entries: Vec<CabEntry> = compressed_files
+            let entries: Vec<(String, SourceFile)> = compressed_files
                 .iter()
-                .map(|&i| CabEntry {
-                    name: &files[i].id,
-                    data: &data[i].bytes,
-                })
+                .map(|&i| (files[i].id.clone(), data[i].source.clone()))
                 .collect();
             let cab_opts = CabOptions {
                 compression: if *compression == Compression::None {
@@ -278,9 +281,13 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                 timestamp: opts.timestamp,
                 threads: opts.threads,
             };
-            let bytes = cab::build_cabinet(&entries, &cab_opts).map_err(|e| {
-                WixError::new(loc.clone(), format!("building cabinet `{name}`: {e}"))
-            })?;
+            // Compressed while the MSI is written (super::stream), reading each file again.
+            let bytes = Blob::Cabinet(CabinetPlan {
+                name: name.clone(),
+                files: entries,
+                options: cab_opts,
+                loc: loc.clone(),
+            });
             if *embed {
                 if name.len() > 62 {
                     return Err(WixError::new(
@@ -298,9 +305,12 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             }
         }
         // Files that are not in a cabinet are laid out uncompressed beside the MSI.
-        for &i in members.iter().filter(|i| !compressed_files.contains(i)) {
+        for &i in members
+            .iter()
+            .filter(|&&i| !file_is_compressed(files[i].attributes, package.compressed))
+        {
             let rel = source_layout_path(&dirs, &files[i].directory, &files[i].name);
-            external.push((rel, data[i].bytes.clone()));
+            external.push((rel, Blob::File(data[i].source.clone())));
         }
         table_rows.push(Row {
             table: "Media",
@@ -338,7 +348,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                 f.id.clone().into(),
                 f.component.clone().into(),
                 file_name.into(),
-                (data[i].bytes.len() as i32).into(),
+                (data[i].source.size as i32).into(),
                 Val::opt_str(data[i].version.clone()),
                 Val::opt_str(data[i].language.clone()),
                 Val::opt_int((f.attributes != 0).then_some(f.attributes)),
@@ -347,7 +357,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             loc: f.loc.clone(),
         });
         if data[i].version.is_none() {
-            let h = msi_file_hash(&data[i].bytes);
+            let h = msi_file_hash(&data[i].source.md5);
             table_rows.push(Row {
                 table: "MsiFileHash",
                 values: vec![
@@ -373,6 +383,11 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         .iter()
         .filter(|r| r.table == "Registry")
         .filter_map(|r| r.values[0].as_str().map(|id| (id, r)))
+        .collect();
+    let create_folders: BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.table == "CreateFolder")
+        .filter_map(|r| Some((r.values[1].as_str()?, r.values[0].as_str()?)))
         .collect();
     for c in &components {
         let key = c
@@ -408,7 +423,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                 Val::Str(g)
             }
         };
-        if needs_create_folder(c, &key, &rows) {
+        if needs_create_folder(c, &key, &create_folders) {
             table_rows.push(Row {
                 table: "CreateFolder",
                 values: vec![c.directory.clone().into(), c.id.clone().into()],
@@ -454,7 +469,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
             values: vec![s.id.clone().into(), Val::Str(String::new())],
             loc: s.loc.clone(),
         });
-        out_streams.push((format!("{}.{}", s.table, s.id), bytes));
+        out_streams.push((format!("{}.{}", s.table, s.id), Blob::Bytes(bytes)));
     }
 
     // Upgrades.
@@ -801,20 +816,28 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
 ///   `Component/@KeyPath="yes"`, unless a CreateFolder child already names that directory;
 /// - v4 (Bind/AddCreateFoldersCommand.cs): for every directory-key-path component that has
 ///   no CreateFolder row at all.
-fn needs_create_folder(c: &super::model::ComponentDef, key: &KeyPath, rows: &[Row]) -> bool {
+fn needs_create_folder(
+    c: &super::model::ComponentDef,
+    key: &KeyPath,
+    create_folders: &BTreeSet<(&str, &str)>,
+) -> bool {
     if *key != KeyPath::Directory {
         return false;
     }
-    let own = |r: &&Row| r.table == "CreateFolder" && r.values[1].as_str() == Some(&c.id);
+    // `create_folders` holds (component, directory) of every CreateFolder row, so both
+    // questions are range lookups rather than scans of all rows per component.
+    let own = || {
+        create_folders
+            .range((c.id.as_str(), "")..)
+            .next()
+            .is_some_and(|(comp, _)| *comp == c.id)
+    };
     match c.dialect {
         Dialect::V3 => {
             c.explicit_key == Some(KeyPath::Directory)
-                && !rows
-                    .iter()
-                    .filter(own)
-                    .any(|r| r.values[0].as_str() == Some(&c.directory))
+                && !create_folders.contains(&(c.id.as_str(), c.directory.as_str()))
         }
-        Dialect::V4 => !rows.iter().any(|r| own(&r)),
+        Dialect::V4 => !own(),
     }
 }
 
@@ -888,8 +911,7 @@ fn source_layout_path(
 }
 
 /// MsiFileHash: the MD5 of the file as four little-endian signed integers.
-fn msi_file_hash(bytes: &[u8]) -> [i32; 4] {
-    let d = Md5::digest(bytes);
+fn msi_file_hash(d: &[u8; 16]) -> [i32; 4] {
     let mut out = [0i32; 4];
     for (i, o) in out.iter_mut().enumerate() {
         *o = i32::from_le_bytes([d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3]]);
@@ -898,17 +920,17 @@ fn msi_file_hash(bytes: &[u8]) -> [i32; 4] {
 }
 /// Digests of the streams and external files, computed once for both derived codes.
 fn blob_digests(
-    streams: &[(String, Vec<u8>)],
-    external: &[(PathBuf, Vec<u8>)],
+    streams: &[(String, Blob)],
+    external: &[(PathBuf, Blob)],
 ) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = streams
         .iter()
-        .map(|(n, b)| (n.clone(), Sha256::digest(b).to_vec()))
+        .map(|(n, b)| (n.clone(), b.digest()))
         .collect();
     out.extend(
         external
             .iter()
-            .map(|(p, b)| (p.to_string_lossy().into_owned(), Sha256::digest(b).to_vec())),
+            .map(|(p, b)| (p.to_string_lossy().into_owned(), b.digest())),
     );
     out
 }

@@ -1,113 +1,58 @@
-//! Writing: a lowered [`Database`] → MSI bytes (a compacted compound file) and the atomic
-//! placement of the MSI and any external files.
+//! Writing: a lowered [`Database`] → an MSI (a compound file) and the atomic placement of
+//! the MSI and any external files.
 //!
-//! Uses the `msi` crate for tables, string pool and summary information, then copies the
-//! compound file with `cfb` so freed sectors disappear (signing tools reject files with
-//! garbage sectors) and timestamps become deterministic.
+//! Tables and the string pool are encoded by [`super::msidb`] (hand-written: see there),
+//! the summary information here; the compound file is written once, stream by stream, so
+//! it holds no freed sectors (signing tools reject files with garbage sectors) and its
+//! timestamps are zero, as Windows Installer writes them.
 
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Seek, Write};
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::error::{Location, Result, WixError};
 use super::lower::Database;
-use super::model::Val;
 
 fn io_err(loc: &Location, what: &str, e: impl std::fmt::Display) -> WixError {
     WixError::new(loc.clone(), format!("{what}: {e}"))
 }
 
-/// Serialises the database into MSI bytes.
+/// The root storage CLSID of an installer package.
+const INSTALLER_CLSID: uuid::Uuid = uuid::Uuid::from_u128(0x000C1084_0000_0000_C000_000000000046);
+
+/// Serialises the database into MSI bytes (in memory; [`write_outputs`] streams to disk).
 pub fn to_bytes(db: &Database) -> Result<Vec<u8>> {
+    Ok(write_compound(db, Cursor::new(Vec::new()))?.into_inner())
+}
+
+/// Writes the whole compound file into `inner` and returns it.
+fn write_compound<F: Read + Write + Seek>(db: &Database, inner: F) -> Result<F> {
     let loc = Location::file("<msi>");
-    let cursor = Cursor::new(Vec::with_capacity(
-        db.streams.iter().map(|s| s.1.len()).sum::<usize>() + (1 << 20),
-    ));
-    let mut pkg = msi::Package::create(msi::PackageType::Installer, cursor)
-        .map_err(|e| io_err(&loc, "creating the database", e))?;
-    let cp = msi::CodePage::from_id(db.codepage).ok_or_else(|| {
-        WixError::new(loc.clone(), format!("unsupported codepage {}", db.codepage))
-    })?;
-    pkg.set_database_codepage(cp);
-    // Guard the msi crate's limits (2-byte string references, 65,536 rows per table) with
-    // a clear error instead of a panic.
-    let strings: std::collections::BTreeSet<&str> = db
-        .tables
-        .values()
-        .flatten()
-        .flat_map(|(v, _)| v.iter())
-        .filter_map(Val::as_str)
-        .collect();
-    if strings.len() > 60_000 {
-        return Err(WixError::new(
-            loc.clone(),
-            format!(
-                "the package has {} distinct strings; svcpack supports up to 60000",
-                strings.len()
-            ),
-        ));
-    }
-    for (name, rows) in &db.tables {
-        if rows.len() > 65_000 {
-            return Err(WixError::new(
-                rows[0].1.clone(),
-                format!(
-                    "table {name} has {} rows; svcpack supports up to 65000",
-                    rows.len()
-                ),
-            ));
-        }
-        let schema = super::tables::schema(name)
-            .ok_or_else(|| WixError::new(loc.clone(), format!("internal: no schema for {name}")))?;
-        let binary: Vec<bool> = schema
-            .iter()
-            .map(|c| {
-                c.coltype() == msi::ColumnType::Binary
-                    || c.category() == Some(msi::Category::Binary)
-            })
-            .collect();
-        pkg.create_table(name.clone(), schema)
-            .map_err(|e| io_err(&rows[0].1, &format!("creating table {name}"), e))?;
-        let values: Vec<Vec<msi::Value>> = rows
-            .iter()
-            .map(|(vals, _)| {
-                vals.iter()
-                    .zip(&binary)
-                    .map(|(v, is_bin)| match (v, is_bin) {
-                        (_, true) => msi::Value::Binary,
-                        (Val::Null, _) => msi::Value::Null,
-                        (Val::Int(i), _) => msi::Value::Int(*i),
-                        (Val::Str(s), _) => msi::Value::Str(s.clone()),
-                    })
-                    .collect()
-            })
-            .collect();
-        // One insert per table: the msi crate rewrites the whole table stream per call.
-        pkg.insert_rows(msi::Insert::into(name.as_str()).rows(values))
-            .map_err(|e| {
-                let first = rows
-                    .first()
-                    .map(|r| r.1.clone())
-                    .unwrap_or_else(|| loc.clone());
-                io_err(&first, &format!("writing table {name}"), e)
-            })?;
-    }
-    for (name, bytes) in &db.streams {
-        let mut w = pkg
-            .write_stream(name)
-            .map_err(|e| io_err(&loc, &format!("creating stream {name}"), e))?;
-        w.write_all(bytes)
-            .map_err(|e| io_err(&loc, &format!("writing stream {name}"), e))?;
-    }
-    // The msi crate's summary writer computes property offsets from UTF-8 lengths, which
-    // corrupts the stream when a string is stored in a non-UTF-8 codepage (e.g. "Ü" in
-    // 1252); we write the property set ourselves and substitute it while compacting.
+    let io = |what: &str, e: std::io::Error| io_err(&loc, what, e);
+    // The summary is checked first: its errors are the user's, not I/O.
     let summary = summary_stream(&db.summary)?;
-    let cursor = pkg
-        .into_inner()
-        .map_err(|e| io_err(&loc, "finishing the database", e))?;
-    compact(cursor.into_inner(), &summary)
-        .map_err(|e| io_err(&loc, "compacting the compound file", e))
+    let mut comp = cfb::CompoundFile::create_with_version(cfb::Version::V4, inner)
+        .map_err(|e| io("creating the database", e))?;
+    comp.set_storage_clsid("/", INSTALLER_CLSID)
+        .map_err(|e| io("creating the database", e))?;
+    super::msidb::write_tables(&mut comp, db.codepage, &db.tables)?;
+    for (name, blob) in &db.streams {
+        let mut w = comp
+            .create_stream(super::msidb::encode_stream_name(name, false))
+            .map_err(|e| io(&format!("creating stream {name}"), e))?;
+        super::stream::write_blob(blob, &mut w)?;
+        w.flush()
+            .map_err(|e| io(&format!("writing stream {name}"), e))?;
+    }
+    comp.create_stream(SUMMARY_STREAM)
+        .and_then(|mut w| w.write_all(&summary))
+        .map_err(|e| io("writing the summary information", e))?;
+    let zero = UNIX_EPOCH - Duration::from_secs(11_644_473_600);
+    comp.set_modified_time("/", zero)
+        .and_then(|_| comp.set_created_time("/", zero))
+        .and_then(|_| comp.flush())
+        .map_err(|e| io("finishing the database", e))?;
+    Ok(comp.into_inner())
 }
 
 const SUMMARY_STREAM: &str = "\u{5}SummaryInformation";
@@ -231,49 +176,10 @@ pub fn summary_stream(s: &super::lower::Summary) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Copies the compound file so it holds only live sectors, with zero storage timestamps
-/// (as Windows Installer writes them) and our summary information stream.
-fn compact(bytes: Vec<u8>, summary: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut src = cfb::CompoundFile::open(Cursor::new(bytes))?;
-    let mut dst = cfb::CompoundFile::create_with_version(src.version(), Cursor::new(Vec::new()))?;
-    dst.set_storage_clsid("/", *src.root_entry().clsid())?;
-    let entries: Vec<(std::path::PathBuf, bool, uuid::Uuid)> = src
-        .walk()
-        .map(|e| (e.path().to_path_buf(), e.is_stream(), *e.clsid()))
-        .collect();
-    let summary_path = Path::new("/").join(SUMMARY_STREAM);
-    let mut summary_written = false;
-    for (path, is_stream, clsid) in entries {
-        if path == Path::new("/") {
-            continue;
-        }
-        if is_stream {
-            let mut w = dst.create_stream(&path)?;
-            if path == summary_path {
-                w.write_all(summary)?;
-                summary_written = true;
-            } else {
-                let mut r = src.open_stream(&path)?;
-                std::io::copy(&mut r, &mut w)?;
-            }
-        } else {
-            dst.create_storage(&path)?;
-            dst.set_storage_clsid(&path, clsid)?;
-        }
-    }
-    if !summary_written {
-        dst.create_stream(&summary_path)?.write_all(summary)?;
-    }
-    let zero = UNIX_EPOCH - Duration::from_secs(11_644_473_600);
-    dst.set_modified_time("/", zero)?;
-    dst.set_created_time("/", zero)?;
-    dst.flush()?;
-    Ok(dst.into_inner().into_inner())
-}
-
 /// Writes the MSI and external files atomically: everything goes to temporary files in the
-/// destination directory and is renamed into place only when all of it was written.
-pub fn write_outputs(db: &Database, msi_bytes: &[u8], out: &Path) -> Result<()> {
+/// destination directory and is renamed into place only when all of it was written; on
+/// error the temporary files are removed. Returns the MSI's size in bytes.
+pub fn write_outputs(db: &Database, out: &Path) -> Result<u64> {
     let loc = Location::file(out);
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -281,28 +187,41 @@ pub fn write_outputs(db: &Database, msi_bytes: &[u8], out: &Path) -> Result<()> 
     };
     std::fs::create_dir_all(&dir)
         .map_err(|e| io_err(&loc, &format!("creating {}", dir.display()), e))?;
-    let mut staged: Vec<(tempfile::NamedTempFile, std::path::PathBuf)> = Vec::new();
-    let mut stage = |bytes: &[u8], dest: std::path::PathBuf| -> Result<()> {
+    let temp_in = |dest: &Path| -> Result<tempfile::NamedTempFile> {
         let parent = dest
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| dir.clone());
         std::fs::create_dir_all(&parent)
             .map_err(|e| io_err(&loc, &format!("creating {}", parent.display()), e))?;
-        let mut tmp =
-            artifact_tempfile(&parent).map_err(|e| io_err(&loc, "creating a temporary file", e))?;
-        tmp.write_all(bytes)
-            .map_err(|e| io_err(&loc, "writing a temporary file", e))?;
+        artifact_tempfile(&parent).map_err(|e| io_err(&loc, "creating a temporary file", e))
+    };
+    let finish = |tmp: &tempfile::NamedTempFile| -> Result<()> {
         tmp.as_file()
             .sync_all()
-            .map_err(|e| io_err(&loc, "syncing a temporary file", e))?;
-        staged.push((tmp, dest));
-        Ok(())
+            .map_err(|e| io_err(&loc, &format!("writing {}", tmp.path().display()), e))
     };
-    for (rel, bytes) in &db.external {
-        stage(bytes, dir.join(rel))?;
+    let mut staged: Vec<(tempfile::NamedTempFile, std::path::PathBuf)> = Vec::new();
+    for (rel, blob) in &db.external {
+        let dest = dir.join(rel);
+        let mut tmp = temp_in(&dest)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        super::stream::write_blob(blob, &mut w).map_err(|e| located_at(e, &dest))?;
+        w.flush()
+            .map_err(|e| io_err(&loc, &format!("writing {}", dest.display()), e))?;
+        drop(w);
+        finish(&tmp)?;
+        staged.push((tmp, dest));
     }
-    stage(msi_bytes, out.to_path_buf())?;
+    let mut tmp = temp_in(out)?;
+    write_compound(db, tmp.as_file_mut()).map_err(|e| located_at(e, out))?;
+    finish(&tmp)?;
+    let len = tmp
+        .as_file()
+        .metadata()
+        .map_err(|e| io_err(&loc, &format!("writing {}", out.display()), e))?
+        .len();
+    staged.push((tmp, out.to_path_buf()));
     for (tmp, dest) in staged {
         tmp.persist(&dest).map_err(|e| {
             io_err(
@@ -312,7 +231,16 @@ pub fn write_outputs(db: &Database, msi_bytes: &[u8], out: &Path) -> Result<()> 
             )
         })?;
     }
-    Ok(())
+    Ok(len)
+}
+
+/// I/O errors of the compound file are about the output file: say which.
+fn located_at(e: WixError, out: &Path) -> WixError {
+    if e.location.file.as_os_str() == "<msi>" {
+        WixError::new(Location::file(out), e.message)
+    } else {
+        e
+    }
 }
 
 /// A temporary file in `dir` for an artifact: created with mode 0666 less the umask, as
@@ -333,6 +261,7 @@ fn artifact_tempfile(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
 mod tests {
     use super::*;
     use crate::lower::{Database, Summary};
+    use crate::model::Val;
     use std::collections::BTreeMap;
 
     fn summary(codepage: i32, subject: &str) -> Summary {

@@ -117,7 +117,33 @@ pub fn parse_document(pp: &Preprocessed) -> Result<Element> {
             format!("XML syntax error: {}", strip_pos(&e.to_string())),
         )
     })?;
-    convert(doc.root_element(), &doc, pp)
+    let lines = LineIndex::new(&pp.text);
+    convert(doc.root_element(), &lines, pp)
+}
+
+/// Byte offsets of every line start, built in one pass so that an element's line is a
+/// binary search instead of a scan from the document start (roxmltree's `text_pos_at`
+/// scans, which made a source with N elements take O(N²) time).
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding byte offset `pos`.
+    fn line(&self, pos: usize) -> u32 {
+        self.starts.partition_point(|&s| s <= pos) as u32
+    }
 }
 
 /// roxmltree appends "at L:C" to its messages; our location prefix already says where.
@@ -130,12 +156,8 @@ fn strip_pos(msg: &str) -> String {
     }
 }
 
-fn convert(
-    node: roxmltree::Node<'_, '_>,
-    doc: &roxmltree::Document<'_>,
-    pp: &Preprocessed,
-) -> Result<Element> {
-    let line = doc.text_pos_at(node.range().start).row;
+fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) -> Result<Element> {
+    let line = lines.line(node.range().start);
     let loc = pp.location(line);
     let tag = node.tag_name();
     let ns = match tag.namespace() {
@@ -188,11 +210,11 @@ fn convert(
     let mut text = String::new();
     for child in node.children() {
         if child.is_element() {
-            children.push(convert(child, doc, pp)?);
+            children.push(convert(child, lines, pp)?);
         } else if child.is_text() {
             text.push_str(child.text().unwrap_or_default());
         } else if child.is_pi() {
-            let pline = doc.text_pos_at(child.range().start).row;
+            let pline = lines.line(child.range().start);
             let target = child.pi().map(|p| p.target).unwrap_or_default();
             return Err(WixError::new(
                 pp.location(pline),
