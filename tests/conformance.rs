@@ -273,9 +273,12 @@ fn run_case(root: &Path, case: &Case) -> Outcome {
             e.message
         )),
         ("success", Ok(_)) => Outcome::Pass,
-        ("rows", Ok(c)) => match query(&c.msi, case) {
-            Ok(actual) => compare(case, actual),
-            Err(e) => Outcome::Fail(format!("reading our MSI: {e}")),
+        ("rows", Ok(c)) => match svcpack::wix::write::to_bytes(&c.database) {
+            Ok(msi) => match query(&msi, case) {
+                Ok(actual) => compare(case, actual),
+                Err(e) => Outcome::Fail(format!("reading our MSI: {e}")),
+            },
+            Err(e) => Outcome::Fail(format!("writing our MSI: {}", e.message)),
         },
         (other, Ok(_)) => Outcome::Fail(format!("unknown expectation `{other}`")),
     }
