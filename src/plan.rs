@@ -102,6 +102,9 @@ pub enum Stage {
     Compile,
     /// Build, stamp and configure svcpack's service host (hosted services only).
     Host,
+    /// Build (or take from the cache) and stamp svcpack's installer helper (services
+    /// packaged with svcpack's template).
+    Helper,
     Stamp,
     Compress,
     SignExe,
@@ -118,6 +121,7 @@ impl Stage {
             Stage::Configure => "configure",
             Stage::Compile => "compile",
             Stage::Host => "service host",
+            Stage::Helper => "installer helper",
             Stage::Stamp => "stamp",
             Stage::Compress => "compress",
             Stage::SignExe => "sign exe",
@@ -240,6 +244,9 @@ pub fn plan(
         }
         stages.push(Stage::Host);
     }
+    if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
+        stages.push(Stage::Helper);
+    }
     stages.push(Stage::Stamp);
     if !matches!(config.compress, Compress::None) {
         stages.push(Stage::Compress);
@@ -354,6 +361,7 @@ mod tests {
             vec![
                 Stage::Configure,
                 Stage::Compile,
+                Stage::Helper,
                 Stage::Stamp,
                 Stage::Render,
                 Stage::Msi,
@@ -398,8 +406,14 @@ mod tests {
         };
         let p = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap();
         assert_eq!(
-            &p.stages[..4],
-            &[Stage::Configure, Stage::Compile, Stage::Host, Stage::Stamp]
+            &p.stages[..5],
+            &[
+                Stage::Configure,
+                Stage::Compile,
+                Stage::Host,
+                Stage::Helper,
+                Stage::Stamp
+            ]
         );
         assert_eq!(p.host_cache_dir, PathBuf::from("/t/svcpack-host"));
         // --no-build still builds the host (with cargo).
@@ -410,8 +424,8 @@ mod tests {
         };
         let p = plan(pkg, cfg, vec![], &prebuilt).unwrap();
         assert_eq!(
-            &p.stages[..3],
-            &[Stage::Configure, Stage::Host, Stage::Stamp]
+            &p.stages[..4],
+            &[Stage::Configure, Stage::Host, Stage::Helper, Stage::Stamp]
         );
         assert_eq!(
             p.host_cache_dir,
