@@ -448,6 +448,13 @@ fn upgrading_a_running_service_never_needs_a_reboot() {
             "run {run}: the upgrade exited {:?} (3010 shows as 194)\n{log}",
             upgrade.code()
         );
+        // The helper stopped 1.2.3 and waited for its process before files were replaced.
+        assert!(
+            log.lines().any(|l| l.contains("Action ended")
+                && l.contains("SvcpackStopService")
+                && l.contains("Return value 1")),
+            "run {run}: SvcpackStopService did not run\n{log}"
+        );
         assert!(
             !log.to_ascii_lowercase().contains("reboot required")
                 && !log.contains("REBOOTREQUIRED"),
