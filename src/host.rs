@@ -137,13 +137,6 @@ pub enum HostError {
     Stamp(String),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HostError + '_ {
-    move |source| HostError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 /// The first 16 hex digits of a SHA-256 over the embedded sources (names and contents).
 pub fn source_hash() -> String {
     let mut h = Sha256::new();
@@ -162,28 +155,45 @@ pub fn source_hash() -> String {
 /// Writes the host crate to `<cache_dir>/host-src-<hash>/` unless it is already there
 /// (complete: it is written beside and renamed into place), and returns that folder.
 pub fn write_sources(cache_dir: &Path) -> Result<PathBuf, HostError> {
-    let dir = cache_dir.join(format!("host-src-{}", source_hash()));
+    write_crate(cache_dir, &format!("host-src-{}", source_hash()), SOURCES)
+        .map_err(|(path, source)| HostError::Io { path, source })
+}
+
+/// Writes an embedded crate (`sources`: path inside the crate, content) to
+/// `<cache_dir>/<dir_name>/` unless it is already there (complete: it is written beside
+/// and renamed into place), and returns that folder. Shared by the service host and the
+/// installer helper ([`crate::helper`]).
+pub(crate) fn write_crate(
+    cache_dir: &Path,
+    dir_name: &str,
+    sources: &[(&str, &str)],
+) -> Result<PathBuf, (PathBuf, std::io::Error)> {
+    let dir = cache_dir.join(dir_name);
     if dir.join("Cargo.toml").is_file() {
         return Ok(dir);
     }
-    std::fs::create_dir_all(cache_dir).map_err(io(cache_dir))?;
+    let at = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| (p, e)
+    };
+    std::fs::create_dir_all(cache_dir).map_err(at(cache_dir))?;
     let tmp = tempfile::Builder::new()
-        .prefix(".host-src-")
+        .prefix(&format!(".{dir_name}-"))
         .tempdir_in(cache_dir)
-        .map_err(io(cache_dir))?;
-    for (name, text) in SOURCES {
+        .map_err(at(cache_dir))?;
+    for (name, text) in sources {
         let path = tmp.path().join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
+            std::fs::create_dir_all(parent).map_err(at(parent))?;
         }
-        std::fs::write(&path, text).map_err(io(&path))?;
+        std::fs::write(&path, text).map_err(at(&path))?;
     }
     let staged = tmp.keep();
     if let Err(e) = std::fs::rename(&staged, &dir) {
         let _ = std::fs::remove_dir_all(&staged);
         // Another build put it there first.
         if !dir.join("Cargo.toml").is_file() {
-            return Err(io(&dir)(e));
+            return Err((dir, e));
         }
     }
     Ok(dir)

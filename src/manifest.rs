@@ -365,7 +365,11 @@ mod tests {
                 ],
                 reset_after_secs: 86_400,
                 command: Some("notify.cmd \"failed\"".into()),
+                non_crash_failures: true,
             },
+            sid_type: crate::config::SidType::None,
+            required_privileges: Vec::new(),
+            preshutdown_timeout_secs: None,
             host: Some(Host::default()),
         }
     }

@@ -71,6 +71,8 @@ pub fn run(
     // svcpack's service host (hosted services): the stamped (and signed) exe and its
     // configuration file.
     let mut host: Option<(Vec<u8>, String)> = None;
+    // svcpack's installer helper (services): the stamped (and signed) exe.
+    let mut helper: Option<Vec<u8>> = None;
     // Declared after `staging`, so dropped first: its scratch files live in the staging dir.
     let mut signer: Option<crate::sign::Signer> = None;
     // The configuration with `files` pointing at signed copies of their PE files, once the
@@ -159,6 +161,29 @@ pub fn run(
                 );
                 host = Some((stamped, conf));
             }
+            Stage::Helper => {
+                // Built like the service host, into the same cache folder; a cached
+                // build is used without running cargo.
+                let (built, ran) = crate::helper::build(
+                    &cargo::cargo_program(),
+                    &plan.target,
+                    &plan.host_cache_dir,
+                )
+                .map_err(|e| fail(stage, e.to_string()))?;
+                let bytes = std::fs::read(&built)
+                    .map_err(|e| fail(stage, format!("cannot read {}: {e}", built.display())))?;
+                let year = crate::config::year_of_unix_time(opts.timestamp as i64);
+                let stamped =
+                    crate::helper::stamp(&built, &bytes, &plan.config, plan.arch.machine(), year)
+                        .map_err(|e| fail(stage, e.to_string()))?;
+                detail = format!(
+                    "{} ({}{})",
+                    crate::helper::HELPER_EXE_NAME,
+                    crate::progress::human_size(stamped.len() as u64),
+                    if ran { ", built" } else { ", cached" }
+                );
+                helper = Some(stamped);
+            }
             Stage::Stamp => {
                 let source = match &plan.exe {
                     ExeSource::Prebuilt(p) => p.clone(),
@@ -226,6 +251,21 @@ pub fn run(
                     }
                     *host_exe = signed_host;
                 }
+                // So is the installer helper, which runs as LocalSystem.
+                if let (Stage::SignExe, Some(helper_exe)) = (stage, helper.as_mut()) {
+                    let (signed_helper, helper_report) = s
+                        .sign_bytes(
+                            helper_exe,
+                            crate::helper::HELPER_EXE_NAME,
+                            &plan.config.product_name,
+                            plan.package.homepage.as_deref(),
+                        )
+                        .map_err(|e| fail(stage, e.to_string()))?;
+                    for w in &helper_report.warnings {
+                        rep.warning(w);
+                    }
+                    *helper_exe = signed_helper;
+                }
                 if stage == Stage::SignExe {
                     let (files, reports) = crate::sign::sign_files(
                         s,
@@ -269,6 +309,14 @@ pub fn run(
                     }
                     None => None,
                 };
+                let helper_path = match &helper {
+                    Some(bytes) => {
+                        let p = stage_dir.join(crate::helper::HELPER_EXE_NAME);
+                        write_file(&p, bytes).map_err(|e| fail(stage, e))?;
+                        Some(p)
+                    }
+                    None => None,
+                };
                 let src = match &plan.wix {
                     WixSource::Template { user_dir } => {
                         let mut input = render::RenderInput::new(
@@ -280,6 +328,7 @@ pub fn run(
                         input.host = host_paths
                             .as_ref()
                             .map(|(exe, conf)| render::HostFiles { exe, conf });
+                        input.helper = helper_path.as_deref();
                         let text = render::render(&input, user_dir.as_deref())
                             .map_err(|e| fail(stage, e.to_string()))?;
                         let out = stage_dir.join("main.wxs");

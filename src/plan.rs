@@ -102,6 +102,9 @@ pub enum Stage {
     Compile,
     /// Build, stamp and configure svcpack's service host (hosted services only).
     Host,
+    /// Build (or take from the cache) and stamp svcpack's installer helper (services
+    /// packaged with svcpack's template).
+    Helper,
     Stamp,
     Compress,
     SignExe,
@@ -122,6 +125,7 @@ impl Stage {
             Stage::Configure => "configure",
             Stage::Compile => "compile",
             Stage::Host => "service host",
+            Stage::Helper => "installer helper",
             Stage::Stamp => "stamp",
             Stage::Compress => "compress",
             Stage::SignExe => "sign exe",
@@ -253,6 +257,9 @@ pub fn plan(
         }
         stages.push(Stage::Host);
     }
+    if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
+        stages.push(Stage::Helper);
+    }
     stages.push(Stage::Stamp);
     if !matches!(config.compress, Compress::None) {
         stages.push(Stage::Compress);
@@ -372,6 +379,7 @@ mod tests {
             vec![
                 Stage::Configure,
                 Stage::Compile,
+                Stage::Helper,
                 Stage::Stamp,
                 Stage::Render,
                 Stage::Msi,
@@ -417,8 +425,14 @@ mod tests {
         };
         let p = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap();
         assert_eq!(
-            &p.stages[..4],
-            &[Stage::Configure, Stage::Compile, Stage::Host, Stage::Stamp]
+            &p.stages[..5],
+            &[
+                Stage::Configure,
+                Stage::Compile,
+                Stage::Host,
+                Stage::Helper,
+                Stage::Stamp
+            ]
         );
         assert_eq!(p.host_cache_dir, PathBuf::from("/t/svcpack-host"));
         // --no-build still builds the host (with cargo).
@@ -429,8 +443,8 @@ mod tests {
         };
         let p = plan(pkg, cfg, vec![], &prebuilt).unwrap();
         assert_eq!(
-            &p.stages[..3],
-            &[Stage::Configure, Stage::Host, Stage::Stamp]
+            &p.stages[..4],
+            &[Stage::Configure, Stage::Host, Stage::Helper, Stage::Stamp]
         );
         assert_eq!(
             p.host_cache_dir,

@@ -155,7 +155,7 @@ fn plain_application_installs_and_uninstalls() {
         String::from_utf8_lossy(&o.stderr)
     );
     let msi = built_msi(&out);
-    let report = svcpack::wix::inspect::inspect_file(&msi).unwrap();
+    let report = svcpack::helper::inspect_msi(&msi).unwrap();
     assert!(report.services.is_empty());
     let wine = WinePrefix::new();
     wine.msiexec_install(&msi).assert_success();
@@ -238,7 +238,7 @@ command = "cmd.exe /c echo failed > \"C:\\failed marker.txt\""
     );
     let msi = built_msi(&out);
 
-    let report = svcpack::wix::inspect::inspect_file(&msi).unwrap();
+    let report = svcpack::helper::inspect_msi(&msi).unwrap();
     let svc = &report.services[0];
     assert_eq!(svc.name, name);
     assert_eq!(svc.start_type, "delayed");
@@ -275,4 +275,205 @@ command = "cmd.exe /c echo failed > \"C:\\failed marker.txt\""
     assert!(wine.wait_process_gone("example-service.exe", secs(15)));
     wine.msiexec_uninstall(&msi).assert_success();
     assert!(wine.reg_key_absent(&key));
+}
+
+/// Adds service settings to the example's configuration.
+fn add_service_settings(crate_dir: &Path) {
+    let manifest = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text
+        .replace(
+            "event-source = true\n",
+            "event-source = true\nsid-type = \"unrestricted\"\n\
+             required-privileges = [\"SeChangeNotifyPrivilege\", \"SeImpersonatePrivilege\"]\n\
+             preshutdown-timeout-secs = 45\n",
+        )
+        .replace(
+            "reset-after-secs = 86400\n",
+            "reset-after-secs = 86400\nnon-crash-failures = true\n",
+        )
+        .replace("start = \"auto\"", "start = \"delayed\"");
+    std::fs::write(&manifest, text).unwrap();
+}
+
+/// The service settings reach the service manager through the MSI's own custom action
+/// (svcpack's helper calling ChangeServiceConfig2W), not MsiConfigureServices, which Wine
+/// does not implement. Wine's service manager stores only some levels (it answers
+/// ERROR_INVALID_LEVEL for the others, which the helper logs as unsupported): the test
+/// checks the action ran and succeeded, the arguments it was given (decoded as the helper
+/// decodes them, and as the helper itself prints them), and the one value Wine stores.
+#[test]
+fn service_settings_are_applied_by_the_installers_custom_action() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("example-service", &work.path().join("svc"));
+    let port = next_port();
+    set_service_port(&crate_dir, port);
+    add_service_settings(&crate_dir);
+    let out = work.path().join("out");
+    let o = svcpack_build(tc, &crate_dir, &out);
+    assert!(
+        o.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let msi = built_msi(&out);
+
+    // What the MSI carries: no MsiServiceConfig rows, the helper's command lines.
+    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let svc = &report.services[0];
+    assert_eq!(svc.settings_from, "custom action");
+    assert_eq!(svc.start_type, "delayed");
+    assert!(svc.non_crash_failures);
+    assert_eq!(svc.sid_type.as_deref(), Some("unrestricted"));
+    assert_eq!(
+        svc.required_privileges,
+        ["SeChangeNotifyPrivilege", "SeImpersonatePrivilege"]
+    );
+    assert_eq!(svc.preshutdown_timeout_ms, Some(45_000));
+    assert_eq!(svc.stop_wait_ms, Some(30_000));
+    let rec = svc.recovery.as_ref().expect("recovery");
+    assert_eq!(rec.actions, ["restart", "restart", "none"]);
+    assert_eq!(rec.delays_ms, [5000, 30000, 0]);
+    assert_eq!(msiinfo_export(&msi, "MsiServiceConfig"), None);
+
+    let wine = WinePrefix::new();
+    let install = wine.msiexec_install(&msi).assert_success();
+    let log = install.msi_log.clone().unwrap_or_default();
+    for action in ["SvcpackStopService", "SvcpackConfigureService"] {
+        let ended = log
+            .lines()
+            .find(|l| l.contains("Action ended") && l.contains(action))
+            .unwrap_or_else(|| panic!("{action} did not run:\n{log}"));
+        assert!(ended.contains("Return value 1"), "{ended}");
+    }
+    assert!(
+        wine.http_get(port, "/", secs(30)).is_some(),
+        "no answer on {port}"
+    );
+    // Wine's service manager keeps the pre-shutdown timeout (and accepts the failure
+    // actions without storing them).
+    let key = r"HKLM\System\CurrentControlSet\Services\SvcpackExample";
+    assert_eq!(
+        wine.reg_value(key, "PreshutdownTimeout")
+            .and_then(|v| v.as_dword()),
+        Some(45_000)
+    );
+
+    // The helper itself, given the action's command line, prints the calls it makes.
+    let helper = walk(&crate_dir.join("target"))
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("svcpack-helper-"))
+                && p.extension().is_some_and(|e| e == "exe")
+        })
+        .expect("the cached helper");
+    let props = msiinfo_export(&msi, "Property").expect("Property table");
+    let line = props
+        .lines()
+        .find_map(|l| l.strip_prefix("SvcpackConfigureArgs\t"))
+        .expect("SvcpackConfigureArgs");
+    let mut cmd = vec![helper.to_string_lossy().into_owned(), "--print".into()];
+    cmd.extend(svcpack::helper::settings::split_args(line));
+    let printed = wine.run(&cmd).assert_success();
+    for call in [
+        "SvcpackExample: ChangeServiceConfig2W(SERVICE_CONFIG_FAILURE_ACTIONS, dwResetPeriod=86400, lpRebootMsg=\"\", lpCommand=\"\", cActions=3, lpsaActions=[SC_ACTION_RESTART/5000ms, SC_ACTION_RESTART/30000ms, SC_ACTION_NONE/0ms])",
+        "SvcpackExample: ChangeServiceConfig2W(SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, fFailureActionsOnNonCrashFailures=1)",
+        "SvcpackExample: ChangeServiceConfig2W(SERVICE_CONFIG_DELAYED_AUTO_START_INFO, fDelayedAutostart=1)",
+        "SvcpackExample: ChangeServiceConfig2W(SERVICE_CONFIG_SERVICE_SID_INFO, dwServiceSidType=1 (unrestricted))",
+        "SvcpackExample: ChangeServiceConfig2W(SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO, pmszRequiredPrivileges=[SeChangeNotifyPrivilege, SeImpersonatePrivilege])",
+        "SvcpackExample: ChangeServiceConfig2W(SERVICE_CONFIG_PRESHUTDOWN_INFO, dwPreshutdownTimeout=45000)",
+    ] {
+        assert!(printed.stdout.contains(call), "{call}\n{}", printed.stdout);
+    }
+
+    wine.net_stop("SvcpackExample").assert_success();
+    assert!(wine.wait_process_gone("example-service.exe", secs(15)));
+    wine.msiexec_uninstall(&msi).assert_success();
+}
+
+/// Upgrading a RUNNING service never asks for a reboot: the helper stops the old service
+/// and waits until its process has exited before Windows Installer replaces files (a
+/// service reports SERVICE_STOPPED a moment before its process ends; Windows would then
+/// schedule the file for the next reboot and exit 3010, Wine silently keeps the old file).
+/// Each run is a fresh copy of the booted prefix: 1.2.3 installed and answering, its
+/// config edited, 1.2.4 installed over it. `SVCPACK_UPGRADE_RUNS` sets the count (CI: 10).
+#[test]
+fn upgrading_a_running_service_never_needs_a_reboot() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let runs: usize = std::env::var("SVCPACK_UPGRADE_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let work = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("example-service", &work.path().join("svc"));
+    let port = next_port();
+    set_service_port(&crate_dir, port);
+    let mut msis = Vec::new();
+    for version in ["1.2.3", "1.2.4"] {
+        set_package_version(&crate_dir, version);
+        let out = work.path().join(format!("out-{version}"));
+        let o = svcpack_build(tc, &crate_dir, &out);
+        assert!(
+            o.status.success(),
+            "build failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        msis.push(built_msi(&out));
+    }
+    let started = std::time::Instant::now();
+    let mut codes = Vec::new();
+    for run in 0..runs {
+        let wine = WinePrefix::new();
+        wine.msiexec_install(&msis[0]).assert_success();
+        let body = wine
+            .http_get(port, "/", secs(30))
+            .unwrap_or_else(|| panic!("run {run}: 1.2.3 does not answer"));
+        assert!(body.contains("version=1.2.3"), "{body}");
+        let cfg = wine
+            .program_files()
+            .join("svcpack Example Service")
+            .join("agent.toml");
+        let edited = format!("# edited by the administrator, run {run}\n");
+        std::fs::write(&cfg, &edited).unwrap();
+
+        let upgrade = wine.msiexec_install(&msis[1]);
+        codes.push(upgrade.code());
+        let log = upgrade.msi_log.clone().unwrap_or_default();
+        assert_eq!(
+            upgrade.code(),
+            Some(0),
+            "run {run}: the upgrade exited {:?} (3010 shows as 194)\n{log}",
+            upgrade.code()
+        );
+        // The helper stopped 1.2.3 and waited for its process before files were replaced.
+        assert!(
+            log.lines().any(|l| l.contains("Action ended")
+                && l.contains("SvcpackStopService")
+                && l.contains("Return value 1")),
+            "run {run}: SvcpackStopService did not run\n{log}"
+        );
+        assert!(
+            !log.to_ascii_lowercase().contains("reboot required")
+                && !log.contains("REBOOTREQUIRED"),
+            "run {run}: the upgrade asks for a reboot\n{log}"
+        );
+        let upgraded = wait_until(secs(30), std::time::Duration::from_millis(300), || {
+            wine.http_get(port, "/", secs(2))
+                .filter(|b| b.contains("version=1.2.4"))
+        });
+        assert!(upgraded.is_some(), "run {run}: 1.2.4 does not answer");
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), edited, "run {run}");
+        wine.net_stop("SvcpackExample");
+        wine.wait_process_gone("example-service.exe", secs(15));
+    }
+    report_timing(
+        &format!("build_wine: {runs} upgrades of a running service, exit codes {codes:?}"),
+        started.elapsed(),
+    );
 }

@@ -33,7 +33,10 @@
 //! | `service.account` | `"LocalSystem"` (`LocalService`, `NetworkService`, `virtual` = `NT SERVICE\<name>`, `DOMAIN\user`) |
 //! | `service.arguments`, `service.dependencies` | none |
 //! | `service.event-source` | `true`: a service gets an Application event log source named after it |
-//! | `service.recovery` | no actions; `delays-secs` default 60 per action (0 for `none`), as services.msc suggests; `reset-after-secs` 86400 |
+//! | `service.sid-type` | `"none"` (`unrestricted`, `restricted`); a hosted service with a `DOMAIN\user` account: `"unrestricted"` (its log folder is granted to the service SID) |
+//! | `service.required-privileges` | none: the account's own privileges (names `Se…Privilege`, one of Windows' privileges) |
+//! | `service.preshutdown-timeout-secs` | unset: Windows' default (1 to 600) |
+//! | `service.recovery` | no actions; `delays-secs` default 60 per action (0 for `none`), as services.msc suggests; `reset-after-secs` 86400; `non-crash-failures` false (true for a hosted service; true needs actions) |
 //! | `service.host` | absent: the program is itself a service; present: hosted, with `stop-timeout-secs` 10 (≥ 1), `restart-delay-secs` 2, `max-restarts-per-hour` 20 (0 = never restart), `log-dir` `"logs"` and `working-dir` `"."` (inside the install directory), `log-max-bytes` 10485760 (≥ 1), `log-keep` 5 (≥ 1), no `environment` |
 //! | `[[files]]` | none; `dest` defaults to the source's file name, `preserve-on-upgrade` to false. A `dest` stays inside the install directory (no `..`, not absolute) and, ignoring case, differs from every other `dest`, `<binary>.exe`, the license's file name and the zip's `README.txt`, `install.ps1`, `uninstall.ps1` |
 //! | `[release]` | absent: no winget manifests; `download-url` is an `https://` template with `{file}` (and optionally `{version}`); `winget-id` (winget's PackageIdentifier pattern) needs `download-url` |
@@ -92,7 +95,9 @@ use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
 pub use release::{DownloadUrl, Release};
-pub use values::{Account, Backend, Guid, RecoveryAction, RelPath, ServiceName, StartType};
+pub use values::{
+    Account, Backend, Guid, RecoveryAction, RelPath, ServiceName, SidType, StartType, PRIVILEGES,
+};
 
 use crate::version::MsiVersion;
 
@@ -233,6 +238,14 @@ pub struct Service {
     pub event_source: bool,
     /// The failure actions (empty when none are configured).
     pub recovery: Recovery,
+    /// The service SID type the service manager gives the service's process.
+    pub sid_type: SidType,
+    /// The privileges the service's process keeps, canonically spelt (empty: all of the
+    /// account's).
+    pub required_privileges: Vec<String>,
+    /// How long the service manager waits for the service after a pre-shutdown
+    /// notification (`None`: Windows' default).
+    pub preshutdown_timeout_secs: Option<u32>,
     /// `Some`: svcpack's service host runs the program.
     pub host: Option<Host>,
 }
@@ -246,6 +259,9 @@ pub struct Recovery {
     pub reset_after_secs: u32,
     /// The command line of `run` actions; always `Some` when a step is `run`.
     pub command: Option<String>,
+    /// The actions also apply when the service stops with a non-zero exit code, not only
+    /// when its process ends without reporting SERVICE_STOPPED.
+    pub non_crash_failures: bool,
 }
 
 /// One failure action and the wait before it.

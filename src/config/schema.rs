@@ -38,6 +38,7 @@ const RECOVERY: &[Field] = &[
     value("delays-secs"),
     value("reset-after-secs"),
     value("command"),
+    value("non-crash-failures"),
 ];
 
 const HOST: &[Field] = &[
@@ -63,6 +64,9 @@ const SERVICE: &[Field] = &[
     value("arguments"),
     value("dependencies"),
     value("event-source"),
+    value("sid-type"),
+    value("required-privileges"),
+    value("preshutdown-timeout-secs"),
     Field {
         name: "recovery",
         shape: Shape::Table(RECOVERY),
@@ -155,6 +159,14 @@ const ALIASES: &[(&str, &str)] = &[
     ("delays", "delays-secs"),
     ("delay", "delays-secs"),
     ("reset", "reset-after-secs"),
+    ("privileges", "required-privileges"),
+    ("service-sid", "sid-type"),
+    ("sid", "sid-type"),
+    ("preshutdown-timeout", "preshutdown-timeout-secs"),
+    (
+        "failure-actions-on-non-crash-failures",
+        "non-crash-failures",
+    ),
     ("src", "source"),
     ("path", "source"),
     ("destination", "dest"),

@@ -6,7 +6,8 @@ use super::error::{Fault, FaultResult};
 use super::read::{Item, Table};
 use super::resolve::{Resolver, INSTALL_DIR};
 use super::{
-    Account, Host, Recovery, RecoveryAction, RecoveryStep, RelPath, Service, ServiceName, StartType,
+    Account, Host, Recovery, RecoveryAction, RecoveryStep, RelPath, Service, ServiceName, SidType,
+    StartType,
 };
 
 /// The longest recovery delay whose milliseconds fit the SCM's 32-bit field.
@@ -15,6 +16,10 @@ const MAX_DELAY_SECS: i64 = (u32::MAX / 1000) as i64;
 const DEFAULT_RESET_SECS: u32 = 86_400;
 /// services.msc's own default wait before a recovery action: one minute.
 const DEFAULT_DELAY_SECS: u32 = 60;
+/// The longest pre-shutdown timeout: ten minutes. Windows itself sets no limit, but a
+/// service holding shutdown longer looks like a hung machine (and its default is
+/// minutes at most).
+const MAX_PRESHUTDOWN_SECS: i64 = 600;
 
 impl Resolver {
     pub(super) fn service(&mut self, t: &Table, product_name: &str) -> FaultResult<Service> {
@@ -69,13 +74,56 @@ impl Resolver {
             .map(|i| i.boolean())
             .transpose()?
             .unwrap_or(true);
+        let hosted = t.get("host").is_some();
         let recovery = match t.get("recovery") {
-            Some(i) => self.recovery(&i.table()?)?,
+            Some(i) => self.recovery(&i.table()?, hosted)?,
             None => Recovery {
                 reset_after_secs: DEFAULT_RESET_SECS,
+                // svcpack's host stops with an error when it gives up restarting the
+                // program: recovery applies to that only with this flag.
+                non_crash_failures: hosted,
                 ..Recovery::default()
             },
         };
+        // A hosted service with a named account writes its logs through the service
+        // SID, which only an unrestricted or restricted SID type puts in its token.
+        let needs_sid = hosted && matches!(account, Account::User(_));
+        let sid_type = match t.get("sid-type") {
+            Some(i) => {
+                let sid = SidType::parse(i.string()?).map_err(|m| i.fault(m))?;
+                if needs_sid && sid == SidType::None {
+                    return Err(i.fault(
+                        "is `none`, but this hosted service runs as a named account and writes its \
+                         logs through its service SID; allowed: unrestricted, restricted",
+                    ));
+                }
+                sid
+            }
+            None if needs_sid => SidType::Unrestricted,
+            None => SidType::None,
+        };
+        let mut required_privileges: Vec<String> = Vec::new();
+        if let Some(i) = t.get("required-privileges") {
+            for p in i.array()? {
+                let name = super::values::parse_privilege(p.string()?).map_err(|m| p.fault(m))?;
+                if required_privileges.iter().any(|q| q == name) {
+                    return Err(p.fault(format!(
+                        "`{name}` is listed twice; allowed: each privilege once"
+                    )));
+                }
+                required_privileges.push(name.to_string());
+            }
+            if required_privileges.is_empty() {
+                return Err(i.fault(
+                    "is empty, which would leave the service no privileges at all; allowed: the \
+                     privileges the service needs, e.g. [\"SeChangeNotifyPrivilege\"], or omit the key",
+                ));
+            }
+        }
+        let preshutdown_timeout_secs = t
+            .get("preshutdown-timeout-secs")
+            .map(|i| i.integer(1, MAX_PRESHUTDOWN_SECS).map(|n| n as u32))
+            .transpose()?;
         let host = match t.get("host") {
             Some(i) => Some(host(&i.table()?)?),
             None => None,
@@ -104,11 +152,14 @@ impl Resolver {
             dependencies,
             event_source,
             recovery,
+            sid_type,
+            required_privileges,
+            preshutdown_timeout_secs,
             host,
         })
     }
 
-    fn recovery(&mut self, t: &Table) -> FaultResult<Recovery> {
+    fn recovery(&mut self, t: &Table, hosted: bool) -> FaultResult<Recovery> {
         let actions_item = t.get("actions");
         let mut actions = Vec::new();
         if let Some(i) = &actions_item {
@@ -157,6 +208,19 @@ impl Resolver {
             (None, Some(i)) => self.warn(i.fault("has no effect: no recovery action is `run`")),
             _ => {}
         }
+        let non_crash_failures = match t.get("non-crash-failures") {
+            Some(i) => {
+                let on = i.boolean()?;
+                if on && actions.is_empty() {
+                    return Err(i.fault(
+                        "is true, but there are no recovery `actions` for it to apply; allowed: \
+                         set `actions` (e.g. [\"restart\"]) or remove this key",
+                    ));
+                }
+                on
+            }
+            None => hosted,
+        };
         let steps = actions
             .iter()
             .enumerate()
@@ -173,6 +237,7 @@ impl Resolver {
             steps,
             reset_after_secs,
             command,
+            non_crash_failures,
         })
     }
 }

@@ -30,6 +30,80 @@ fn unknown_word(what: &str, word: &str, allowed: &[&str]) -> String {
     )
 }
 
+/// Every privilege Windows defines (winnt.h's `SE_*_NAME` privilege constants, as listed
+/// on Microsoft's "Privilege Constants (Authorization)" page). Account rights such as
+/// `SeServiceLogonRight` are not privileges and cannot be required by a service.
+pub const PRIVILEGES: &[&str] = &[
+    "SeAssignPrimaryTokenPrivilege",
+    "SeAuditPrivilege",
+    "SeBackupPrivilege",
+    "SeChangeNotifyPrivilege",
+    "SeCreateGlobalPrivilege",
+    "SeCreatePagefilePrivilege",
+    "SeCreatePermanentPrivilege",
+    "SeCreateSymbolicLinkPrivilege",
+    "SeCreateTokenPrivilege",
+    "SeDebugPrivilege",
+    "SeDelegateSessionUserImpersonatePrivilege",
+    "SeEnableDelegationPrivilege",
+    "SeImpersonatePrivilege",
+    "SeIncreaseBasePriorityPrivilege",
+    "SeIncreaseQuotaPrivilege",
+    "SeIncreaseWorkingSetPrivilege",
+    "SeLoadDriverPrivilege",
+    "SeLockMemoryPrivilege",
+    "SeMachineAccountPrivilege",
+    "SeManageVolumePrivilege",
+    "SeProfileSingleProcessPrivilege",
+    "SeRelabelPrivilege",
+    "SeRemoteShutdownPrivilege",
+    "SeRestorePrivilege",
+    "SeSecurityPrivilege",
+    "SeShutdownPrivilege",
+    "SeSyncAgentPrivilege",
+    "SeSystemEnvironmentPrivilege",
+    "SeSystemProfilePrivilege",
+    "SeSystemtimePrivilege",
+    "SeTakeOwnershipPrivilege",
+    "SeTcbPrivilege",
+    "SeTimeZonePrivilege",
+    "SeTrustedCredManAccessPrivilege",
+    "SeUndockPrivilege",
+    "SeUnsolicitedInputPrivilege",
+];
+
+/// A privilege name as Windows spells it: `Se…Privilege` and one of [`PRIVILEGES`]
+/// (matched in any case, as LookupPrivilegeValue does).
+pub fn parse_privilege(name: &str) -> Result<&'static str, String> {
+    if let Some(known) = PRIVILEGES.iter().find(|p| p.eq_ignore_ascii_case(name)) {
+        return Ok(known);
+    }
+    let shaped = name.len() > "SePrivilege".len()
+        && name.starts_with("Se")
+        && name.ends_with("Privilege")
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    if !shaped {
+        let right = if name.starts_with("Se") && name.ends_with("Right") {
+            " (an account right such as SeServiceLogonRight is granted to the account, not required by the service)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "`{name}` is not a privilege name{right}; allowed: a Windows privilege such as \
+             `SeChangeNotifyPrivilege` (`Se…Privilege`)"
+        ));
+    }
+    let hint = match suggest(name, PRIVILEGES) {
+        Some(s) => format!(" did you mean `{s}`?"),
+        None => String::new(),
+    };
+    Err(format!(
+        "unknown privilege `{name}`;{hint} allowed: one of Windows' privileges ({} … {})",
+        PRIVILEGES[0],
+        PRIVILEGES[PRIVILEGES.len() - 1]
+    ))
+}
+
 fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
@@ -194,6 +268,19 @@ keywords! {
         Run = "run",
         /// Do nothing.
         None = "none",
+    }
+}
+
+keywords! {
+    /// Which service SID the service manager adds to the service's process token.
+    SidType, "SID type" {
+        /// No service SID (`SERVICE_SID_TYPE_NONE`).
+        None = "none",
+        /// The service SID is added (`SERVICE_SID_TYPE_UNRESTRICTED`).
+        Unrestricted = "unrestricted",
+        /// The service SID is added and the token is write-restricted
+        /// (`SERVICE_SID_TYPE_RESTRICTED`).
+        Restricted = "restricted",
     }
 }
 

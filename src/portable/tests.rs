@@ -87,7 +87,14 @@ fn tricky_service() -> Service {
             ],
             reset_after_secs: 86_400,
             command: Some("C:\\tools\\notify.cmd \"Ledger Agent\" failed".into()),
+            non_crash_failures: true,
         },
+        sid_type: crate::config::SidType::Restricted,
+        required_privileges: vec![
+            "SeChangeNotifyPrivilege".into(),
+            "SeImpersonatePrivilege".into(),
+        ],
+        preshutdown_timeout_secs: Some(45),
         host: None,
     }
 }
@@ -367,6 +374,7 @@ fn start_types_accounts_and_empty_recovery() {
         steps: vec![],
         reset_after_secs: 86_400,
         command: None,
+        non_crash_failures: false,
     };
     service.dependencies.clear();
     service.description = None;

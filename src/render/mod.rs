@@ -168,6 +168,9 @@ pub struct RenderInput<'a> {
     /// The service host's files, for a hosted service. `None` (what [`RenderInput::new`]
     /// sets) names them by their installed file names, as `cargo svcpack render` shows.
     pub host: Option<HostFiles<'a>>,
+    /// The stamped installer helper ([`crate::helper`]) for a service. `None` (what
+    /// [`RenderInput::new`] sets) names it by its file name, as `cargo svcpack render` shows.
+    pub helper: Option<&'a Path>,
 }
 
 /// The files svcpack's service host adds to a hosted service's package.
@@ -195,6 +198,7 @@ impl<'a> RenderInput<'a> {
             arch,
             codepage: database_codepage(config, package),
             host: None,
+            helper: None,
         }
     }
 }
@@ -549,6 +553,15 @@ struct Data {
     files: Vec<ExtraFile>,
     service: Option<ServiceData>,
     host: Option<HostInstall>,
+    helper: Option<HelperData>,
+}
+
+/// The installer helper the MSI carries in its Binary table and its command lines.
+#[derive(Serialize)]
+struct HelperData {
+    source: String,
+    configure: String,
+    stop: String,
 }
 
 #[derive(Serialize)]
@@ -621,6 +634,10 @@ struct ServiceData {
     dependencies: Vec<Dependency>,
     event_source: bool,
     recovery: Option<RecoveryData>,
+    non_crash_failures: bool,
+    sid_type: &'static str,
+    required_privileges: Vec<String>,
+    preshutdown_timeout_secs: Option<u32>,
     hosted: bool,
     host: Option<HostData>,
 }
@@ -796,6 +813,17 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
         files,
         service: config.service.as_ref().map(service_data).transpose()?,
         host,
+        helper: match &config.service {
+            Some(service) => Some(HelperData {
+                source: match input.helper {
+                    Some(p) => path_text(p, "installer helper")?,
+                    None => crate::helper::HELPER_EXE_NAME.to_string(),
+                },
+                configure: crate::helper::command_line(&crate::helper::configure_request(service)),
+                stop: crate::helper::command_line(&crate::helper::stop_request(service)),
+            }),
+            None => None,
+        },
     };
     let value = serde_json::to_value(&data).map_err(|e| RenderError::Unsupported {
         what: "template data".into(),
@@ -1140,6 +1168,10 @@ fn service_data(service: &crate::config::Service) -> Result<ServiceData, RenderE
         dependencies,
         event_source: service.event_source,
         recovery,
+        non_crash_failures: service.recovery.non_crash_failures,
+        sid_type: service.sid_type.as_str(),
+        required_privileges: service.required_privileges.clone(),
+        preshutdown_timeout_secs: service.preshutdown_timeout_secs,
         hosted: host.is_some(),
         host,
     })

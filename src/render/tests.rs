@@ -22,6 +22,8 @@ impl Fixture {
         f.write("config/agent.toml", "port = 18431\n");
         f.write("README.md", "readme\n");
         f.write("bin/ledger-agent.exe", "MZ");
+        // The installer helper, named by its file name when RenderInput::helper is None.
+        f.write(crate::helper::HELPER_EXE_NAME, "MZ helper");
         f
     }
 
@@ -330,33 +332,37 @@ fn full_example_is_well_formed_and_arrives_literally() {
         .map(|d| (attr(d, "Id"), d.attribute("Group")))
         .collect();
     assert_eq!(deps, [("Tcpip", None), ("NetworkProvider", Some("yes"))]);
-    let sc = one(&doc, "ServiceConfig");
-    assert_eq!(attr(sc, "DelayedAutoStart"), "yes");
-    assert_eq!(attr(sc, "OnInstall"), "yes");
-    assert_eq!(attr(sc, "OnReinstall"), "yes");
-
-    let fa = one(&doc, "ServiceConfigFailureActions");
-    assert_eq!(attr(fa, "ResetPeriod"), "86400");
+    // The settings travel in the helper's command line, not in MsiServiceConfig rows.
+    assert!(elements(&doc, WIX, "ServiceConfig").is_empty());
+    assert!(elements(&doc, WIX, "ServiceConfigFailureActions").is_empty());
+    let crate::helper::settings::Request::Configure(set) =
+        helper_request(&doc, "SvcpackConfigureService")
+    else {
+        panic!("configure")
+    };
+    assert_eq!(set.delayed_auto_start, Some(true));
+    assert_eq!(set.reset_secs, 86400);
     assert_eq!(
-        formatted(fa, "Command"),
-        "C:\\Tools\\notify.exe \"Ledger Agent\" [failed]"
+        set.command.as_deref(),
+        Some("C:\\Tools\\notify.exe \"Ledger Agent\" [failed]")
     );
-    assert_eq!(attr(fa, "OnInstall"), "yes");
-    assert_eq!(attr(fa, "OnReinstall"), "yes");
-    let failures: Vec<(&str, &str)> = fa
-        .children()
-        .filter(|n| n.is_element())
-        .map(|n| (attr(n, "Action"), attr(n, "Delay")))
-        .collect();
+    use crate::helper::settings::Action;
     assert_eq!(
-        failures,
+        set.actions,
         [
-            ("restartService", "5000"),
-            ("runCommand", "30000"),
-            ("restartComputer", "60000"),
-            ("none", "0")
+            (Action::Restart, 5000),
+            (Action::Run, 30000),
+            (Action::Reboot, 60000),
+            (Action::None, 0)
         ]
     );
+    let ca = elements(&doc, WIX, "CustomAction");
+    assert_eq!(ca.len(), 2);
+    for c in &ca {
+        assert_eq!(attr(*c, "BinaryRef"), "SvcpackHelper");
+        assert_eq!(attr(*c, "Execute"), "deferred");
+        assert_eq!(attr(*c, "Impersonate"), "no");
+    }
 
     let control = one(&doc, "ServiceControl");
     assert_eq!(formatted(control, "Name"), "Ledger Agent $(var.X) [x]");
@@ -459,6 +465,8 @@ fn plain_application_has_no_service() {
         "ServiceControl",
         "ServiceConfig",
         "ServiceConfigFailureActions",
+        "Binary",
+        "CustomAction",
         "RemoveFolder",
         "CreateFolder",
         "Icon",
@@ -530,13 +538,17 @@ fn start_types_and_accounts() {
         assert_eq!(attr(si, "Start"), wix_start, "{start}");
         assert_eq!(formatted(si, "Account"), wix_account, "{account}");
         assert_eq!(si.attribute("Arguments"), None, "no arguments configured");
-        let configs = elements(&doc, WIX, "ServiceConfig");
+        let crate::helper::settings::Request::Configure(set) =
+            helper_request(&doc, "SvcpackConfigureService")
+        else {
+            panic!("configure")
+        };
         assert_eq!(
-            configs.first().map(|c| attr(*c, "DelayedAutoStart")),
-            delayed,
+            set.delayed_auto_start,
+            delayed.map(|d: &str| d == "yes"),
             "{start}"
         );
-        assert!(elements(&doc, WIX, "ServiceConfigFailureActions").is_empty());
+        assert!(set.actions.is_empty() && !set.non_crash_failures);
         assert!(elements(&doc, UTIL, "EventSource").is_empty());
     }
 }
@@ -551,10 +563,33 @@ fn recovery_without_run_sets_no_command() {
                 reset-after-secs = 3600\ncommand = \"x.exe\"\n";
     let wxs = render_str(&f, toml);
     let doc = roxmltree::Document::parse(&wxs).expect("well-formed");
-    let fa = one(&doc, "ServiceConfigFailureActions");
-    assert_eq!(fa.attribute("Command"), None);
-    assert_eq!(attr(fa, "ResetPeriod"), "3600");
-    assert_eq!(fa.children().filter(|n| n.is_element()).count(), 3);
+    let crate::helper::settings::Request::Configure(set) =
+        helper_request(&doc, "SvcpackConfigureService")
+    else {
+        panic!("configure")
+    };
+    assert_eq!(set.command, None);
+    assert_eq!(set.reset_secs, 3600);
+    assert_eq!(set.actions.len(), 3);
+}
+
+/// The request a helper custom action carries: its ExeCommand names the property that
+/// holds the command line, whose value is substituted literally.
+fn helper_request(doc: &roxmltree::Document, id: &str) -> crate::helper::settings::Request {
+    let ca = elements(doc, WIX, "CustomAction")
+        .into_iter()
+        .find(|c| attr(*c, "Id") == id)
+        .unwrap_or_else(|| panic!("CustomAction {id}"));
+    let command = attr(ca, "ExeCommand");
+    let name = command
+        .strip_prefix('[')
+        .and_then(|c| c.strip_suffix(']'))
+        .unwrap_or_else(|| panic!("{command}"));
+    let property = elements(doc, WIX, "Property")
+        .into_iter()
+        .find(|p| attr(*p, "Id") == name)
+        .unwrap_or_else(|| panic!("Property {name}"));
+    crate::helper::decode(&unpreprocess(attr(property, "Value"))).expect("decodes")
 }
 
 #[test]
@@ -1037,7 +1072,7 @@ mod native {
         let exe = f.exe();
         let input = RenderInput::new(&config, &pkg, &exe, "x64");
         let msi_path = compile(&f, &render(&input, None).expect("renders"), "x64");
-        let report = wix::inspect::inspect_file(&msi_path).expect("inspect");
+        let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
 
         assert_eq!(
             report.product_name.as_deref(),
@@ -1084,10 +1119,13 @@ mod native {
         assert_eq!(r.actions, ["restart", "run", "reboot", "none"]);
         assert_eq!(r.delays_ms, [5000, 30000, 60000, 0]);
         assert_eq!(r.reset_period_secs, Some(86400));
+        // From the helper's command line: literal, not an MSI Formatted value.
         assert_eq!(
-            r.command.as_deref().map(unformat).as_deref(),
+            r.command.as_deref(),
             Some("C:\\Tools\\notify.exe \"Ledger Agent\" [failed]")
         );
+        assert_eq!(s.settings_from, "custom action");
+        assert_eq!(s.stop_wait_ms, Some(30_000));
 
         let mut names: Vec<(&str, &str)> = report
             .files
@@ -1155,7 +1193,7 @@ mod native {
                 .into_iter()
                 .map(|r| (r[0].clone(), r[1].clone()))
                 .collect();
-            let report = wix::inspect::inspect_file(&msi_path).expect("inspect");
+            let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
             runs.push((guids, report.product_code));
         }
         assert_eq!(runs[0].0.len(), 5);
@@ -1175,7 +1213,7 @@ mod native {
         let exe = f.exe();
         let input = RenderInput::new(&config, &pkg, &exe, "x86");
         let msi_path = compile(&f, &render(&input, None).expect("renders"), "x86");
-        let report = wix::inspect::inspect_file(&msi_path).expect("inspect");
+        let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
         assert!(report.services.is_empty());
         assert_eq!(report.codepage, 1252);
         assert_eq!(report.files.len(), 2);
@@ -1277,16 +1315,13 @@ dest = "var/README.md"
         assert!(children(program, "ServiceInstall").is_empty());
 
         // Recovery applies when the host gives up (an error exit, not a crash).
-        let fa: Vec<_> = elements(&doc, WIX, "ServiceConfig")
-            .into_iter()
-            .filter(|c| c.attribute("FailureActionsWhen").is_some())
-            .collect();
-        assert_eq!(fa.len(), 1);
-        assert_eq!(
-            attr(fa[0], "FailureActionsWhen"),
-            "failedToStopOrReturnedError"
-        );
-        assert_eq!(fa[0].attribute("ServiceSid"), None);
+        let crate::helper::settings::Request::Configure(set) =
+            helper_request(&doc, "SvcpackConfigureService")
+        else {
+            panic!("configure")
+        };
+        assert_eq!(set.non_crash_failures, !set.actions.is_empty());
+        assert_eq!(set.sid_type, crate::helper::settings::SidType::None);
 
         // The log folder (sharing `var` with an extra file) is writable by the virtual
         // account, and its files go on uninstall.
@@ -1365,12 +1400,34 @@ dest = "var/README.md"
         let locks = rows(&mut pkg, "MsiLockPermissionsEx");
         assert_eq!(locks.len(), 1);
         assert!(locks[0].contains("\tCreateFolder\tD:P("), "{locks:?}");
-        let config = rows(&mut pkg, "MsiServiceConfig");
-        assert!(
-            config
+        // The settings are the helper's job: deferred (1024), not impersonated (2048),
+        // an EXE in the Binary table (2); configure between InstallServices and
+        // StartServices, stop before StopServices.
+        assert!(!pkg.has_table("MsiServiceConfig"));
+        let actions: Vec<String> = rows(&mut pkg, "CustomAction")
+            .into_iter()
+            .filter(|a| a.starts_with("Svcpack"))
+            .collect();
+        assert_eq!(actions.len(), 2, "{actions:?}");
+        for a in &actions {
+            assert!(a.contains("\t3074\tSvcpackHelper\t"), "{a}");
+        }
+        assert_eq!(rows(&mut pkg, "Binary").len(), 1);
+        let seq = rows(&mut pkg, "InstallExecuteSequence");
+        let at = |name: &str| -> i64 {
+            let row = seq
                 .iter()
-                .any(|c| c.starts_with("LedgerAgent.FA\tLedgerAgent\t")),
-            "{config:?}"
+                .find(|r| r.starts_with(&format!("{name}\t")))
+                .unwrap_or_else(|| panic!("{name}: {seq:?}"));
+            row.rsplit('\t').next().unwrap().parse().unwrap()
+        };
+        assert!(at("InstallServices") < at("SvcpackConfigureService"));
+        assert!(at("SvcpackConfigureService") < at("StartServices"));
+        assert!(at("SvcpackStopService") < at("StopServices"));
+        assert!(
+            seq.iter()
+                .any(|r| r.starts_with("SvcpackConfigureService\tNOT (REMOVE~=\"ALL\")\t")),
+            "{seq:?}"
         );
         let create = rows(&mut pkg, "CreateFolder");
         assert_eq!(create.len(), 2, "log and working folders: {create:?}");
@@ -1381,11 +1438,12 @@ dest = "var/README.md"
         let toml = HOSTED.replace("account = \"virtual\"", "account = 'CORP\\svc-ledger$'");
         let r = render_hosted("hosted-user", &toml).expect("renders");
         let doc = roxmltree::Document::parse(&r.wxs).expect("well-formed");
-        let fa = elements(&doc, WIX, "ServiceConfig")
-            .into_iter()
-            .find(|c| c.attribute("FailureActionsWhen").is_some())
-            .expect("ServiceConfig");
-        assert_eq!(attr(fa, "ServiceSid"), "unrestricted");
+        let crate::helper::settings::Request::Configure(set) =
+            helper_request(&doc, "SvcpackConfigureService")
+        else {
+            panic!("configure")
+        };
+        assert_eq!(set.sid_type, crate::helper::settings::SidType::Unrestricted);
         let sid = crate::host::service_sid("LedgerAgent");
         assert!(attr(one(&doc, "PermissionEx"), "Sddl").ends_with(&format!(";;;{sid})")));
     }

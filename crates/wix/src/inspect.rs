@@ -51,6 +51,18 @@ pub struct ServiceReport {
     pub arguments: Option<String>,
     pub dependencies: Vec<String>,
     pub recovery: Option<Recovery>,
+    /// Failure actions also apply when the service stops with an error code.
+    pub non_crash_failures: bool,
+    /// `none`, `unrestricted` or `restricted`; `None` when the MSI does not set it.
+    pub sid_type: Option<String>,
+    pub required_privileges: Vec<String>,
+    pub preshutdown_timeout_ms: Option<u32>,
+    /// How long an install waits for the old service's processes to exit (svcpack's
+    /// helper), when the MSI does.
+    pub stop_wait_ms: Option<u32>,
+    /// Where the settings above come from: `custom action` (svcpack's helper, applied with
+    /// ChangeServiceConfig2W), `MsiServiceConfig` tables, or `none`.
+    pub settings_from: String,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -100,6 +112,33 @@ fn rows<F: Read + Seek>(
     .collect()
 }
 
+/// A Formatted value's MSI escapes (`[\\[]`, `[\\]]`, ...) undone: the literal text.
+fn unescape(formatted: &str) -> String {
+    let chars: Vec<char> = formatted.chars().collect();
+    let mut out = String::new();
+    let mut n = 0;
+    while n < chars.len() {
+        if chars[n] == '[' && n + 3 < chars.len() && chars[n + 1] == '\\' && chars[n + 3] == ']' {
+            out.push(chars[n + 2]);
+            n += 4;
+        } else {
+            out.push(chars[n]);
+            n += 1;
+        }
+    }
+    out
+}
+
+fn start_word(start: i64, delayed: bool) -> String {
+    match (start, delayed) {
+        (2, true) => "delayed".into(),
+        (2, false) => "auto".into(),
+        (3, _) => "demand".into(),
+        (4, _) => "disabled".into(),
+        (n, _) => n.to_string(),
+    }
+}
+
 fn split_list(v: Option<String>) -> Vec<String> {
     v.map(|d| {
         d.split("[~]")
@@ -111,13 +150,53 @@ fn split_list(v: Option<String>) -> Vec<String> {
 }
 
 /// Reads the report from an MSI file.
+/// Service settings an installer applies with a custom action of its own (svcpack's helper
+/// is one): the caller's [`ActionDecoder`] turns the action's command line into this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodedAction {
+    /// The action configures `service` (ChangeServiceConfig2 settings).
+    Configure(ActionSettings),
+    /// The action stops `service` and waits at most `timeout_ms` for its processes to end.
+    Stop { service: String, timeout_ms: u32 },
+}
+
+/// What a configuring custom action sets, in the service manager's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionSettings {
+    pub service: String,
+    /// `(action word, delay in ms)`: `restart`, `reboot`, `run`, `none`.
+    pub actions: Vec<(String, u32)>,
+    pub reset_secs: u32,
+    pub command: Option<String>,
+    pub non_crash_failures: bool,
+    pub delayed_auto_start: Option<bool>,
+    /// `none`, `unrestricted` or `restricted`.
+    pub sid_type: String,
+    pub privileges: Vec<String>,
+    pub preshutdown_ms: Option<u32>,
+}
+
+/// Recognises an EXE custom action's command line as one a known helper reads; the
+/// compiler itself knows no helper, so callers that do pass theirs.
+pub type ActionDecoder<'a> = &'a dyn Fn(&str) -> Option<DecodedAction>;
+
 pub fn inspect_file(path: &Path) -> Result<Report, String> {
+    inspect_file_with(path, &|_| None)
+}
+
+/// [`inspect_file`], with service settings from custom actions `decoder` recognises.
+pub fn inspect_file_with(path: &Path, decoder: ActionDecoder) -> Result<Report, String> {
     let file =
         std::fs::File::open(path).map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
-    inspect(file).map_err(|e| format!("{}: {e}", path.display()))
+    inspect_with(file, decoder).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 pub fn inspect<F: Read + Seek>(f: F) -> Result<Report, String> {
+    inspect_with(f, &|_| None)
+}
+
+/// [`inspect`], with service settings from custom actions `decoder` recognises.
+pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Report, String> {
     let mut pkg =
         msi::Package::open(f).map_err(|e| format!("not a Windows Installer database: {e}"))?;
     let props: BTreeMap<String, String> = rows(&mut pkg, "Property")
@@ -150,16 +229,75 @@ pub fn inspect<F: Read + Seek>(f: F) -> Result<Report, String> {
     files.sort_by(|a, b| a.id.cmp(&b.id));
     let configs = rows(&mut pkg, "MsiServiceConfig");
     let failures = rows(&mut pkg, "MsiServiceConfigFailureActions");
+    // A helper's EXE custom actions from the Binary table (type & 0x3F == 2) whose command
+    // line (directly, or as `[Property]`) the decoder recognises.
+    let helper_requests: Vec<DecodedAction> = rows(&mut pkg, "CustomAction")
+        .into_iter()
+        .filter(|r| r.get("Type").and_then(i).is_some_and(|t| t & 0x3F == 2))
+        .filter_map(|r| {
+            let target = r.get("Target").and_then(s)?;
+            let line = match target.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+                Some(prop) => props.get(prop)?.clone(),
+                None => target,
+            };
+            decoder(&line)
+        })
+        .collect();
     let mut services: Vec<ServiceReport> = rows(&mut pkg, "ServiceInstall")
         .into_iter()
         .map(|r| {
             let name = r.get("Name").and_then(s).unwrap_or_default();
             let start = r.get("StartType").and_then(i).unwrap_or(-1);
-            let delayed = configs.iter().any(|c| {
-                c.get("Name").and_then(s).as_deref() == Some(name.as_str())
-                    && c.get("ConfigType").and_then(i) == Some(3)
-                    && c.get("Argument").and_then(s).as_deref() == Some("1")
+            let config_of = |ty: i64| {
+                configs
+                    .iter()
+                    .find(|c| {
+                        c.get("Name").and_then(s).as_deref() == Some(name.as_str())
+                            && c.get("ConfigType").and_then(i) == Some(ty)
+                    })
+                    .and_then(|c| c.get("Argument").and_then(s))
+            };
+            let helper = helper_requests.iter().find_map(|q| match q {
+                DecodedAction::Configure(set) if set.service == unescape(&name) => Some(set),
+                _ => None,
             });
+            let stop_wait_ms = helper_requests.iter().find_map(|q| match q {
+                DecodedAction::Stop {
+                    service,
+                    timeout_ms,
+                } if *service == unescape(&name) => Some(*timeout_ms),
+                _ => None,
+            });
+            if let Some(set) = helper {
+                let recovery = (!set.actions.is_empty()).then(|| Recovery {
+                    actions: set.actions.iter().map(|(a, _)| a.clone()).collect(),
+                    delays_ms: set.actions.iter().map(|(_, ms)| i64::from(*ms)).collect(),
+                    reset_period_secs: Some(i64::from(set.reset_secs)),
+                    command: set.command.clone(),
+                });
+                let delayed = set.delayed_auto_start == Some(true);
+                return ServiceReport {
+                    start_type: start_word(start, delayed),
+                    delayed_auto_start: delayed,
+                    display_name: r.get("DisplayName").and_then(s),
+                    description: r.get("Description").and_then(s),
+                    account: r
+                        .get("StartName")
+                        .and_then(s)
+                        .unwrap_or_else(|| "LocalSystem".into()),
+                    arguments: r.get("Arguments").and_then(s),
+                    dependencies: split_list(r.get("Dependencies").and_then(s)),
+                    recovery,
+                    non_crash_failures: set.non_crash_failures,
+                    sid_type: Some(set.sid_type.clone()),
+                    required_privileges: set.privileges.clone(),
+                    preshutdown_timeout_ms: set.preshutdown_ms,
+                    stop_wait_ms,
+                    settings_from: "custom action".into(),
+                    name,
+                };
+            }
+            let delayed = config_of(3).as_deref() == Some("1");
             let recovery = failures
                 .iter()
                 .find(|f| f.get("Name").and_then(s).as_deref() == Some(name.as_str()))
@@ -181,15 +319,26 @@ pub fn inspect<F: Read + Seek>(f: F) -> Result<Report, String> {
                     reset_period_secs: f.get("ResetPeriod").and_then(i),
                     command: f.get("Command").and_then(s).filter(|c| c != "[~]"),
                 });
+            let from_tables = !configs.is_empty() || recovery.is_some();
             ServiceReport {
-                start_type: match (start, delayed) {
-                    (2, true) => "delayed".into(),
-                    (2, false) => "auto".into(),
-                    (3, _) => "demand".into(),
-                    (4, _) => "disabled".into(),
-                    (n, _) => n.to_string(),
-                },
+                start_type: start_word(start, delayed),
                 delayed_auto_start: delayed,
+                non_crash_failures: config_of(4).as_deref() == Some("1"),
+                sid_type: config_of(5).map(|v| match v.as_str() {
+                    "0" => "none".into(),
+                    "1" => "unrestricted".into(),
+                    "3" => "restricted".into(),
+                    other => other.to_string(),
+                }),
+                required_privileges: split_list(config_of(6)),
+                preshutdown_timeout_ms: config_of(7).and_then(|v| v.parse().ok()),
+                stop_wait_ms,
+                settings_from: if from_tables {
+                    "MsiServiceConfig tables"
+                } else {
+                    "none"
+                }
+                .into(),
                 display_name: r.get("DisplayName").and_then(s),
                 description: r.get("Description").and_then(s),
                 account: r
@@ -305,6 +454,26 @@ impl Report {
                 }
                 None => o.push_str("    recovery: none\n"),
             }
+            let mut extra = vec![format!("settings from: {}", s.settings_from)];
+            if s.non_crash_failures {
+                extra.push("recovery also on non-crash failures".into());
+            }
+            if let Some(t) = &s.sid_type {
+                extra.push(format!("sid-type: {t}"));
+            }
+            if !s.required_privileges.is_empty() {
+                extra.push(format!("privileges: {}", s.required_privileges.join(", ")));
+            }
+            if let Some(ms) = s.preshutdown_timeout_ms {
+                extra.push(format!("preshutdown timeout: {}s", ms / 1000));
+            }
+            if let Some(ms) = s.stop_wait_ms {
+                extra.push(format!(
+                    "upgrade waits up to {}s for the old process",
+                    ms / 1000
+                ));
+            }
+            o.push_str(&format!("    {}\n", extra.join("; ")));
         }
         o
     }

@@ -38,6 +38,67 @@ const BAD: &[(&str, &str, &[&str])] = &[
         "package.metadata.svcpack.service.account",
         &["must not be empty", "LocalSystem, LocalService, NetworkService, virtual, or DOMAIN\\user"],
     ),
+    // Service settings the installer applies with ChangeServiceConfig2W.
+    (
+        "[package.metadata.svcpack.service]\nsid-type = \"unrestriced\" # <-\n",
+        "package.metadata.svcpack.service.sid-type",
+        &["unknown SID type `unrestriced`", "did you mean `unrestricted`?", "allowed: none, unrestricted, restricted"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\nrequired-privileges = [\"SeChangeNotifyPrivilege\", \"ChangeNotify\"] # <-\n",
+        "package.metadata.svcpack.service.required-privileges[1]",
+        &["`ChangeNotify` is not a privilege name", "`Se…Privilege`"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\nrequired-privileges = [\"SeServiceLogonRight\"] # <-\n",
+        "package.metadata.svcpack.service.required-privileges[0]",
+        &["not a privilege name", "account right"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\nrequired-privileges = [\"SeChangeNotifyPrivlege\"] # <-\n",
+        "package.metadata.svcpack.service.required-privileges[0]",
+        &["not a privilege name"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\nrequired-privileges = [\"SeFrobnicatePrivilege\"] # <-\n",
+        "package.metadata.svcpack.service.required-privileges[0]",
+        &["unknown privilege `SeFrobnicatePrivilege`", "Windows' privileges"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\nrequired-privileges = [\"SeDebugPrivilege\", \"sedebugprivilege\"] # <-\n",
+        "package.metadata.svcpack.service.required-privileges[1]",
+        &["`SeDebugPrivilege` is listed twice"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\nrequired-privileges = [] # <-\n",
+        "package.metadata.svcpack.service.required-privileges",
+        &["is empty", "omit the key"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\npreshutdown-timeout-secs = -1 # <-\n",
+        "package.metadata.svcpack.service.preshutdown-timeout-secs",
+        &["1", "600"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\npreshutdown-timeout-secs = 86400 # <-\n",
+        "package.metadata.svcpack.service.preshutdown-timeout-secs",
+        &["1", "600"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\npreshutdown-timeout-secs = 0 # <-\n",
+        "package.metadata.svcpack.service.preshutdown-timeout-secs",
+        &["1", "600"],
+    ),
+    (
+        "[package.metadata.svcpack.service.recovery]\nnon-crash-failures = true # <-\n",
+        "package.metadata.svcpack.service.recovery.non-crash-failures",
+        &["no recovery `actions`", "set `actions`"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\naccount = 'CORP\\svc'\nsid-type = \"none\" # <-\n[package.metadata.svcpack.service.host]\n",
+        "package.metadata.svcpack.service.sid-type",
+        &["named account", "allowed: unrestricted, restricted"],
+    ),
     // Recovery.
     (
         "[package.metadata.svcpack.service.recovery]\nactions = [\n  \"restart\",\n  \"explode\", # <-\n]\n",

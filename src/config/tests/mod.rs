@@ -164,9 +164,13 @@ fn empty_service_table_gets_service_defaults() {
         Recovery {
             steps: vec![],
             reset_after_secs: 86_400,
-            command: None
+            command: None,
+            non_crash_failures: false,
         }
     );
+    assert_eq!(s.sid_type, crate::config::SidType::None);
+    assert!(s.required_privileges.is_empty());
+    assert_eq!(s.preshutdown_timeout_secs, None);
     assert_eq!(s.host, None);
 }
 
