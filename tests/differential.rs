@@ -2040,14 +2040,15 @@ fn cargo_wix_one_two(db: &Db, f: &mut Vec<String>) {
     }
 }
 
-/// WiX v4's RegistryFixture.CanBuildWithRegistryValue (ids generated).
+/// WiX v4's RegistryFixture.CanBuildWithRegistryValue: the ids WiX generates
+/// (Common.GenerateIdentifier over component, root, lower(key), lower(name)).
 fn wix4_registry_value(db: &Db, f: &mut Vec<String>) {
     expect_exact(
         db,
         "Registry",
         &[
-            "<Registry id: 2\tPath\\To\\AnotherKey\tSecret\t#x\tMiscComponent #1>\t2\tPath\\To\\AnotherKey\tSecret\t#x\tMiscComponent",
-            "<Registry id: 2\tPath\\To\\Key\t\t1.0.1234.123\tMiscComponent #1>\t2\tPath\\To\\Key\t\t1.0.1234.123\tMiscComponent",
+            "reg04OIwIchl.9ZTjisTT6NzGSsQSM\t2\tPath\\To\\AnotherKey\tSecret\t#x\tMiscComponent",
+            "regEblTuusqFNSUQNy88zaP_UA5kIY\t2\tPath\\To\\Key\t\t1.0.1234.123\tMiscComponent",
         ],
         f,
     );

@@ -51,6 +51,7 @@ pub fn parse_document(
     attrs.finish()?;
     let dialect = root.ns.dialect();
     let mut sections = Vec::new();
+    let mut placeholders = Vec::new();
     for child in &root.children {
         let mut p = Parser {
             opts,
@@ -58,6 +59,7 @@ pub fn parse_document(
             section: None,
             feature_display: 0,
             warnings: Vec::new(),
+            component_placeholders: std::mem::take(&mut placeholders),
         };
         match (child.ns.is_util(), child.name.as_str()) {
             (false, "Product") if dialect == Dialect::V3 => package::product_v3(&mut p, child)?,
@@ -73,8 +75,69 @@ pub fn parse_document(
         }
         sections.extend(p.section.take());
         warnings.append(&mut p.warnings);
+        placeholders = std::mem::take(&mut p.component_placeholders);
+    }
+    if !placeholders.is_empty() {
+        for s in &mut sections {
+            resolve_component_placeholders(s, &placeholders);
+        }
     }
     Ok(sections)
+}
+
+/// WiX v4+ names a Component authored without Id after its key path, which is known only
+/// once its children are parsed; until then the children use a placeholder `§n§`
+/// (Compiler.cs, ComponentIdPlaceholderStart/End and ResolveComponentIdPlaceholders).
+/// Like WiX, ids generated from the placeholder keep it hashed in; only the values that
+/// contain it are rewritten.
+pub(crate) const PLACEHOLDER_MARK: char = '\u{a7}';
+
+fn resolve_component_placeholders(s: &mut Section, ids: &[String]) {
+    fn fix(v: &mut String, ids: &[String]) {
+        if !v.contains(PLACEHOLDER_MARK) {
+            return;
+        }
+        let mut out = String::with_capacity(v.len());
+        let mut rest = v.as_str();
+        while let Some(start) = rest.find(PLACEHOLDER_MARK) {
+            let after = &rest[start + PLACEHOLDER_MARK.len_utf8()..];
+            let Some(end) = after.find(PLACEHOLDER_MARK) else {
+                break;
+            };
+            out.push_str(&rest[..start]);
+            match after[..end].parse::<usize>().ok().and_then(|n| ids.get(n)) {
+                Some(id) => out.push_str(id),
+                None => out.push_str(&rest[start..start + 2 * PLACEHOLDER_MARK.len_utf8() + end]),
+            }
+            rest = &after[end + PLACEHOLDER_MARK.len_utf8()..];
+        }
+        out.push_str(rest);
+        *v = out;
+    }
+    use crate::model::{Member, Val};
+    for r in &mut s.rows {
+        for v in &mut r.values {
+            if let Val::Str(t) = v {
+                fix(t, ids);
+            }
+        }
+    }
+    for r in s.refs.iter_mut().chain(s.groups.iter_mut()) {
+        fix(&mut r.id, ids);
+    }
+    for c in &mut s.components {
+        fix(&mut c.id, ids);
+    }
+    for f in &mut s.files {
+        fix(&mut f.component, ids);
+    }
+    for m in &mut s.memberships {
+        for member in [&mut m.parent, &mut m.member] {
+            if let Member::Component(c) = member {
+                fix(c, ids);
+            }
+        }
+    }
 }
 
 /// Parser state for one section.
@@ -86,6 +149,9 @@ pub(crate) struct Parser<'o> {
     pub feature_display: i32,
     /// Non-fatal findings, printed as `file:line: warning: text`.
     pub warnings: Vec<Warning>,
+    /// The ids of v4 Components authored without Id, by placeholder number (one counter
+    /// per source file, as in WiX's compiler).
+    pub component_placeholders: Vec<String>,
 }
 
 impl Parser<'_> {
@@ -101,6 +167,17 @@ impl Parser<'_> {
 
     pub fn is_64bit(&self) -> bool {
         self.opts.arch != "x86"
+    }
+
+    /// The id WiX makes up for an element authored without one: v4+'s
+    /// `Common.GenerateIdentifier` (SHA-1, base64) or v3's `GenerateIdentifier` (MD5, hex),
+    /// over exactly the arguments WiX's compiler passes for that element.
+    pub fn gen_id(&self, prefix: &str, args: &[Option<&str>]) -> String {
+        if self.v4() {
+            crate::guid::generate_identifier_v4(prefix, args)
+        } else {
+            crate::guid::generate_identifier_v3(prefix, args)
+        }
     }
 
     /// Resolves a `Source`/`SourceFile` path: relative paths are relative to the base dir.
@@ -639,7 +716,12 @@ mod tests {
 <Feature Id="F"><Component><File Source="a.txt"/></Component></Feature></Package></Wix>"#
         );
         let c = build("x64", &src).unwrap();
-        assert_eq!(row(&c, "Component", "a.txt")[2], "INSTALLFOLDER");
+        // Compiler.cs: the File id is `fil` + hash(directory, name) and the Component,
+        // authored without Id, takes its key path's id.
+        let fil =
+            crate::guid::generate_identifier_v4("fil", &[Some("INSTALLFOLDER"), Some("a.txt")]);
+        assert_eq!(row(&c, "Component", &fil)[2], "INSTALLFOLDER");
+        assert_eq!(row(&c, "Component", &fil)[5], fil);
         assert_eq!(row(&c, "Property", "PackageId")[1], "Example.Package");
         // WiX v6: CreateGuid(UpgradeCodeGuidNamespace, Id).
         assert_eq!(
