@@ -280,7 +280,7 @@ pub fn run(
                 let mut copts = wix::CompileOptions::new(plan.arch.as_str());
                 copts.timestamp = opts.timestamp;
                 if let WixSource::CargoWix(p) = &plan.wix {
-                    copts.base_dir = p
+                    copts.current_dir = p
                         .parent()
                         .and_then(Path::parent)
                         .map(Path::to_path_buf)
@@ -289,10 +289,14 @@ pub fn run(
                         cargo_wix_defines(plan, exe_path.as_deref().unwrap_or(Path::new("")))
                             .map_err(|m| fail(stage, m))?;
                 } else {
-                    copts.base_dir = stage_dir.to_path_buf();
+                    copts.current_dir = stage_dir.to_path_buf();
                 }
-                let compiled =
-                    wix::compile(&[src], &copts).map_err(|e| fail(stage, e.to_string()))?;
+                let compiled = wix::compile(&[src], &copts).map_err(|e| {
+                    for w in &e.warnings {
+                        rep.warning(&w.to_string());
+                    }
+                    fail(stage, e.to_string())
+                })?;
                 for w in &compiled.warnings {
                     rep.warning(&w.to_string());
                 }

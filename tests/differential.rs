@@ -2704,7 +2704,7 @@ fn mutated_corpus_never_panics() {
         }
     }
     let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.base_dir = work.path().to_path_buf();
+    opts.current_dir = work.path().to_path_buf();
     opts.threads = 1;
     opts.timestamp = 0;
     for (k, v) in [

@@ -27,8 +27,10 @@ use super::xml::{Dialect, Element};
 pub struct ParseOptions {
     /// "x86", "x64" or "arm64".
     pub arch: String,
-    /// Directory that relative `Source` paths resolve against (WiX: the current directory).
-    pub base_dir: PathBuf,
+    /// Where relative `Source` paths are tried first (WiX: the current directory).
+    pub current_dir: PathBuf,
+    /// Then the unnamed bind paths, in order; `!(bindpath.NAME)` picks a named one.
+    pub bind_paths: Vec<crate::BindPath>,
 }
 
 /// Parses one document (root `Wix`, or v4 `Package`/`Fragment` under `Wix`).
@@ -61,20 +63,20 @@ pub fn parse_document(
             warnings: Vec::new(),
             component_placeholders: std::mem::take(&mut placeholders),
         };
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "Product") if dialect == Dialect::V3 => package::product_v3(&mut p, child)?,
-            (false, "Package") if dialect == Dialect::V4 => package::package_v4(&mut p, child)?,
-            (false, "Fragment") => package::fragment(&mut p, child)?,
-            (false, "Module" | "Bundle" | "Patch" | "PatchCreation") => {
-                return Err(unsupported(
-                    child,
-                    "only installer packages (Product/Package) and Fragments are supported",
-                ))
-            }
-            _ => return Err(unexpected(root, child)),
-        }
-        sections.extend(p.section.take());
+        let parsed = match (child.ns.is_util(), child.name.as_str()) {
+            (false, "Product") if dialect == Dialect::V3 => package::product_v3(&mut p, child),
+            (false, "Package") if dialect == Dialect::V4 => package::package_v4(&mut p, child),
+            (false, "Fragment") => package::fragment(&mut p, child),
+            (false, "Module" | "Bundle" | "Patch" | "PatchCreation") => Err(unsupported(
+                child,
+                "only installer packages (Product/Package) and Fragments are supported",
+            )),
+            _ => Err(unexpected(root, child)),
+        };
+        // Warnings found before an error are still reported.
         warnings.append(&mut p.warnings);
+        parsed?;
+        sections.extend(p.section.take());
         placeholders = std::mem::take(&mut p.component_placeholders);
     }
     if !placeholders.is_empty() {
@@ -180,17 +182,63 @@ impl Parser<'_> {
         }
     }
 
-    /// Resolves a `Source`/`SourceFile` path: relative paths are relative to the base dir.
+    /// Resolves a `Source`/`SourceFile` path as WiX's FileResolver
+    /// (ExtensibilityServices/FileResolver.cs, MustResolveUsingBindPaths) does: an existing
+    /// path relative to the current directory wins; else `!(bindpath.NAME)rest` looks in
+    /// the bind paths named NAME, and any other relative path (also without a leading
+    /// `SourceDir\`) in the unnamed bind paths, first match in order. A file found nowhere
+    /// resolves against the current directory, where reading it reports it missing.
     pub fn source_path(&self, value: &str) -> PathBuf {
-        // WiX sources are often written on Windows with backslashes.
-        let normalised = value.replace('\\', "/");
-        let p = Path::new(&normalised);
-        if p.is_absolute() {
-            p.to_path_buf()
+        resolve_source(&self.opts.current_dir, &self.opts.bind_paths, value)
+    }
+}
+
+/// See [`Parser::source_path`].
+pub(crate) fn resolve_source(
+    current_dir: &Path,
+    bind_paths: &[crate::BindPath],
+    value: &str,
+) -> PathBuf {
+    // WiX sources are often written on Windows with backslashes.
+    let normalised = value.replace('\\', "/");
+    let (bind_name, rest) = match normalised.strip_prefix("!(bindpath.") {
+        Some(tail) => match tail.split_once(')') {
+            Some((name, rest)) => (Some(name), rest.trim_start_matches('/')),
+            None => (None, normalised.as_str()),
+        },
+        None => (None, normalised.as_str()),
+    };
+    let p = Path::new(rest);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    let direct = current_dir.join(p);
+    if bind_name.is_none() && direct.is_file() {
+        return direct;
+    }
+    let without_source_dir = rest
+        .strip_prefix("SourceDir/")
+        .filter(|_| bind_name.is_none());
+    for bp in bind_paths {
+        let base = if bp.path.is_absolute() {
+            bp.path.clone()
         } else {
-            self.opts.base_dir.join(p)
+            current_dir.join(&bp.path)
+        };
+        let candidates: Vec<PathBuf> = match (bind_name, bp.name.as_deref()) {
+            (None, None) => without_source_dir
+                .map(|w| base.join(w))
+                .into_iter()
+                .chain(std::iter::once(base.join(rest)))
+                .collect(),
+            (Some(want), Some(have)) if want.eq_ignore_ascii_case(have) => vec![base.join(rest)],
+            _ => Vec::new(),
+        };
+        if let Some(found) = candidates.into_iter().find(|c| c.is_file()) {
+            return found;
         }
     }
+    direct
 }
 
 /// Attribute access that remembers what was read, so leftovers become errors.
@@ -471,7 +519,7 @@ mod tests {
         let path = dir.path().join("t.wxs");
         std::fs::write(&path, source).unwrap();
         let mut opts = CompileOptions::new(arch);
-        opts.base_dir = dir.path().to_path_buf();
+        opts.current_dir = dir.path().to_path_buf();
         opts.threads = 1;
         compile(&[path], &opts)
     }
