@@ -554,4 +554,73 @@ mod tests {
             .to_string();
         assert!(e.contains("f.wxs:"), "{e}");
     }
+
+    fn rows(c: &Compiled, table: &str) -> Vec<String> {
+        c.database
+            .tables
+            .get(table)
+            .map(|rows| {
+                rows.iter()
+                    .map(|(v, _)| {
+                        v.iter()
+                            .map(|x| match x {
+                                crate::model::Val::Null => String::new(),
+                                crate::model::Val::Int(i) => i.to_string(),
+                                crate::model::Val::Str(s) => s.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\t")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn feature_display_counts_per_list_of_siblings() {
+        // Compiler.cs ParseFeatureElement; MsiQueryFixture.PopulatesFeatureTableWithParent.
+        let package = PACKAGE.replace(
+            r#"<Feature Id="F"><ComponentGroupRef Id="G"/></Feature>"#,
+            r#"<Feature Id="F"><ComponentGroupRef Id="G"/><Feature Id="C1"/><Feature Id="C2" Display="expand"/></Feature><Feature Id="S"/>"#,
+        );
+        let g = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup></Fragment></Wix>"#;
+        let c = build(&[("p.wxs", &package), ("g.wxs", g)]).unwrap();
+        let display: Vec<(String, String)> = rows(&c, "Feature")
+            .iter()
+            .map(|r| {
+                let v: Vec<&str> = r.split('\t').collect();
+                (v[0].to_string(), v[4].to_string())
+            })
+            .collect();
+        for (f, d) in [("F", "2"), ("C1", "2"), ("C2", "3"), ("S", "4")] {
+            assert!(display.contains(&(f.into(), d.into())), "{display:?}");
+        }
+    }
+
+    #[test]
+    fn v4_major_upgrade_rows_carry_the_package_language() {
+        // Compiler.cs ParseMajorUpgradeElement: Language = the package's unless IgnoreLanguage.
+        let g = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup></Fragment></Wix>"#;
+        let package = PACKAGE
+            .replace("<Package ", "<Package Language=\"1033\" ")
+            .replace(
+                "<Feature ",
+                "<MajorUpgrade DowngradeErrorMessage=\"no\"/><Feature ",
+            );
+        let c = build(&[("p.wxs", &package), ("g.wxs", g)]).unwrap();
+        let up = rows(&c, "Upgrade");
+        assert!(
+            up.iter().all(|r| r.split('\t').nth(3) == Some("1033")),
+            "{up:?}"
+        );
+        let ignoring = package.replace("<MajorUpgrade ", "<MajorUpgrade IgnoreLanguage=\"yes\" ");
+        let c = build(&[("p.wxs", &ignoring), ("g.wxs", g)]).unwrap();
+        let up = rows(&c, "Upgrade");
+        assert!(
+            up.iter().all(|r| r.split('\t').nth(3) == Some("")),
+            "{up:?}"
+        );
+    }
 }
