@@ -124,7 +124,19 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
     let mut std_dirs: BTreeMap<String, Location> = BTreeMap::new();
     while let Some(si) = queue.pop() {
         for r in &sections[si].refs {
-            match defs.get(&(r.table, r.id.clone())).and_then(|d| d.first()) {
+            let found = defs.get(&(r.table, r.id.clone()));
+            // A reference to a symbol defined more than once is ambiguous: WiX reports the
+            // duplicate (Link/ResolveReferencesCommand.cs, more than one accessible symbol).
+            if let Some([(_, first), (_, second), ..]) = found.map(Vec::as_slice) {
+                return Err(WixError::new(
+                    second.clone(),
+                    format!(
+                        "duplicate {} `{}`; it is already defined at {first} (and referenced at {})",
+                        r.table, r.id, r.loc
+                    ),
+                ));
+            }
+            match found.and_then(|d| d.first()) {
                 Some((def, _)) => {
                     if included.insert(*def) {
                         queue.push(*def);
@@ -532,6 +544,20 @@ mod tests {
             .expect_err("a duplicate Property in linked sections is an error")
             .to_string();
         assert!(e.contains("g.wxs:3:") && e.contains("g.wxs:2"), "{e}");
+    }
+
+    #[test]
+    fn a_reference_to_a_symbol_defined_twice_is_an_error() {
+        // AccessModifierFixture.CannotCompileDuplicateCrossFragmentReference.
+        let frags = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup></Fragment>
+<Fragment><Property Id="P" Value="1"/></Fragment>
+<Fragment><Property Id="P" Value="2"/></Fragment></Wix>"#;
+        let package = PACKAGE.replace("</Feature>", "</Feature><PropertyRef Id=\"P\"/>");
+        let e = build(&[("p.wxs", &package), ("f.wxs", frags)])
+            .expect_err("an ambiguous reference is an error")
+            .to_string();
+        assert!(e.contains("f.wxs:4:") && e.contains("f.wxs:3"), "{e}");
     }
 
     #[test]
