@@ -74,9 +74,10 @@ pub struct CompileArgs {
     /// Add a directory to the include search path.
     #[arg(short = 'I', value_name = "DIR")]
     pub include_dirs: Vec<PathBuf>,
-    /// Resolve relative Source paths against this directory (default: current directory).
-    #[arg(short = 'b', long = "base-dir", value_name = "DIR")]
-    pub base_dir: Option<PathBuf>,
+    /// Bind path: where relative File/@Source paths not found from the current directory
+    /// are searched, in order (repeatable); NAME=DIR names one for `!(bindpath.NAME)`.
+    #[arg(short = 'b', long = "bindpath", value_name = "[NAME=]DIR")]
+    pub bind_paths: Vec<String>,
     /// Localization file (.wxl) for `!(loc.X)` strings (repeatable).
     #[arg(long = "loc", value_name = "FILE.wxl")]
     pub loc_files: Vec<PathBuf>,
@@ -273,14 +274,25 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
         let (k, v) = parse_define(d).map_err(Failure::Usage)?;
         opts.bind_variables.insert(k, v);
     }
-    if let Some(b) = &a.base_dir {
-        opts.base_dir = b.clone();
-    }
+    opts.bind_paths = a
+        .bind_paths
+        .iter()
+        .map(|b| wix::BindPath::parse(b))
+        .collect();
     let out = a
         .out
         .clone()
         .unwrap_or_else(|| a.sources[0].with_extension("msi"));
-    let compiled = wix::compile_to_file(&a.sources, &out, &opts)?;
+    let compiled = match wix::compile_to_file(&a.sources, &out, &opts) {
+        Ok(c) => c,
+        Err(e) => {
+            // Warnings found before the error come first, as WiX prints them.
+            for w in &e.warnings {
+                eprintln!("{w}");
+            }
+            return Err(e.into());
+        }
+    };
     for w in &compiled.warnings {
         eprintln!("{w}");
     }

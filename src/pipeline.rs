@@ -354,7 +354,7 @@ pub fn run(
                 let mut copts = wix::CompileOptions::new(plan.arch.as_str());
                 copts.timestamp = opts.timestamp;
                 if let WixSource::CargoWix(p) = &plan.wix {
-                    copts.base_dir = p
+                    copts.current_dir = p
                         .parent()
                         .and_then(Path::parent)
                         .map(Path::to_path_buf)
@@ -363,13 +363,17 @@ pub fn run(
                         cargo_wix_defines(plan, exe_path.as_deref().unwrap_or(Path::new("")))
                             .map_err(|m| fail(stage, m))?;
                 } else {
-                    copts.base_dir = stage_dir.to_path_buf();
+                    copts.current_dir = stage_dir.to_path_buf();
                 }
                 // Streamed to a file in the staging directory (the compiler never holds
                 // the whole MSI), then read for signing and checksums.
                 let staged_msi = stage_dir.join(".compiled.msi");
-                let compiled = wix::compile_to_file(&[src], &staged_msi, &copts)
-                    .map_err(|e| fail(stage, e.to_string()))?;
+                let compiled = wix::compile_to_file(&[src], &staged_msi, &copts).map_err(|e| {
+                    for w in &e.warnings {
+                        rep.warning(&w.to_string());
+                    }
+                    fail(stage, e.to_string())
+                })?;
                 for w in &compiled.warnings {
                     rep.warning(&w.to_string());
                 }

@@ -230,7 +230,7 @@ fn run_case(root: &Path, case: &Case) -> Outcome {
         let (k, v) = d.split_once('=').unwrap_or((d.as_str(), ""));
         opts.defines.insert(k.to_string(), v.to_string());
     }
-    opts.base_dir = base_dir;
+    opts.current_dir = base_dir;
     opts.timestamp = 1_700_000_000;
     opts.threads = 1;
     let sources: Vec<PathBuf> = case.sources.iter().map(|s| root.join(s)).collect();

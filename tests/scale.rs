@@ -53,7 +53,7 @@ fn many_files(dir: &Path, n: usize) -> PathBuf {
 
 fn compile(src: &Path, out: &Path) -> svcpack::wix::Compiled {
     let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.base_dir = src.parent().unwrap().to_path_buf();
+    opts.current_dir = src.parent().unwrap().to_path_buf();
     opts.timestamp = 1_700_000_000;
     svcpack::wix::compile_to_file(&[src.to_path_buf()], out, &opts).expect("compiles")
 }
@@ -291,7 +291,7 @@ fn a_source_that_changes_before_it_is_packed_is_an_error_and_leaves_nothing() {
     std::fs::write(dir.path().join("b.txt"), "other\n").unwrap();
     let src = one_dir_package(dir.path(), &["a.txt", "b.txt"]);
     let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.base_dir = dir.path().to_path_buf();
+    opts.current_dir = dir.path().to_path_buf();
     opts.timestamp = 1_700_000_000;
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
@@ -347,7 +347,7 @@ fn a_full_disk_is_one_error_and_leaves_nothing() {
     }
     let _guard = Unmount(mnt.clone());
     let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.base_dir = dir.path().to_path_buf();
+    opts.current_dir = dir.path().to_path_buf();
     opts.timestamp = 1_700_000_000;
     let out = mnt.join("big.msi");
     let e = svcpack::wix::compile_to_file(&[src], &out, &opts).unwrap_err();

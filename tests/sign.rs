@@ -240,7 +240,7 @@ fn tiny_msi(dir: &Path, exe: &Path) -> PathBuf {
     )
     .unwrap();
     let mut opts = svcpack::wix::CompileOptions::new("x86");
-    opts.base_dir = dir.to_path_buf();
+    opts.current_dir = dir.to_path_buf();
     opts.timestamp = 1_700_000_000;
     opts.defines
         .insert("ExePath".into(), exe.display().to_string());

@@ -1038,7 +1038,7 @@ mod native {
         let src = f.dir.join("main.wxs");
         std::fs::write(&src, wxs).expect("write wxs");
         let mut opts = wix::CompileOptions::new(arch);
-        opts.base_dir = f.dir.clone();
+        opts.current_dir = f.dir.clone();
         opts.env = BTreeMap::new();
         opts.timestamp = 0;
         let out = f.dir.join("out.msi");
@@ -1367,7 +1367,7 @@ dest = "var/README.md"
         let src = r.f.dir.join("main.wxs");
         std::fs::write(&src, &r.wxs).unwrap();
         let mut opts = crate::wix::CompileOptions::new("x64");
-        opts.base_dir = r.f.dir.clone();
+        opts.current_dir = r.f.dir.clone();
         opts.env = BTreeMap::new();
         let out = r.f.dir.join("out.msi");
         crate::wix::compile_to_file(&[src], &out, &opts)

@@ -43,11 +43,14 @@ impl fmt::Display for Location {
 }
 
 /// A compile error: where, and what is wrong (including what is allowed, where that helps).
+/// `warnings` carries the diagnostics found before the failure (`<?warning?>` and the
+/// like), for the caller to print ahead of the error; `Display` shows the error alone.
 #[derive(Debug, thiserror::Error)]
 #[error("{location}: error: {message}")]
 pub struct WixError {
     pub location: Location,
     pub message: String,
+    pub warnings: Vec<Warning>,
 }
 
 impl WixError {
@@ -55,8 +58,16 @@ impl WixError {
         WixError {
             location,
             message: message.into(),
+            warnings: Vec::new(),
         }
     }
+}
+
+/// Puts `earlier` (warnings found before `e`) ahead of the warnings `e` already carries.
+pub fn with_warnings(mut e: WixError, mut earlier: Vec<Warning>) -> WixError {
+    earlier.append(&mut e.warnings);
+    e.warnings = earlier;
+    e
 }
 
 /// A non-fatal diagnostic (`<?warning?>`, deprecated authoring). Printed as

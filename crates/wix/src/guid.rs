@@ -596,6 +596,23 @@ pub fn generate_identifier_v4(prefix: &str, args: &[Option<&str>]) -> String {
     id
 }
 
+/// WiX v3's `CompilerCore.GenerateIdentifier(prefix, args)`: `prefix` + the first 16 bytes
+/// of the MD5 of the UTF-16LE of `args` joined with `|` (a `None` joins as nothing), as
+/// uppercase hex (always prefix + 32 characters). WiX v3 uses it for the ids of registry rows
+/// without Id: `("reg", [component, root number, lower(key), lower(name)])`.
+pub fn generate_identifier_v3(prefix: &str, args: &[Option<&str>]) -> String {
+    use md5::{Digest, Md5};
+    let joined = join_with_bar(args);
+    let utf16: Vec<u8> = joined.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let digest = Md5::digest(&utf16);
+    let mut id = String::with_capacity(prefix.len() + 32);
+    id.push_str(prefix);
+    for b in digest.iter() {
+        id.push_str(&format!("{b:02X}"));
+    }
+    id
+}
+
 /// A deterministic GUID for values WiX would make random (ProductCode="*", package code):
 /// RFC 4122 version 5 in `namespace` over the parts, each encoded as its UTF-8 byte length in
 /// decimal, `:`, and its UTF-8 bytes, so no two different part lists share an input. This is
@@ -1301,6 +1318,24 @@ mod tests {
                 ]
             ),
             "regPKV64nTdbwlRm8bkU8k4Kxj6Km8"
+        );
+    }
+
+    #[test]
+    fn v3_generated_identifiers_match_wix3() {
+        // WiX v3's own SimpleRegistry test: a RegistryValue without Id under
+        // RegistryKey Root="HKCU" Key="Sofware\Microsoft\WixTests\RegKey1".
+        assert_eq!(
+            generate_identifier_v3(
+                "reg",
+                &[
+                    Some("Component1"),
+                    Some("1"),
+                    Some("sofware\\microsoft\\wixtests\\regkey1"),
+                    None
+                ]
+            ),
+            "reg6274E04DDE4171846745472ACE036859"
         );
     }
 

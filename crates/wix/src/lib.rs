@@ -48,8 +48,13 @@ pub struct CompileOptions {
     pub defines: BTreeMap<String, String>,
     /// `-I DIR` include directories.
     pub include_dirs: Vec<PathBuf>,
-    /// Directory relative `Source` paths resolve against.
-    pub base_dir: PathBuf,
+    /// The directory relative paths are taken from, as WiX takes them from the process's
+    /// current directory: source files, `<?include?>`, and relative `File/@Source` (tried
+    /// before the bind paths).
+    pub current_dir: PathBuf,
+    /// `-b [NAME=]DIR` bind paths, in order: where a relative `Source` not found from
+    /// `current_dir` is looked up (unnamed ones), and what `!(bindpath.NAME)` names.
+    pub bind_paths: Vec<BindPath>,
     /// Environment for `$(env.X)`.
     pub env: BTreeMap<String, String>,
     /// Unix seconds used for every timestamp in the output (SOURCE_DATE_EPOCH).
@@ -72,13 +77,39 @@ impl CompileOptions {
             arch: arch.to_string(),
             defines: BTreeMap::new(),
             include_dirs: Vec::new(),
-            base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            current_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            bind_paths: Vec::new(),
             env: std::env::vars().collect(),
             timestamp: build_timestamp(),
             threads: 0,
             loc_files: Vec::new(),
             cultures: Vec::new(),
             bind_variables: BTreeMap::new(),
+        }
+    }
+}
+
+/// One `-b`/`-bindpath` value: a directory files are searched in, optionally named so
+/// sources can point into it with `!(bindpath.NAME)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindPath {
+    pub name: Option<String>,
+    pub path: PathBuf,
+}
+
+impl BindPath {
+    /// Parses `DIR` or `NAME=DIR` as WiX's command line does (a `=` after at least one
+    /// character names the path).
+    pub fn parse(value: &str) -> BindPath {
+        match value.split_once('=') {
+            Some((name, path)) if !name.is_empty() => BindPath {
+                name: Some(name.to_string()),
+                path: PathBuf::from(path),
+            },
+            _ => BindPath {
+                name: None,
+                path: PathBuf::from(value),
+            },
         }
     }
 }
@@ -113,8 +144,19 @@ pub struct Compiled {
 }
 
 /// Compiles WiX sources into a database ready to be written (nothing is written; see
-/// [`compile_to_file`], which streams the MSI to disk, and [`write::to_bytes`]).
+/// [`compile_to_file`], which streams the MSI to disk, and [`write::to_bytes`]). On failure,
+/// the warnings found before the error travel in [`WixError::warnings`].
 pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
+    let mut warnings = Vec::new();
+    compile_collecting(sources, opts, &mut warnings)
+        .map_err(|e| error::with_warnings(e, std::mem::take(&mut warnings)))
+}
+
+fn compile_collecting(
+    sources: &[PathBuf],
+    opts: &CompileOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<Compiled> {
     if !ARCHES.contains(&opts.arch.as_str()) {
         return Err(WixError::new(
             Location::file("<command line>"),
@@ -128,14 +170,14 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
         defines: opts.defines.clone(),
         include_dirs: opts.include_dirs.clone(),
         arch: opts.arch.clone(),
-        current_dir: opts.base_dir.clone(),
+        current_dir: opts.current_dir.clone(),
         env: opts.env.clone(),
     };
     let parse_opts = parse::ParseOptions {
         arch: opts.arch.clone(),
-        base_dir: opts.base_dir.clone(),
+        current_dir: opts.current_dir.clone(),
+        bind_paths: opts.bind_paths.clone(),
     };
-    let mut warnings = Vec::new();
     let mut roots = Vec::new();
     let mut access_decls = Vec::new();
     for src in sources {
@@ -160,12 +202,12 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
     let mut sections = Vec::new();
     for mut root in roots {
         variables.resolve_tree(&mut root)?;
-        sections.extend(parse::parse_document(&root, &parse_opts, &mut warnings)?);
+        sections.extend(parse::parse_document(&root, &parse_opts, warnings)?);
     }
     access::resolve(&mut sections, &access_decls)?;
     let mut linked = link::link(sections)?;
     parse::com::resolve_primary_features(&mut linked)?;
-    validate::check(&linked, &mut warnings)?;
+    validate::check(&linked, warnings)?;
     let lower_opts = lower::LowerOptions {
         arch: opts.arch.clone(),
         timestamp: opts.timestamp,
@@ -177,7 +219,7 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
     warnings.extend(database.warnings.iter().cloned());
     Ok(Compiled {
         database,
-        warnings,
+        warnings: std::mem::take(warnings),
         msi_len: 0,
     })
 }
@@ -186,6 +228,73 @@ pub fn compile(sources: &[PathBuf], opts: &CompileOptions) -> Result<Compiled> {
 /// atomically: on error nothing is left behind.
 pub fn compile_to_file(sources: &[PathBuf], out: &Path, opts: &CompileOptions) -> Result<Compiled> {
     let mut compiled = compile(sources, opts)?;
-    compiled.msi_len = write::write_outputs(&compiled.database, out)?;
+    compiled.msi_len = write::write_outputs(&compiled.database, out)
+        .map_err(|e| error::with_warnings(e, compiled.warnings.clone()))?;
     Ok(compiled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V4: &str = "http://wixtoolset.org/schemas/v4/wxs";
+
+    fn package(body: &str) -> String {
+        format!(
+            r#"<Wix xmlns="{V4}"><Package Name="T" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
+{body}</Package></Wix>"#
+        )
+    }
+
+    #[test]
+    fn warnings_before_an_error_come_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("t.wxs");
+        let text = package("").replace("<Package ", "<?warning first?>\n<Package ");
+        std::fs::write(&src, text.replace("</Package>", "<Nonsense/></Package>")).unwrap();
+        let mut opts = CompileOptions::new("x64");
+        opts.current_dir = dir.path().to_path_buf();
+        let e = compile(&[src], &opts).expect_err("Nonsense is an error");
+        assert_eq!(e.warnings.len(), 1, "{e:?}");
+        assert!(e.warnings[0].message.contains("first"));
+        // A preprocessor error after a <?warning?> keeps the warning too.
+        let src2 = dir.path().join("u.wxs");
+        std::fs::write(&src2, "<?warning early?>\n<?error late?>\n<Wix/>").unwrap();
+        let e = compile(&[src2], &opts).expect_err("<?error?> fails");
+        assert_eq!(e.warnings.len(), 1, "{e:?}");
+    }
+
+    #[test]
+    fn relative_sources_try_the_current_directory_then_bind_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        for (sub, name, text) in [
+            ("cwd", "here.txt", "cwd"),
+            ("b1", "here.txt", "b1"),
+            ("b1", "one.txt", "b1"),
+            ("b2", "one.txt", "b2"),
+            ("b2", "two.txt", "b2"),
+            ("named", "n.txt", "named"),
+        ] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+            std::fs::write(dir.path().join(sub).join(name), text).unwrap();
+        }
+        let cwd = dir.path().join("cwd");
+        let bind = vec![
+            BindPath::parse(dir.path().join("b1").to_str().unwrap()),
+            BindPath::parse(&format!("N={}", dir.path().join("named").display())),
+            BindPath::parse(dir.path().join("b2").to_str().unwrap()),
+        ];
+        let r = |v: &str| parse::resolve_source(&cwd, &bind, v);
+        let read = |v: &str| std::fs::read_to_string(r(v)).unwrap();
+        assert_eq!(read("here.txt"), "cwd");
+        assert_eq!(read("one.txt"), "b1");
+        assert_eq!(read("two.txt"), "b2");
+        assert_eq!(read("SourceDir\\two.txt"), "b2");
+        assert_eq!(read("!(bindpath.N)\\n.txt"), "named");
+        assert_eq!(read("!(bindpath.n)n.txt"), "named");
+        // The named path is not searched for plain names, nor unnamed ones for a name.
+        assert_eq!(r("n.txt"), cwd.join("n.txt"));
+        assert_eq!(BindPath::parse("x=y").name.as_deref(), Some("x"));
+        assert_eq!(BindPath::parse("=y").name, None);
+    }
 }

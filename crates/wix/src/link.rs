@@ -94,38 +94,32 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
         )
     })?;
 
-    // Which section defines each symbol.
-    let mut defs: BTreeMap<Key, (usize, Location)> = BTreeMap::new();
-    let mut define = |key: Key, section: usize, loc: &Location| -> Result<()> {
-        if let Some((_, first)) = defs.get(&key) {
-            return Err(WixError::new(
-                loc.clone(),
-                format!(
-                    "duplicate {} `{}`; it is already defined at {first}",
-                    key.0, key.1
-                ),
-            ));
-        }
-        defs.insert(key, (section, loc.clone()));
-        Ok(())
+    // Which sections define each symbol. As in WiX's linker
+    // (Link/FindEntrySectionAndLoadSymbolsCommand.cs), a symbol defined twice is only a
+    // possible conflict: references resolve to its first definition, and it is an error
+    // only when two of its definitions end up in linked sections
+    // (Link/ReportConflictingSymbolsCommand.cs).
+    let mut defs: BTreeMap<Key, Vec<(usize, Location)>> = BTreeMap::new();
+    let mut define = |key: Key, section: usize, loc: &Location| {
+        defs.entry(key).or_default().push((section, loc.clone()));
     };
     for (i, s) in sections.iter().enumerate() {
         for r in &s.rows {
             if let Some(k) = primary_key(r) {
-                define(k, i, &r.loc)?;
+                define(k, i, &r.loc);
             }
         }
         for c in &s.components {
-            define(("Component", c.id.clone()), i, &c.loc)?;
+            define(("Component", c.id.clone()), i, &c.loc);
         }
         for f in &s.files {
-            define(("File", f.id.clone()), i, &f.loc)?;
+            define(("File", f.id.clone()), i, &f.loc);
         }
         for st in &s.streams {
-            define((st.table, st.id.clone()), i, &st.loc)?;
+            define((st.table, st.id.clone()), i, &st.loc);
         }
         for g in &s.groups {
-            define((g.table, g.id.clone()), i, &g.loc)?;
+            define((g.table, g.id.clone()), i, &g.loc);
         }
     }
 
@@ -135,7 +129,19 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
     let mut std_dirs: BTreeMap<String, Location> = BTreeMap::new();
     while let Some(si) = queue.pop() {
         for r in &sections[si].refs {
-            match defs.get(&(r.table, r.id.clone())) {
+            let found = defs.get(&(r.table, r.id.clone()));
+            // A reference to a symbol defined more than once is ambiguous: WiX reports the
+            // duplicate (Link/ResolveReferencesCommand.cs, more than one accessible symbol).
+            if let Some([(_, first), (_, second), ..]) = found.map(Vec::as_slice) {
+                return Err(WixError::new(
+                    second.clone(),
+                    format!(
+                        "duplicate {} `{}`; it is already defined at {first} (and referenced at {})",
+                        r.table, r.id, r.loc
+                    ),
+                ));
+            }
+            match found.and_then(|d| d.first()) {
                 Some((def, _)) => {
                     if included.insert(*def) {
                         queue.push(*def);
@@ -165,6 +171,25 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
                 }
             }
         }
+    }
+
+    // Duplicates among the linked sections, reported at the later definition (source
+    // order), naming the first.
+    let mut conflicts: Vec<(&Location, &Location, &Key)> = Vec::new();
+    for (key, all) in &defs {
+        let mut linked = all.iter().filter(|(s, _)| included.contains(s));
+        if let (Some((_, first)), Some((_, second))) = (linked.next(), linked.next()) {
+            conflicts.push((second, first, key));
+        }
+    }
+    if let Some((second, first, key)) = conflicts.into_iter().min() {
+        return Err(WixError::new(
+            second.clone(),
+            format!(
+                "duplicate {} `{}`; it is already defined at {first}",
+                key.0, key.1
+            ),
+        ));
     }
 
     let mut sections: Vec<Option<Section>> = sections.into_iter().map(Some).collect();
@@ -461,4 +486,172 @@ fn resolve_features(
     }
     out.feature_components = result;
     Ok(())
+}
+
+/// Linking checked end to end against what WiX's linker does with the same sources.
+#[cfg(test)]
+mod tests {
+    use crate::{compile, CompileOptions, Compiled};
+
+    const V4: &str = "http://wixtoolset.org/schemas/v4/wxs";
+
+    fn build(files: &[(&str, &str)]) -> crate::Result<Compiled> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        let mut paths = Vec::new();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text.replace("{V4}", V4)).unwrap();
+            paths.push(path);
+        }
+        let mut opts = CompileOptions::new("x64");
+        opts.current_dir = dir.path().to_path_buf();
+        opts.threads = 1;
+        compile(&paths, &opts)
+    }
+
+    const PACKAGE: &str = r#"<Wix xmlns="{V4}"><Package Name="T" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
+<Feature Id="F"><ComponentGroupRef Id="G"/></Feature></Package></Wix>"#;
+
+    fn has_row(c: &Compiled, table: &str, key: &str) -> bool {
+        c.database
+            .tables
+            .get(table)
+            .is_some_and(|rows| rows.iter().any(|(v, _)| v[0].as_str() == Some(key)))
+    }
+
+    #[test]
+    fn unreferenced_fragment_symbols_do_not_clash() {
+        // Two fragments nothing references define the same Property and Directory: WiX's
+        // linker never loads them, so there is no conflict and no row.
+        let unused = r#"<Wix xmlns="{V4}"><Fragment><Property Id="P" Value="1"/>
+<StandardDirectory Id="ProgramFiles6432Folder"><Directory Id="D" Name="d"/></StandardDirectory></Fragment></Wix>"#;
+        let used = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup></Fragment></Wix>"#;
+        let c = build(&[
+            ("p.wxs", PACKAGE),
+            ("u1.wxs", unused),
+            ("u2.wxs", unused),
+            ("g.wxs", used),
+        ])
+        .unwrap();
+        assert!(!has_row(&c, "Property", "P"));
+        assert!(!has_row(&c, "Directory", "D"));
+    }
+
+    #[test]
+    fn duplicates_in_linked_sections_name_both_locations() {
+        let used = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup><Property Id="P" Value="1"/></Fragment>
+<Fragment><Property Id="P" Value="2"/><Property Id="R" Value="3"/></Fragment></Wix>"#;
+        let package = PACKAGE.replace("</Feature>", "</Feature><PropertyRef Id=\"R\"/>");
+        let e = build(&[("p.wxs", &package), ("g.wxs", used)])
+            .expect_err("a duplicate Property in linked sections is an error")
+            .to_string();
+        assert!(e.contains("g.wxs:3:") && e.contains("g.wxs:2"), "{e}");
+    }
+
+    #[test]
+    fn a_reference_to_a_symbol_defined_twice_is_an_error() {
+        // AccessModifierFixture.CannotCompileDuplicateCrossFragmentReference.
+        let frags = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup></Fragment>
+<Fragment><Property Id="P" Value="1"/></Fragment>
+<Fragment><Property Id="P" Value="2"/></Fragment></Wix>"#;
+        let package = PACKAGE.replace("</Feature>", "</Feature><PropertyRef Id=\"P\"/>");
+        let e = build(&[("p.wxs", &package), ("f.wxs", frags)])
+            .expect_err("an ambiguous reference is an error")
+            .to_string();
+        assert!(e.contains("f.wxs:4:") && e.contains("f.wxs:3"), "{e}");
+    }
+
+    #[test]
+    fn reference_cycles_between_fragments_link_once() {
+        // Fragments that reference each other are each linked once (no hang).
+        let frags = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup><PropertyRef Id="B"/><Property Id="A" Value="a"/></Fragment>
+<Fragment><Property Id="B" Value="b"/><PropertyRef Id="A"/></Fragment></Wix>"#;
+        let c = build(&[("p.wxs", PACKAGE), ("f.wxs", frags)]).unwrap();
+        assert!(has_row(&c, "Property", "A") && has_row(&c, "Property", "B"));
+    }
+
+    #[test]
+    fn component_group_cycles_are_one_located_error() {
+        let frags = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component><ComponentGroupRef Id="H"/></ComponentGroup>
+<ComponentGroup Id="H"><ComponentGroupRef Id="G"/></ComponentGroup></Fragment></Wix>"#;
+        let e = build(&[("p.wxs", PACKAGE), ("f.wxs", frags)])
+            .expect_err("a group cycle is an error")
+            .to_string();
+        assert!(e.contains("f.wxs:"), "{e}");
+    }
+
+    fn rows(c: &Compiled, table: &str) -> Vec<String> {
+        c.database
+            .tables
+            .get(table)
+            .map(|rows| {
+                rows.iter()
+                    .map(|(v, _)| {
+                        v.iter()
+                            .map(|x| match x {
+                                crate::model::Val::Null => String::new(),
+                                crate::model::Val::Int(i) => i.to_string(),
+                                crate::model::Val::Str(s) => s.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\t")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn feature_display_counts_per_list_of_siblings() {
+        // Compiler.cs ParseFeatureElement; MsiQueryFixture.PopulatesFeatureTableWithParent.
+        let package = PACKAGE.replace(
+            r#"<Feature Id="F"><ComponentGroupRef Id="G"/></Feature>"#,
+            r#"<Feature Id="F"><ComponentGroupRef Id="G"/><Feature Id="C1"/><Feature Id="C2" Display="expand"/></Feature><Feature Id="S"/>"#,
+        );
+        let g = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup></Fragment></Wix>"#;
+        let c = build(&[("p.wxs", &package), ("g.wxs", g)]).unwrap();
+        let display: Vec<(String, String)> = rows(&c, "Feature")
+            .iter()
+            .map(|r| {
+                let v: Vec<&str> = r.split('\t').collect();
+                (v[0].to_string(), v[4].to_string())
+            })
+            .collect();
+        for (f, d) in [("F", "2"), ("C1", "2"), ("C2", "3"), ("S", "4")] {
+            assert!(display.contains(&(f.into(), d.into())), "{display:?}");
+        }
+    }
+
+    #[test]
+    fn v4_major_upgrade_rows_carry_the_package_language() {
+        // Compiler.cs ParseMajorUpgradeElement: Language = the package's unless IgnoreLanguage.
+        let g = r#"<Wix xmlns="{V4}"><Fragment><ComponentGroup Id="G" Directory="INSTALLFOLDER">
+<Component><File Source="a.txt"/></Component></ComponentGroup></Fragment></Wix>"#;
+        let package = PACKAGE
+            .replace("<Package ", "<Package Language=\"1033\" ")
+            .replace(
+                "<Feature ",
+                "<MajorUpgrade DowngradeErrorMessage=\"no\"/><Feature ",
+            );
+        let c = build(&[("p.wxs", &package), ("g.wxs", g)]).unwrap();
+        let up = rows(&c, "Upgrade");
+        assert!(
+            up.iter().all(|r| r.split('\t').nth(3) == Some("1033")),
+            "{up:?}"
+        );
+        let ignoring = package.replace("<MajorUpgrade ", "<MajorUpgrade IgnoreLanguage=\"yes\" ");
+        let c = build(&[("p.wxs", &ignoring), ("g.wxs", g)]).unwrap();
+        let up = rows(&c, "Upgrade");
+        assert!(
+            up.iter().all(|r| r.split('\t').nth(3) == Some("")),
+            "{up:?}"
+        );
+    }
 }

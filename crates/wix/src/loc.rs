@@ -227,7 +227,7 @@ mod tests {
         let path = dir.path().join("t.wxs");
         std::fs::write(&path, source).unwrap();
         let mut opts = CompileOptions::new("x64");
-        opts.base_dir = dir.path().to_path_buf();
+        opts.current_dir = dir.path().to_path_buf();
         opts.threads = 1;
         for (i, w) in wxls.iter().enumerate() {
             let p = dir.path().join(format!("l{i}.wxl"));

@@ -480,6 +480,11 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         .any(|r| r.table == "Upgrade" && matches!(r.values[4], Val::Int(a) if a & 2 == 0));
     if let Some(mu) = &major_upgrade {
         let code = upgrade_code.clone().unwrap_or_default();
+        let mu_language = if mu.package_language {
+            Val::Str(package.language.clone())
+        } else {
+            Val::Null
+        };
         let mut options = if mu.migrate_features { 1 } else { 0 };
         if mu.ignore_remove_failure {
             options |= 4;
@@ -503,7 +508,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                 code.clone().into(),
                 Val::opt_str(min),
                 Val::opt_str(max),
-                Val::Null,
+                mu_language.clone(),
                 attrs.into(),
                 Val::opt_str(mu.remove_features.clone()),
                 "WIX_UPGRADE_DETECTED".into(),
@@ -528,7 +533,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
                     code.into(),
                     package.version.clone().into(),
                     Val::Null,
-                    Val::Null,
+                    mu_language,
                     2.into(),
                     Val::Null,
                     "WIX_DOWNGRADE_DETECTED".into(),

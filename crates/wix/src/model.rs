@@ -204,6 +204,9 @@ pub struct MajorUpgrade {
     pub migrate_features: bool,
     pub remove_features: Option<String>,
     pub schedule: String,
+    /// The Upgrade rows' Language: the package language in WiX v4+ unless
+    /// IgnoreLanguage="yes" (Compiler.cs ParseMajorUpgradeElement); always null in WiX v3.
+    pub package_language: bool,
     pub loc: Location,
 }
 

@@ -47,7 +47,9 @@ pub fn feature(p: &mut Parser, el: &Element, parent: Option<&Member>) -> Result<
     }
     a.finish()?;
     // WiX numbers displayed features in authoring order: collapsed ones get even numbers,
-    // expanded ones odd numbers, within one counter per section.
+    // expanded ones odd numbers, with one counter per list of sibling features (Compiler.cs
+    // ParseFeatureElement: `ref lastDisplay` for siblings, a fresh `childDisplay` for the
+    // children of each Feature, FeatureRef and FeatureGroup).
     let display = match display_attr.as_deref() {
         None | Some("collapse") => {
             p.feature_display = (p.feature_display | 1) + 1;
@@ -60,7 +62,10 @@ pub fn feature(p: &mut Parser, el: &Element, parent: Option<&Member>) -> Result<
         Some("hidden") => 0,
         Some(n) => match n.parse::<i32>() {
             Ok(v) if v >= 0 => {
-                p.feature_display = v;
+                // An explicit number continues the count, unless it hides the feature.
+                if v != 0 {
+                    p.feature_display = v;
+                }
                 v
             }
             _ => {
@@ -102,6 +107,18 @@ pub fn feature(p: &mut Parser, el: &Element, parent: Option<&Member>) -> Result<
 }
 
 fn feature_children(
+    p: &mut Parser,
+    el: &Element,
+    me: &Member,
+    feature_id: Option<&str>,
+) -> Result<()> {
+    let siblings = std::mem::replace(&mut p.feature_display, 0);
+    let r = feature_children_inner(p, el, me, feature_id);
+    p.feature_display = siblings;
+    r
+}
+
+fn feature_children_inner(
     p: &mut Parser,
     el: &Element,
     me: &Member,

@@ -2,7 +2,7 @@
 //! (files, folders, registry, environment, shortcuts, file copies). Services live in
 //! [`super::services`].
 
-use super::{condition_text, generated_id, no_children, services, unexpected, Attrs, Parser};
+use super::{condition_text, no_children, services, unexpected, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::model::{
     ComponentDef, FileDef, GuidSpec, KeyPath, Member, Membership, Val, ADVERTISED_TARGET,
@@ -97,6 +97,7 @@ pub fn directory(p: &mut Parser, el: &Element, parent: Option<&str>) -> Result<(
     let file_source = a.opt("FileSource").or(a.opt("src")).map(str::to_string);
     a.ignore(&["ComponentGuidGenerationSeed"]);
     a.finish()?;
+    let authored_parent = parent;
     let parent = match parent {
         Some(pid) => Some(pid.to_string()),
         // v4 directories at the top level hang under TARGETDIR, as in WiX v4.
@@ -109,7 +110,18 @@ pub fn directory(p: &mut Parser, el: &Element, parent: Option<&str>) -> Result<(
             let n = name
                 .as_deref()
                 .ok_or_else(|| WixError::new(el.loc.clone(), "Directory: needs `Id` or `Name`"))?;
-            generated_id("dir", &[parent.as_deref().unwrap_or(""), n])
+            // Compiler.cs ParseDirectoryElement: hash(parent, Name, ShortName, SourceName,
+            // ShortSourceName) as authored, the parent as written (none at the top level).
+            p.gen_id(
+                "d",
+                &[
+                    authored_parent,
+                    Some(n),
+                    short.as_deref(),
+                    source_name.as_deref(),
+                    short_source.as_deref(),
+                ],
+            )
         }
     };
     if parent.is_none() && id != "TARGETDIR" {
@@ -462,14 +474,19 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     if dir_attr.is_some() {
         p.sec().reference("Directory", directory.clone(), &el.loc);
     }
-    // The id is needed by children; v4 may omit it (then the key path's id is used).
-    let first_file_id = el.children.iter().find(|c| c.is("File")).map(file_id_of);
+    // The id is needed by children; v4 may omit it, and then the key path's id is used,
+    // which is known only after the children: they see a placeholder until then.
+    let placeholder = (id.is_none() && p.v4()).then(|| {
+        let n = p.component_placeholders.len();
+        p.component_placeholders.push(String::new());
+        (n, format!("{m}{n}{m}", m = super::PLACEHOLDER_MARK))
+    });
     let id = match id {
         Some(id) => id,
-        None if p.v4() => match first_file_id.clone().flatten() {
-            Some(fid) => fid,
-            None => generated_id("cmp", &[&directory, &el.loc.to_string()]),
-        },
+        None if p.v4() => placeholder
+            .as_ref()
+            .map(|(_, ph)| ph.clone())
+            .unwrap_or_default(),
         None => {
             return Err(WixError::new(
                 el.loc.clone(),
@@ -502,7 +519,11 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
         None
     };
     let mut default_key: Option<KeyPath> = None;
+    let mut files = 0;
     for child in &el.children {
+        if child.is("File") {
+            files += 1;
+        }
         let cand = if child.ns.is_util() {
             services::util_component_child(p, el, child, &comp)?
         } else {
@@ -565,6 +586,34 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
             }
         }
     }
+    let id =
+        match placeholder {
+            None => id,
+            Some((n, _)) => {
+                // Compiler.cs ParseComponentElement: implicit ids need a file or registry key
+                // path, and a registry one only in a component without files or when explicit.
+                let key = explicit.clone().or_else(|| default_key.clone());
+                let allow_implicit = match &key {
+                    None | Some(KeyPath::Directory) => false,
+                    Some(KeyPath::Registry(_)) => files == 0,
+                    Some(KeyPath::File(_)) => true,
+                };
+                match key {
+                    Some(KeyPath::File(k) | KeyPath::Registry(k))
+                        if allow_implicit || explicit.is_some() =>
+                    {
+                        p.component_placeholders[n] = k.clone();
+                        k
+                    }
+                    _ => return Err(WixError::new(
+                        el.loc.clone(),
+                        "Component: `Id` can be omitted only when the component's key path is a \
+                         file or registry value (set `Id`, or mark a File or RegistryValue \
+                         KeyPath=\"yes\")",
+                    )),
+                }
+            }
+        };
     let dialect = p.dialect;
     let sec = p.sec();
     if let Some(parent) = &ctx.parent {
@@ -630,12 +679,6 @@ fn file_name_of(el: &Element) -> Option<String> {
             s.rsplit('/').next().unwrap_or_default().to_string()
         })
     })
-}
-
-fn file_id_of(el: &Element) -> Option<String> {
-    el.attr("Id")
-        .map(str::to_string)
-        .or_else(|| file_name_of(el).map(|n| identifier_from_name(&n)))
 }
 
 fn file(
@@ -711,7 +754,13 @@ fn file(
         },
     };
     check_long_name(&name, "Name", el)?;
-    let id = id_attr.unwrap_or_else(|| identifier_from_name(&name));
+    // WiX v4+: `fil` + hash(directory, name) (Compiler.cs ParseFileNamingAttributes);
+    // WiX v3: the name made an identifier.
+    let id = match id_attr {
+        Some(id) => id,
+        None if p.v4() => p.gen_id("fil", &[Some(&comp.directory), Some(&name)]),
+        None => identifier_from_name(&name),
+    };
     super::check_identifier(&id, "Id", &el.loc)?;
     let source = match &source_attr {
         Some(s) if s.ends_with('/') || s.ends_with('\\') => p.source_path(&format!("{s}{name}")),
@@ -759,10 +808,31 @@ fn file(
 
 fn copy_file(p: &mut Parser, el: &Element, comp: &Comp, file_id: &str) -> Result<()> {
     let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
+    let id = a.id("Id")?;
     let dest_dir = a.id("DestinationDirectory")?;
     let dest_name = a.opt("DestinationName").map(str::to_string);
     let dest_prop = a.id("DestinationProperty")?;
+    let id = match id {
+        Some(id) => id,
+        // Compiler.cs ParseCopyFileElement: hash(source folder, source directory, source
+        // property, destination directory, destination property, destination name).
+        None if p.v4() => p.gen_id(
+            "cf",
+            &[
+                None,
+                None,
+                None,
+                dest_dir.as_deref(),
+                dest_prop.as_deref(),
+                dest_name.as_deref(),
+            ],
+        ),
+        // WiX v3: the destination name with spaces made underscores, else Id is required.
+        None => match &dest_name {
+            Some(n) => n.replace(' ', "_"),
+            None => return Err(a.err("missing required attribute `Id`")),
+        },
+    };
     let dest_short = a.opt("DestinationShortName").map(str::to_string);
     if a.opt("SourceDirectory").is_some()
         || a.opt("SourceProperty").is_some()
@@ -818,10 +888,20 @@ fn registry_root(v: &str, a: &Attrs) -> Result<i32> {
     }
 }
 
-fn registry_id(comp: &Comp, root: i32, key: &str, name: Option<&str>) -> String {
-    generated_id(
+/// A registry row's id when authored without one: both WiX v3 (Compiler.cs) and v4+
+/// (Compiler_Package.cs, ParseRegistryKeyElement/ParseRegistryValueElement) hash
+/// (component, root number, lower(key), lower(name)).
+fn registry_id(p: &Parser, comp: &Comp, root: i32, key: &str, name: Option<&str>) -> String {
+    let key = key.to_lowercase();
+    let name = name.map(str::to_lowercase);
+    p.gen_id(
         "reg",
-        &[&comp.id, &root.to_string(), key, name.unwrap_or("")],
+        &[
+            Some(&comp.id),
+            Some(&root.to_string()),
+            Some(&key),
+            name.as_deref(),
+        ],
     )
 }
 
@@ -879,7 +959,7 @@ fn registry_key(
     if let Some(m) = marker {
         let rid = id
             .clone()
-            .unwrap_or_else(|| registry_id(comp, root, &key, Some(m)));
+            .unwrap_or_else(|| registry_id(p, comp, root, &key, Some(m)));
         p.sec().row(
             "Registry",
             &el.loc,
@@ -1022,7 +1102,7 @@ fn registry_value(
     if ty != "multiString" && action != "write" {
         return Err(a.err("Action=\"append\"/\"prepend\" needs Type=\"multiString\""));
     }
-    let rid = id.unwrap_or_else(|| registry_id(comp, root, &key, name.as_deref()));
+    let rid = id.unwrap_or_else(|| registry_id(p, comp, root, &key, name.as_deref()));
     p.sec().row(
         "Registry",
         &el.loc,
@@ -1053,7 +1133,7 @@ fn remove_registry_key(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyC
         .ok_or_else(|| a.err("missing required attribute `Action`"))?;
     a.finish()?;
     no_children(el)?;
-    let rid = id.unwrap_or_else(|| registry_id(comp, root, &key, Some("-")));
+    let rid = id.unwrap_or_else(|| registry_id(p, comp, root, &key, Some("-")));
     if action == "removeOnUninstall" {
         p.sec().row(
             "Registry",
@@ -1091,7 +1171,7 @@ fn remove_registry_value(p: &mut Parser, el: &Element, comp: &Comp) -> Result<Ke
     let name = a.opt("Name").map(str::to_string);
     a.finish()?;
     no_children(el)?;
-    let rid = id.unwrap_or_else(|| registry_id(comp, root, &key, name.as_deref()));
+    let rid = id.unwrap_or_else(|| registry_id(p, comp, root, &key, name.as_deref()));
     p.sec().row(
         "RemoveRegistry",
         &el.loc,
@@ -1161,6 +1241,7 @@ fn remove_file(p: &mut Parser, el: &Element, comp: &Comp, folder: bool) -> Resul
     a.ignore(&["LongName"]);
     a.finish()?;
     no_children(el)?;
+    let (short_attr, long_attr) = (short.clone(), name.clone());
     if dir.is_some() && prop.is_some() {
         return Err(a.err("`Directory` and `Property` cannot both be set"));
     }
@@ -1182,17 +1263,24 @@ fn remove_file(p: &mut Parser, el: &Element, comp: &Comp, folder: bool) -> Resul
             &[Some("RemoveFile"), Some(&comp.id)],
         )
     });
-    let rid = id.unwrap_or_else(|| {
-        generated_id(
-            "rmf",
-            &[
-                &comp.id,
-                &dir_prop,
-                file_name.as_deref().unwrap_or(""),
-                &on.to_string(),
-            ],
-        )
-    });
+    // Compiler_Package.cs ParseRemoveFileElement / ParseRemoveFolderElement.
+    let rid = match id {
+        Some(id) => id,
+        None if folder => p.gen_id("rmf", &[Some(&dir_prop), Some(&on.to_string())]),
+        None => {
+            let short = short_attr.as_deref().map(str::to_lowercase);
+            let long = long_attr.as_deref().map(str::to_lowercase);
+            p.gen_id(
+                "rmf",
+                &[
+                    Some(&dir_prop),
+                    short.as_deref(),
+                    long.as_deref(),
+                    Some(&on.to_string()),
+                ],
+            )
+        }
+    };
     p.sec().row(
         "RemoveFile",
         &el.loc,
@@ -1209,7 +1297,11 @@ fn remove_file(p: &mut Parser, el: &Element, comp: &Comp, folder: bool) -> Resul
 
 fn environment(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate> {
     let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
+    let id = if p.v4() {
+        a.id("Id")?
+    } else {
+        Some(a.req_id("Id")?)
+    };
     let name = a.req("Name")?.to_string();
     let value = a.opt("Value").map(str::to_string);
     let action = a.choice("Action", &["create", "set", "remove"])?;
@@ -1218,6 +1310,23 @@ fn environment(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate
     let separator = a.opt("Separator").map(str::to_string);
     let system = a.flag("System")?;
     a.finish()?;
+    // Compiler.cs ParseEnvironmentElement: hash(action number, name, part number, system)
+    // with EnvironmentActionType {Set, Create, Remove}, EnvironmentPartType {All, First,
+    // Last} and .NET's "True"/"False".
+    let id = id.unwrap_or_else(|| {
+        let action_n = action.map(|a| match a {
+            "set" => "0",
+            "create" => "1",
+            _ => "2",
+        });
+        let part_n = part.map(|p| match p {
+            "all" => "0",
+            "first" => "1",
+            _ => "2",
+        });
+        let system_s = if system { "True" } else { "False" };
+        p.gen_id("env", &[action_n, Some(&name), part_n, Some(system_s)])
+    });
     no_children(el)?;
     // The MSI Environment table encodes the action in prefix characters of Name.
     let mut prefix = String::new();
@@ -1261,9 +1370,15 @@ fn shortcut(
     default_target: &str,
 ) -> Result<KeyCandidate> {
     let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
+    let id = if p.v4() {
+        a.id("Id")?
+    } else {
+        Some(a.req_id("Id")?)
+    };
     let dir = a.id("Directory")?.unwrap_or_else(|| comp.directory.clone());
     let name = a.req("Name")?.to_string();
+    // Compiler_Package.cs ParseShortcutElement: hash(directory, lower(name)).
+    let id = id.unwrap_or_else(|| p.gen_id("sct", &[Some(&dir), Some(&name.to_lowercase())]));
     let short = a.opt("ShortName").map(str::to_string);
     let target_attr = a.opt("Target").map(str::to_string);
     let arguments = a.opt("Arguments").map(str::to_string);
@@ -1349,7 +1464,11 @@ fn shortcut(
 
 fn ini_file(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate> {
     let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
+    let id = if p.v4() {
+        a.id("Id")?
+    } else {
+        Some(a.req_id("Id")?)
+    };
     let action = match a.choice(
         "Action",
         &["addLine", "addTag", "createLine", "removeLine", "removeTag"],
@@ -1369,6 +1488,19 @@ fn ini_file(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate> {
     a.ignore(&["ShortName", "LongName"]);
     a.finish()?;
     no_children(el)?;
+    // Compiler.cs ParseIniFileElement: hash(directory, name ?? shortName, section, key, name).
+    let id = id.unwrap_or_else(|| {
+        p.gen_id(
+            "ini",
+            &[
+                dir.as_deref(),
+                Some(&name),
+                Some(&section),
+                Some(&key),
+                Some(&name),
+            ],
+        )
+    });
     let table = if action == 2 || action == 4 {
         "RemoveIniFile"
     } else {

@@ -32,8 +32,10 @@ use super::xml::{Dialect, Element};
 pub struct ParseOptions {
     /// "x86", "x64" or "arm64".
     pub arch: String,
-    /// Directory that relative `Source` paths resolve against (WiX: the current directory).
-    pub base_dir: PathBuf,
+    /// Where relative `Source` paths are tried first (WiX: the current directory).
+    pub current_dir: PathBuf,
+    /// Then the unnamed bind paths, in order; `!(bindpath.NAME)` picks a named one.
+    pub bind_paths: Vec<crate::BindPath>,
 }
 
 /// Parses one document (root `Wix`, or v4 `Package`/`Fragment` under `Wix`).
@@ -56,6 +58,7 @@ pub fn parse_document(
     attrs.finish()?;
     let dialect = root.ns.dialect();
     let mut sections = Vec::new();
+    let mut placeholders = Vec::new();
     for child in &root.children {
         let mut p = Parser {
             opts,
@@ -63,23 +66,85 @@ pub fn parse_document(
             section: None,
             feature_display: 0,
             warnings: Vec::new(),
+            component_placeholders: std::mem::take(&mut placeholders),
         };
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "Product") if dialect == Dialect::V3 => package::product_v3(&mut p, child)?,
-            (false, "Package") if dialect == Dialect::V4 => package::package_v4(&mut p, child)?,
-            (false, "Fragment") => package::fragment(&mut p, child)?,
-            (false, "Module" | "Bundle" | "Patch" | "PatchCreation") => {
-                return Err(unsupported(
-                    child,
-                    "only installer packages (Product/Package) and Fragments are supported",
-                ))
-            }
-            _ => return Err(unexpected(root, child)),
-        }
-        sections.extend(p.section.take());
+        let parsed = match (child.ns.is_util(), child.name.as_str()) {
+            (false, "Product") if dialect == Dialect::V3 => package::product_v3(&mut p, child),
+            (false, "Package") if dialect == Dialect::V4 => package::package_v4(&mut p, child),
+            (false, "Fragment") => package::fragment(&mut p, child),
+            (false, "Module" | "Bundle" | "Patch" | "PatchCreation") => Err(unsupported(
+                child,
+                "only installer packages (Product/Package) and Fragments are supported",
+            )),
+            _ => Err(unexpected(root, child)),
+        };
+        // Warnings found before an error are still reported.
         warnings.append(&mut p.warnings);
+        parsed?;
+        sections.extend(p.section.take());
+        placeholders = std::mem::take(&mut p.component_placeholders);
+    }
+    if !placeholders.is_empty() {
+        for s in &mut sections {
+            resolve_component_placeholders(s, &placeholders);
+        }
     }
     Ok(sections)
+}
+
+/// WiX v4+ names a Component authored without Id after its key path, which is known only
+/// once its children are parsed; until then the children use a placeholder `§n§`
+/// (Compiler.cs, ComponentIdPlaceholderStart/End and ResolveComponentIdPlaceholders).
+/// Like WiX, ids generated from the placeholder keep it hashed in; only the values that
+/// contain it are rewritten.
+pub(crate) const PLACEHOLDER_MARK: char = '\u{a7}';
+
+fn resolve_component_placeholders(s: &mut Section, ids: &[String]) {
+    fn fix(v: &mut String, ids: &[String]) {
+        if !v.contains(PLACEHOLDER_MARK) {
+            return;
+        }
+        let mut out = String::with_capacity(v.len());
+        let mut rest = v.as_str();
+        while let Some(start) = rest.find(PLACEHOLDER_MARK) {
+            let after = &rest[start + PLACEHOLDER_MARK.len_utf8()..];
+            let Some(end) = after.find(PLACEHOLDER_MARK) else {
+                break;
+            };
+            out.push_str(&rest[..start]);
+            match after[..end].parse::<usize>().ok().and_then(|n| ids.get(n)) {
+                Some(id) => out.push_str(id),
+                None => out.push_str(&rest[start..start + 2 * PLACEHOLDER_MARK.len_utf8() + end]),
+            }
+            rest = &after[end + PLACEHOLDER_MARK.len_utf8()..];
+        }
+        out.push_str(rest);
+        *v = out;
+    }
+    use crate::model::{Member, Val};
+    for r in &mut s.rows {
+        for v in &mut r.values {
+            if let Val::Str(t) = v {
+                fix(t, ids);
+            }
+        }
+    }
+    for r in s.refs.iter_mut().chain(s.groups.iter_mut()) {
+        fix(&mut r.id, ids);
+    }
+    for c in &mut s.components {
+        fix(&mut c.id, ids);
+    }
+    for f in &mut s.files {
+        fix(&mut f.component, ids);
+    }
+    for m in &mut s.memberships {
+        for member in [&mut m.parent, &mut m.member] {
+            if let Member::Component(c) = member {
+                fix(c, ids);
+            }
+        }
+    }
 }
 
 /// Parser state for one section.
@@ -91,6 +156,9 @@ pub(crate) struct Parser<'o> {
     pub feature_display: i32,
     /// Non-fatal findings, printed as `file:line: warning: text`.
     pub warnings: Vec<Warning>,
+    /// The ids of v4 Components authored without Id, by placeholder number (one counter
+    /// per source file, as in WiX's compiler).
+    pub component_placeholders: Vec<String>,
 }
 
 impl Parser<'_> {
@@ -108,17 +176,74 @@ impl Parser<'_> {
         self.opts.arch != "x86"
     }
 
-    /// Resolves a `Source`/`SourceFile` path: relative paths are relative to the base dir.
-    pub fn source_path(&self, value: &str) -> PathBuf {
-        // WiX sources are often written on Windows with backslashes.
-        let normalised = value.replace('\\', "/");
-        let p = Path::new(&normalised);
-        if p.is_absolute() {
-            p.to_path_buf()
+    /// The id WiX makes up for an element authored without one: v4+'s
+    /// `Common.GenerateIdentifier` (SHA-1, base64) or v3's `GenerateIdentifier` (MD5, hex),
+    /// over exactly the arguments WiX's compiler passes for that element.
+    pub fn gen_id(&self, prefix: &str, args: &[Option<&str>]) -> String {
+        if self.v4() {
+            crate::guid::generate_identifier_v4(prefix, args)
         } else {
-            self.opts.base_dir.join(p)
+            crate::guid::generate_identifier_v3(prefix, args)
         }
     }
+
+    /// Resolves a `Source`/`SourceFile` path as WiX's FileResolver
+    /// (ExtensibilityServices/FileResolver.cs, MustResolveUsingBindPaths) does: an existing
+    /// path relative to the current directory wins; else `!(bindpath.NAME)rest` looks in
+    /// the bind paths named NAME, and any other relative path (also without a leading
+    /// `SourceDir\`) in the unnamed bind paths, first match in order. A file found nowhere
+    /// resolves against the current directory, where reading it reports it missing.
+    pub fn source_path(&self, value: &str) -> PathBuf {
+        resolve_source(&self.opts.current_dir, &self.opts.bind_paths, value)
+    }
+}
+
+/// See [`Parser::source_path`].
+pub(crate) fn resolve_source(
+    current_dir: &Path,
+    bind_paths: &[crate::BindPath],
+    value: &str,
+) -> PathBuf {
+    // WiX sources are often written on Windows with backslashes.
+    let normalised = value.replace('\\', "/");
+    let (bind_name, rest) = match normalised.strip_prefix("!(bindpath.") {
+        Some(tail) => match tail.split_once(')') {
+            Some((name, rest)) => (Some(name), rest.trim_start_matches('/')),
+            None => (None, normalised.as_str()),
+        },
+        None => (None, normalised.as_str()),
+    };
+    let p = Path::new(rest);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    let direct = current_dir.join(p);
+    if bind_name.is_none() && direct.is_file() {
+        return direct;
+    }
+    let without_source_dir = rest
+        .strip_prefix("SourceDir/")
+        .filter(|_| bind_name.is_none());
+    for bp in bind_paths {
+        let base = if bp.path.is_absolute() {
+            bp.path.clone()
+        } else {
+            current_dir.join(&bp.path)
+        };
+        let candidates: Vec<PathBuf> = match (bind_name, bp.name.as_deref()) {
+            (None, None) => without_source_dir
+                .map(|w| base.join(w))
+                .into_iter()
+                .chain(std::iter::once(base.join(rest)))
+                .collect(),
+            (Some(want), Some(have)) if want.eq_ignore_ascii_case(have) => vec![base.join(rest)],
+            _ => Vec::new(),
+        };
+        if let Some(found) = candidates.into_iter().find(|c| c.is_file()) {
+            return found;
+        }
+    }
+    direct
 }
 
 /// Attribute access that remembers what was read, so leftovers become errors.
@@ -399,7 +524,7 @@ mod tests {
         let path = dir.path().join("t.wxs");
         std::fs::write(&path, source).unwrap();
         let mut opts = CompileOptions::new(arch);
-        opts.base_dir = dir.path().to_path_buf();
+        opts.current_dir = dir.path().to_path_buf();
         opts.threads = 1;
         compile(&[path], &opts)
     }
@@ -644,7 +769,12 @@ mod tests {
 <Feature Id="F"><Component><File Source="a.txt"/></Component></Feature></Package></Wix>"#
         );
         let c = build("x64", &src).unwrap();
-        assert_eq!(row(&c, "Component", "a.txt")[2], "INSTALLFOLDER");
+        // Compiler.cs: the File id is `fil` + hash(directory, name) and the Component,
+        // authored without Id, takes its key path's id.
+        let fil =
+            crate::guid::generate_identifier_v4("fil", &[Some("INSTALLFOLDER"), Some("a.txt")]);
+        assert_eq!(row(&c, "Component", &fil)[2], "INSTALLFOLDER");
+        assert_eq!(row(&c, "Component", &fil)[5], fil);
         assert_eq!(row(&c, "Property", "PackageId")[1], "Example.Package");
         // WiX v6: CreateGuid(UpgradeCodeGuidNamespace, Id).
         assert_eq!(

@@ -554,7 +554,7 @@ fn major_upgrade(p: &mut Parser, el: &Element) -> Result<()> {
         )?
         .unwrap_or("afterInstallValidate")
         .to_string();
-    a.ignore(&["IgnoreLanguage"]);
+    let ignore_language = a.flag("IgnoreLanguage")?;
     a.finish()?;
     no_children(el)?;
     let v3 = !p.v4();
@@ -609,6 +609,7 @@ fn major_upgrade(p: &mut Parser, el: &Element) -> Result<()> {
         migrate_features,
         remove_features,
         schedule,
+        package_language: p.v4() && !ignore_language,
         loc: el.loc.clone(),
     });
     Ok(())

@@ -642,7 +642,7 @@ mod tests {
         let path = dir.path().join("t.wxs");
         std::fs::write(&path, source).unwrap();
         let mut opts = CompileOptions::new(arch);
-        opts.base_dir = dir.path().to_path_buf();
+        opts.current_dir = dir.path().to_path_buf();
         opts.threads = 1;
         compile(&[path], &opts)
     }

@@ -53,7 +53,8 @@ fn service_install(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandi
     let name = a.req("Name")?.to_string();
     let id = a
         .id("Id")?
-        .unwrap_or_else(|| generated_id("svi", &[&comp.id, &name]));
+        // Compiler_Package.cs ParseServiceInstallElement: the name made an identifier.
+        .unwrap_or_else(|| id_from_service_name(&name));
     let account = a.opt("Account").map(str::to_string);
     let mut arguments = a.opt("Arguments").map(str::to_string);
     let description = a.opt("Description").map(str::to_string);
@@ -591,7 +592,8 @@ pub(crate) fn permission_ex(
     let id = match id {
         Some(id) => id,
         None if !p.v4() => lock_object.clone(),
-        None => generated_id("pme", &[table, object, &sddl]),
+        // Compiler_Package.cs ParsePermissionExElement: hash(object, table, sddl).
+        None => p.gen_id("pme", &[Some(&lock_object), Some(table), Some(&sddl)]),
     };
     p.sec().row(
         "MsiLockPermissionsEx",

@@ -255,7 +255,10 @@ impl<'o> Pp<'o> {
             ns_decls: Vec::new(),
         };
         let len = fc.text.len();
-        self.run(&mut fc, 0, len, 1)?;
+        if let Err(e) = self.run(&mut fc, 0, len, 1) {
+            // Warnings issued before the error are reported with it.
+            return Err(crate::error::with_warnings(e, self.warnings));
+        }
         let Pp {
             out,
             files,
