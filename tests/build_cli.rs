@@ -445,8 +445,7 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
         err.contains("main.wxs:171: warning:") && err.contains("WixUI_FeatureTree"),
         "{err}"
     );
-    let r =
-        svcpack::helper::inspect_msi(&out.join("example-service-0.1.0-x64.msi")).unwrap();
+    let r = svcpack::helper::inspect_msi(&out.join("example-service-0.1.0-x64.msi")).unwrap();
     assert_eq!(r.product_version.as_deref(), Some("0.1.0"));
     let exe_row = r
         .files
