@@ -240,6 +240,7 @@ fn json_progress_is_one_object_per_line() {
         stages,
         [
             "configure",
+            "installer helper",
             "stamp",
             "render",
             "msi",

@@ -18,10 +18,10 @@ use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use svcpack::wix::{compile, CompileOptions};
+use svcpack::wix::{compile, BindPath, CompileOptions};
 
 /// The number of cases known to reproduce WiX; raise it as the compiler improves.
-const MIN_PASSING: usize = 64;
+const MIN_PASSING: usize = 96;
 
 /// The suite must keep at least this many cases.
 const MIN_CASES: usize = 100;
@@ -171,25 +171,35 @@ fn merge_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 /// Options a case needs that the compiler API cannot express yet.
 fn unsupported(case: &Case) -> Vec<String> {
     let mut out = Vec::new();
-    if !case.locs.is_empty() {
-        out.push("-loc (localization files)".to_string());
-    }
-    if !case.cultures.is_empty() {
-        out.push("-culture".to_string());
-    }
     if !case.exts.is_empty() {
         out.push("-ext (extensions)".to_string());
     }
-    if case.bindpaths.iter().any(|b| b.contains('=')) {
-        out.push("named bind paths (-bindpath name=path)".to_string());
-    }
     for opt in &case.options {
         let switch = opt.split_whitespace().next().unwrap_or_default();
-        if !is_ignored_option(switch) {
+        if !is_ignored_option(switch) && switch != "-bindvariable" {
             out.push(opt.clone());
         }
     }
     out
+}
+
+/// A copy of bind path `rel` (under the case root) with the case's stand-in payloads that
+/// lie under it, in `dest`: stand-ins are never written into the stored test data.
+fn staged_bind_path(root: &Path, rel: &str, case: &Case, dest: &Path) {
+    std::fs::create_dir_all(dest).expect("bind directory");
+    let dir = root.join(rel);
+    if dir.is_dir() {
+        merge_dir(&dir, dest).expect("merge bind path");
+    }
+    for standin in &case.standins {
+        if let Ok(inner) = Path::new(standin).strip_prefix(rel) {
+            let target = dest.join(inner);
+            if !target.exists() {
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::write(&target, format!("stand-in for {standin}\n")).unwrap();
+            }
+        }
+    }
 }
 
 fn run_case(root: &Path, case: &Case) -> Outcome {
@@ -198,39 +208,56 @@ fn run_case(root: &Path, case: &Case) -> Outcome {
         return Outcome::Fail(format!("option not supported: {}", missing.join(", ")));
     }
     let work = tempfile::tempdir().expect("temporary directory");
-    // WiX resolves a relative File/@Source against each bind path in turn; the API has one
-    // base directory, so the bind paths are merged into one (earlier ones win).
-    let base = work.path().join("bind");
-    std::fs::create_dir_all(&base).expect("bind directory");
-    for bp in &case.bindpaths {
-        let dir = root.join(bp);
-        if dir.is_dir() {
-            merge_dir(&dir, &base).expect("merge bind path");
-        }
-        for standin in &case.standins {
-            if let Ok(rel) = Path::new(standin).strip_prefix(bp) {
-                let target = base.join(rel);
-                if !target.exists() {
-                    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                    std::fs::write(&target, format!("stand-in for {standin}\n")).unwrap();
-                }
-            }
-        }
-    }
-    let base_dir = if case.bindpaths.is_empty() {
-        case.sources
-            .first()
-            .and_then(|s| root.join(s).parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| root.to_path_buf())
-    } else {
-        base
-    };
     let mut opts = CompileOptions::new(case.arch.as_deref().unwrap_or("x86"));
     for d in &case.defines {
         let (k, v) = d.split_once('=').unwrap_or((d.as_str(), ""));
         opts.defines.insert(k.to_string(), v.to_string());
     }
-    opts.current_dir = base_dir;
+    // WiX's tests run with the first source's folder as the current directory; bind paths
+    // are searched after it, in order, and named ones serve `!(bindpath.NAME)`. Unnamed
+    // bind paths are merged into one staged copy (earlier ones win), so stand-ins can be
+    // added beside the stored files.
+    opts.current_dir = case
+        .sources
+        .first()
+        .and_then(|s| root.join(s).parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| root.to_path_buf());
+    let unnamed = work.path().join("bind");
+    let mut bind_paths = Vec::new();
+    for (n, bp) in case.bindpaths.iter().enumerate() {
+        match bp.split_once('=') {
+            Some((name, rel)) if !name.is_empty() => {
+                let dest = work.path().join(format!("named{n}"));
+                staged_bind_path(root, rel, case, &dest);
+                bind_paths.push(BindPath {
+                    name: Some(name.to_string()),
+                    path: dest,
+                });
+            }
+            _ => staged_bind_path(root, bp, case, &unnamed),
+        }
+    }
+    if unnamed.is_dir() {
+        bind_paths.insert(
+            0,
+            BindPath {
+                name: None,
+                path: unnamed,
+            },
+        );
+    }
+    opts.bind_paths = bind_paths;
+    opts.loc_files = case.locs.iter().map(|l| root.join(l)).collect();
+    opts.cultures = case.cultures.clone();
+    for opt in &case.options {
+        if let Some(assignment) = opt.strip_prefix("-bindvariable ") {
+            let (k, v) = assignment
+                .trim()
+                .split_once('=')
+                .unwrap_or((assignment.trim(), ""));
+            opts.bind_variables.insert(k.to_string(), v.to_string());
+        }
+    }
     opts.timestamp = 1_700_000_000;
     opts.threads = 1;
     let sources: Vec<PathBuf> = case.sources.iter().map(|s| root.join(s)).collect();
