@@ -11,32 +11,8 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use support::*;
-
-fn svcpack_build(tc: &WindowsToolchain, manifest_dir: &Path, out: &Path) -> Output {
-    let mut cmd = tc.svcpack();
-    cmd.arg("build")
-        .arg("--manifest-path")
-        .arg(manifest_dir.join("Cargo.toml"))
-        .arg("--target")
-        .arg(tc.target())
-        .arg("--out-dir")
-        .arg(out)
-        .env("SOURCE_DATE_EPOCH", "1700000000");
-    cmd.output().expect("running cargo svcpack build")
-}
-
-fn built_msi(out: &Path) -> PathBuf {
-    let msi: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "msi"))
-        .collect();
-    assert_eq!(msi.len(), 1, "{msi:?}");
-    msi[0].clone()
-}
 
 #[test]
 fn service_installs_keeps_edited_config_across_upgrade_and_uninstalls() {
@@ -171,21 +147,6 @@ fn plain_application_installs_and_uninstalls() {
     assert_eq!(installed.len(), 1, "{installed:?}");
     wine.msiexec_uninstall(&msi).assert_success();
     assert!(!installed[0].exists(), "exe left behind after uninstall");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// The acceptance shape: Unicode display and product names, spaces and symbols in the

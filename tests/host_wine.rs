@@ -21,7 +21,6 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -78,31 +77,18 @@ environment = {{ RUST_LOG = "info", SVCPACK_TEST = "a b=c ✓" }}
 }
 
 fn build(tc: &WindowsToolchain, crate_dir: &Path, out: &Path) -> PathBuf {
-    let mut cmd = tc.svcpack();
-    cmd.arg("build")
-        .arg("--manifest-path")
-        .arg(crate_dir.join("Cargo.toml"))
-        .arg("--target")
-        .arg(tc.target())
-        .arg("--out-dir")
-        .arg(out)
+    let o = svcpack_build_command(tc, crate_dir, out)
         // Shared between runs, so the program and the host are cargo no-ops the next time.
         .env("CARGO_TARGET_DIR", fixtures_target_dir().join("host-wine"))
-        .env("SOURCE_DATE_EPOCH", "1700000000");
-    let o = cmd.output().expect("running cargo svcpack build");
+        .output()
+        .expect("running cargo svcpack build");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "build failed:\n{stderr}");
     assert!(
         !stderr.contains("StartServiceCtrlDispatcher"),
         "a hosted console program needs no service code:\n{stderr}"
     );
-    let msi: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "msi"))
-        .collect();
-    assert_eq!(msi.len(), 1, "{msi:?}");
-    msi[0].clone()
+    built_msi(out)
 }
 
 /// The `pid=` line of the program's `/` answer.
@@ -141,44 +127,6 @@ fn sc_value(wine: &WinePrefix, key: &str) -> Option<u32> {
 }
 
 /// The names and contents of a zip's entries (stored or deflated).
-fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .unwrap()
-        .read_to_end(&mut bytes)
-        .unwrap();
-    let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]) as usize;
-    let u32_at =
-        |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as usize;
-    let eocd = (0..bytes.len() - 21)
-        .rev()
-        .find(|&i| bytes[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
-        .expect("end of central directory");
-    let count = u16_at(&bytes, eocd + 10);
-    let mut at = u32_at(&bytes, eocd + 16);
-    let mut out = Vec::new();
-    for _ in 0..count {
-        assert_eq!(bytes[at..at + 4], [0x50, 0x4b, 0x01, 0x02]);
-        let method = u16_at(&bytes, at + 10);
-        let size = u32_at(&bytes, at + 20);
-        let name_len = u16_at(&bytes, at + 28);
-        let extra_len = u16_at(&bytes, at + 30);
-        let comment_len = u16_at(&bytes, at + 32);
-        let local = u32_at(&bytes, at + 42);
-        let name = String::from_utf8_lossy(&bytes[at + 46..at + 46 + name_len]).into_owned();
-        let data_at = local + 30 + u16_at(&bytes, local + 26) + u16_at(&bytes, local + 28);
-        let data = &bytes[data_at..data_at + size];
-        let content = match method {
-            0 => data.to_vec(),
-            8 => miniz_oxide::inflate::decompress_to_vec(data).expect("inflate"),
-            m => panic!("{name}: compression method {m}"),
-        };
-        out.push((name, content));
-        at += 46 + name_len + extra_len + comment_len;
-    }
-    out
-}
-
 /// What Wine cannot show: the MSI's tables and the zip's content.
 fn check_artifacts(msi: &Path, port: u16) {
     let report = svcpack::helper::inspect_msi(msi).unwrap();

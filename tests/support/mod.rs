@@ -48,6 +48,7 @@
 // Each test file uses a different part of this module.
 #![allow(dead_code, unused_imports)]
 
+mod artifacts;
 mod cmd;
 mod fixtures;
 mod http;
@@ -55,6 +56,7 @@ mod reg;
 mod toolchain;
 mod wine;
 
+pub use artifacts::{built_msi, svcpack_build, svcpack_build_command, unzip, walk};
 pub use cmd::CmdOutput;
 pub use fixtures::{
     build_crate, build_fixture, copy_fixture, fixture_dir, fixtures_target_dir,
