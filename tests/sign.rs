@@ -1500,7 +1500,8 @@ fn build_signs_program_dll_and_msi_with_a_token_key() {
 
 /// A hosted service (`[package.metadata.svcpack.service.host]`) built from source with the
 /// key on a token: svcpack's service host is signed by the token's key like the program,
-/// in the MSI and in the zip, and both copies verify against the CA.
+/// in the MSI and in the zip, and both copies verify against the CA, as does the installer
+/// helper in the MSI's Binary table.
 #[test]
 fn build_signs_the_service_host_with_a_token_key() {
     let Some((module, real)) = token_tools() else {
@@ -1593,10 +1594,24 @@ fn build_signs_the_service_host_with_a_token_key() {
         ossl_verify(&pki, &find(&z, "console-app.exe"), None);
     }
 
+    // The installer helper in the Binary table, which runs as LocalSystem.
+    if which("msiinfo").is_some() {
+        let o = Command::new("msiinfo")
+            .args(["extract"])
+            .arg(&msi)
+            .arg("Binary.SvcpackHelper")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let helper = d.join("helper.exe");
+        std::fs::write(&helper, &o.stdout).unwrap();
+        ossl_verify(&pki, &helper, None);
+    }
+
     let record = token.record();
     assert!(!record.contains(PIN), "the PIN reached a child:\n{record}");
-    // The probe, the program, the host and the MSI.
-    assert!(record.matches("PINFILE").count() >= 4, "{record}");
+    // The probe, the program, the host, the installer helper and the MSI.
+    assert!(record.matches("PINFILE").count() >= 5, "{record}");
 }
 
 /// The `command` contract with a stand-in for a remote signing service (Azure Trusted
