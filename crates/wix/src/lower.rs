@@ -492,39 +492,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     // every build a new code, but reproducibly): any change, including a pre-release
     // becoming its release with the same MSI version, gets a new product code.
     let authored_product_code = package.product_code.clone();
-    if let Some(code) = &authored_product_code {
-        for r in rows.iter_mut().filter(|r| r.table == "Property") {
-            if r.values[0].as_str() == Some("ProductCode") {
-                r.values[1] = Val::Str(code.clone());
-            }
-        }
-    }
-    if !secure_properties.is_empty() {
-        let existing = rows.iter().position(|r| {
-            r.table == "Property" && r.values[0].as_str() == Some("SecureCustomProperties")
-        });
-        let mut all: BTreeSet<String> = secure_properties;
-        if let Some(i) = existing {
-            for p in rows[i].values[1]
-                .as_str()
-                .unwrap_or_default()
-                .split(';')
-                .filter(|s| !s.is_empty())
-            {
-                all.insert(p.to_string());
-            }
-            rows.remove(i);
-        }
-        let loc = package.loc.clone();
-        rows.push(Row {
-            table: "Property",
-            values: vec![
-                "SecureCustomProperties".into(),
-                all.into_iter().collect::<Vec<_>>().join(";").into(),
-            ],
-            loc,
-        });
-    }
+    properties(&package, &mut rows, secure_properties);
 
     // Sequences, from the tables present and the authored scheduling.
     let present: BTreeSet<String> = rows.iter().map(|r| r.table.to_string()).collect();
@@ -696,6 +664,45 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         external,
         warnings,
     })
+}
+
+/// The property phase: an authored ProductCode becomes the ProductCode Property value, and
+/// the secure properties gathered by earlier phases join any authored
+/// SecureCustomProperties in a single row.
+fn properties(package: &PackageInfo, rows: &mut Vec<Row>, secure_properties: BTreeSet<String>) {
+    if let Some(code) = &package.product_code {
+        for r in rows.iter_mut().filter(|r| r.table == "Property") {
+            if r.values[0].as_str() == Some("ProductCode") {
+                r.values[1] = Val::Str(code.clone());
+            }
+        }
+    }
+    if !secure_properties.is_empty() {
+        let existing = rows.iter().position(|r| {
+            r.table == "Property" && r.values[0].as_str() == Some("SecureCustomProperties")
+        });
+        let mut all: BTreeSet<String> = secure_properties;
+        if let Some(i) = existing {
+            for p in rows[i].values[1]
+                .as_str()
+                .unwrap_or_default()
+                .split(';')
+                .filter(|s| !s.is_empty())
+            {
+                all.insert(p.to_string());
+            }
+            rows.remove(i);
+        }
+        let loc = package.loc.clone();
+        rows.push(Row {
+            table: "Property",
+            values: vec![
+                "SecureCustomProperties".into(),
+                all.into_iter().collect::<Vec<_>>().join(";").into(),
+            ],
+            loc,
+        });
+    }
 }
 
 /// The upgrade phase: the Upgrade rows, launch conditions and RemoveExistingProducts
