@@ -14,7 +14,9 @@ use super::cab::{self, CabOptions};
 use super::error::{Location, Result, WixError};
 use super::guid;
 use super::link::Linked;
-use super::model::{Compression, GuidSpec, KeyPath, MediaDef, Row, Schedule, Val};
+use super::model::{
+    Compression, GuidSpec, KeyPath, MajorUpgrade, MediaDef, PackageInfo, Row, Schedule, Val,
+};
 use super::sequence::{self, SequenceTable};
 use super::stream::{Blob, CabinetPlan, SourceFile};
 use super::xml::Dialect;
@@ -474,134 +476,15 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
 
     // Upgrades.
     let mut schedules = schedules;
-    let upgrade_code = package.upgrade_code.clone();
-    let has_removing_upgrade = rows
-        .iter()
-        .any(|r| r.table == "Upgrade" && matches!(r.values[4], Val::Int(a) if a & 2 == 0));
-    if let Some(mu) = &major_upgrade {
-        let code = upgrade_code.clone().unwrap_or_default();
-        let mu_language = if mu.package_language {
-            Val::Str(package.language.clone())
-        } else {
-            Val::Null
-        };
-        let mut options = if mu.migrate_features { 1 } else { 0 };
-        if mu.ignore_remove_failure {
-            options |= 4;
-        }
-        let (min, max, attrs) = if mu.allow_downgrades {
-            (Some("0".to_string()), None, options | 0x100)
-        } else {
-            (
-                None,
-                Some(package.version.clone()),
-                if mu.allow_same_version {
-                    options | 0x200
-                } else {
-                    options
-                },
-            )
-        };
-        table_rows.push(Row {
-            table: "Upgrade",
-            values: vec![
-                code.clone().into(),
-                Val::opt_str(min),
-                Val::opt_str(max),
-                mu_language.clone(),
-                attrs.into(),
-                Val::opt_str(mu.remove_features.clone()),
-                "WIX_UPGRADE_DETECTED".into(),
-            ],
-            loc: mu.loc.clone(),
-        });
-        secure_properties.insert("WIX_UPGRADE_DETECTED".into());
-        if mu.disallow {
-            table_rows.push(Row {
-                table: "LaunchCondition",
-                values: vec![
-                    "NOT WIX_UPGRADE_DETECTED".into(),
-                    Val::opt_str(mu.disallow_message.clone()),
-                ],
-                loc: mu.loc.clone(),
-            });
-        }
-        if !mu.allow_downgrades {
-            table_rows.push(Row {
-                table: "Upgrade",
-                values: vec![
-                    code.into(),
-                    package.version.clone().into(),
-                    Val::Null,
-                    mu_language,
-                    2.into(),
-                    Val::Null,
-                    "WIX_DOWNGRADE_DETECTED".into(),
-                ],
-                loc: mu.loc.clone(),
-            });
-            secure_properties.insert("WIX_DOWNGRADE_DETECTED".into());
-            let msg = mu
-                .downgrade_message
-                .clone()
-                .unwrap_or_else(|| "A newer version of [ProductName] is already installed.".into());
-            table_rows.push(Row {
-                table: "LaunchCondition",
-                values: vec!["NOT WIX_DOWNGRADE_DETECTED".into(), msg.into()],
-                loc: mu.loc.clone(),
-            });
-        }
-        let after = match mu.schedule.as_str() {
-            "afterInstallInitialize" => "InstallInitialize",
-            "afterInstallExecute" => "InstallExecute",
-            "afterInstallExecuteAgain" => "InstallExecuteAgain",
-            "afterInstallFinalize" => "InstallFinalize",
-            _ => "InstallValidate",
-        };
-        // WiX schedules an authored MajorUpgrade's RemoveExistingProducts non-overridable.
-        schedules.push(remove_existing(after, &mu.loc, false));
-    } else if default_major_upgrade && !has_removing_upgrade {
-        let code = upgrade_code.clone().unwrap_or_default();
-        let lang = Val::Str(package.language.clone());
-        let loc = package.loc.clone();
-        table_rows.push(Row {
-            table: "Upgrade",
-            values: vec![
-                code.clone().into(),
-                Val::Null,
-                package.version.clone().into(),
-                lang.clone(),
-                1.into(),
-                Val::Null,
-                "WIX_UPGRADE_DETECTED".into(),
-            ],
-            loc: loc.clone(),
-        });
-        table_rows.push(Row {
-            table: "Upgrade",
-            values: vec![
-                code.into(),
-                package.version.clone().into(),
-                Val::Null,
-                lang,
-                2.into(),
-                Val::Null,
-                "WIX_DOWNGRADE_DETECTED".into(),
-            ],
-            loc: loc.clone(),
-        });
-        table_rows.push(Row {
-            table: "LaunchCondition",
-            values: vec![
-                "NOT WIX_DOWNGRADE_DETECTED".into(),
-                "A newer version of [ProductName] is already installed.".into(),
-            ],
-            loc: loc.clone(),
-        });
-        secure_properties.insert("WIX_UPGRADE_DETECTED".into());
-        secure_properties.insert("WIX_DOWNGRADE_DETECTED".into());
-        schedules.push(remove_existing("InstallValidate", &loc, true));
-    }
+    upgrades(
+        &package,
+        major_upgrade.as_ref(),
+        default_major_upgrade,
+        &rows,
+        &mut table_rows,
+        &mut secure_properties,
+        &mut schedules,
+    );
 
     rows.extend(table_rows);
 
@@ -609,39 +492,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     // every build a new code, but reproducibly): any change, including a pre-release
     // becoming its release with the same MSI version, gets a new product code.
     let authored_product_code = package.product_code.clone();
-    if let Some(code) = &authored_product_code {
-        for r in rows.iter_mut().filter(|r| r.table == "Property") {
-            if r.values[0].as_str() == Some("ProductCode") {
-                r.values[1] = Val::Str(code.clone());
-            }
-        }
-    }
-    if !secure_properties.is_empty() {
-        let existing = rows.iter().position(|r| {
-            r.table == "Property" && r.values[0].as_str() == Some("SecureCustomProperties")
-        });
-        let mut all: BTreeSet<String> = secure_properties;
-        if let Some(i) = existing {
-            for p in rows[i].values[1]
-                .as_str()
-                .unwrap_or_default()
-                .split(';')
-                .filter(|s| !s.is_empty())
-            {
-                all.insert(p.to_string());
-            }
-            rows.remove(i);
-        }
-        let loc = package.loc.clone();
-        rows.push(Row {
-            table: "Property",
-            values: vec![
-                "SecureCustomProperties".into(),
-                all.into_iter().collect::<Vec<_>>().join(";").into(),
-            ],
-            loc,
-        });
-    }
+    properties(&package, &mut rows, secure_properties);
 
     // Sequences, from the tables present and the authored scheduling.
     let present: BTreeSet<String> = rows.iter().map(|r| r.table.to_string()).collect();
@@ -813,6 +664,188 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         external,
         warnings,
     })
+}
+
+/// The property phase: an authored ProductCode becomes the ProductCode Property value, and
+/// the secure properties gathered by earlier phases join any authored
+/// SecureCustomProperties in a single row.
+fn properties(package: &PackageInfo, rows: &mut Vec<Row>, secure_properties: BTreeSet<String>) {
+    if let Some(code) = &package.product_code {
+        for r in rows.iter_mut().filter(|r| r.table == "Property") {
+            if r.values[0].as_str() == Some("ProductCode") {
+                r.values[1] = Val::Str(code.clone());
+            }
+        }
+    }
+    if !secure_properties.is_empty() {
+        let existing = rows.iter().position(|r| {
+            r.table == "Property" && r.values[0].as_str() == Some("SecureCustomProperties")
+        });
+        let mut all: BTreeSet<String> = secure_properties;
+        if let Some(i) = existing {
+            for p in rows[i].values[1]
+                .as_str()
+                .unwrap_or_default()
+                .split(';')
+                .filter(|s| !s.is_empty())
+            {
+                all.insert(p.to_string());
+            }
+            rows.remove(i);
+        }
+        let loc = package.loc.clone();
+        rows.push(Row {
+            table: "Property",
+            values: vec![
+                "SecureCustomProperties".into(),
+                all.into_iter().collect::<Vec<_>>().join(";").into(),
+            ],
+            loc,
+        });
+    }
+}
+
+/// The upgrade phase: the Upgrade rows, launch conditions and RemoveExistingProducts
+/// scheduling of an authored `MajorUpgrade`, or of the default major upgrade when one is
+/// asked for and no authored Upgrade row already removes older versions. Kept apart from
+/// [`lower`] because it reads only the package and the rows authored so far.
+fn upgrades(
+    package: &PackageInfo,
+    major_upgrade: Option<&MajorUpgrade>,
+    default_major_upgrade: bool,
+    rows: &[Row],
+    table_rows: &mut Vec<Row>,
+    secure_properties: &mut BTreeSet<String>,
+    schedules: &mut Vec<Schedule>,
+) {
+    let upgrade_code = package.upgrade_code.clone();
+    let has_removing_upgrade = rows
+        .iter()
+        .any(|r| r.table == "Upgrade" && matches!(r.values[4], Val::Int(a) if a & 2 == 0));
+    if let Some(mu) = major_upgrade {
+        let code = upgrade_code.clone().unwrap_or_default();
+        let mu_language = if mu.package_language {
+            Val::Str(package.language.clone())
+        } else {
+            Val::Null
+        };
+        let mut options = if mu.migrate_features { 1 } else { 0 };
+        if mu.ignore_remove_failure {
+            options |= 4;
+        }
+        let (min, max, attrs) = if mu.allow_downgrades {
+            (Some("0".to_string()), None, options | 0x100)
+        } else {
+            (
+                None,
+                Some(package.version.clone()),
+                if mu.allow_same_version {
+                    options | 0x200
+                } else {
+                    options
+                },
+            )
+        };
+        table_rows.push(Row {
+            table: "Upgrade",
+            values: vec![
+                code.clone().into(),
+                Val::opt_str(min),
+                Val::opt_str(max),
+                mu_language.clone(),
+                attrs.into(),
+                Val::opt_str(mu.remove_features.clone()),
+                "WIX_UPGRADE_DETECTED".into(),
+            ],
+            loc: mu.loc.clone(),
+        });
+        secure_properties.insert("WIX_UPGRADE_DETECTED".into());
+        if mu.disallow {
+            table_rows.push(Row {
+                table: "LaunchCondition",
+                values: vec![
+                    "NOT WIX_UPGRADE_DETECTED".into(),
+                    Val::opt_str(mu.disallow_message.clone()),
+                ],
+                loc: mu.loc.clone(),
+            });
+        }
+        if !mu.allow_downgrades {
+            table_rows.push(Row {
+                table: "Upgrade",
+                values: vec![
+                    code.into(),
+                    package.version.clone().into(),
+                    Val::Null,
+                    mu_language,
+                    2.into(),
+                    Val::Null,
+                    "WIX_DOWNGRADE_DETECTED".into(),
+                ],
+                loc: mu.loc.clone(),
+            });
+            secure_properties.insert("WIX_DOWNGRADE_DETECTED".into());
+            let msg = mu
+                .downgrade_message
+                .clone()
+                .unwrap_or_else(|| "A newer version of [ProductName] is already installed.".into());
+            table_rows.push(Row {
+                table: "LaunchCondition",
+                values: vec!["NOT WIX_DOWNGRADE_DETECTED".into(), msg.into()],
+                loc: mu.loc.clone(),
+            });
+        }
+        let after = match mu.schedule.as_str() {
+            "afterInstallInitialize" => "InstallInitialize",
+            "afterInstallExecute" => "InstallExecute",
+            "afterInstallExecuteAgain" => "InstallExecuteAgain",
+            "afterInstallFinalize" => "InstallFinalize",
+            _ => "InstallValidate",
+        };
+        // WiX schedules an authored MajorUpgrade's RemoveExistingProducts non-overridable.
+        schedules.push(remove_existing(after, &mu.loc, false));
+    } else if default_major_upgrade && !has_removing_upgrade {
+        let code = upgrade_code.clone().unwrap_or_default();
+        let lang = Val::Str(package.language.clone());
+        let loc = package.loc.clone();
+        table_rows.push(Row {
+            table: "Upgrade",
+            values: vec![
+                code.clone().into(),
+                Val::Null,
+                package.version.clone().into(),
+                lang.clone(),
+                1.into(),
+                Val::Null,
+                "WIX_UPGRADE_DETECTED".into(),
+            ],
+            loc: loc.clone(),
+        });
+        table_rows.push(Row {
+            table: "Upgrade",
+            values: vec![
+                code.into(),
+                package.version.clone().into(),
+                Val::Null,
+                lang,
+                2.into(),
+                Val::Null,
+                "WIX_DOWNGRADE_DETECTED".into(),
+            ],
+            loc: loc.clone(),
+        });
+        table_rows.push(Row {
+            table: "LaunchCondition",
+            values: vec![
+                "NOT WIX_DOWNGRADE_DETECTED".into(),
+                "A newer version of [ProductName] is already installed.".into(),
+            ],
+            loc: loc.clone(),
+        });
+        secure_properties.insert("WIX_UPGRADE_DETECTED".into());
+        secure_properties.insert("WIX_DOWNGRADE_DETECTED".into());
+        schedules.push(remove_existing("InstallValidate", &loc, true));
+    }
 }
 
 /// Whether a component whose key path is its directory gets an implicit CreateFolder row

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::layout::Comp;
+use super::component::Comp;
 use super::{generated_id, normalise_guid, unexpected, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::link::Linked;

@@ -2,6 +2,7 @@
 //! (files, folders, registry, environment, shortcuts, file copies). Services live in
 //! [`super::services`].
 
+use super::component::{identifier_from_name, permission_ex, Comp, KeyCandidate};
 use super::{condition_text, no_children, services, unexpected, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::model::{
@@ -378,23 +379,6 @@ pub fn group_ref(p: &mut Parser, el: &Element, parent: &Member) -> Result<()> {
     Ok(())
 }
 
-/// What a child element contributes to key-path selection.
-pub(crate) enum KeyCandidate {
-    None,
-    /// Could be the key path if nothing is explicit.
-    Possible(KeyPath),
-    /// Explicitly `KeyPath="yes"`.
-    Explicit(KeyPath),
-}
-
-/// State shared with the resource parsers while a component is parsed.
-pub(crate) struct Comp {
-    pub id: String,
-    pub directory: String,
-    /// A 64-bit component (Bitness/Win64, else the platform).
-    pub win64: bool,
-}
-
 pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     let mut a = Attrs::new(el);
     let id = a.id("Id")?;
@@ -646,32 +630,6 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// WiX's identifier-from-name (Common.GetIdentifierFromName): characters other than ASCII
-/// letters, digits, `_` and `.` become `_`; a name not starting with a letter or `_` gets a
-/// `_` prefix.
-pub fn identifier_from_name(name: &str) -> String {
-    let mut id: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    // Common.GetIdentifierFromName tests the original name: anything but a letter or an
-    // underscore first gets a `_` prefix (so "-x" becomes "__x").
-    if name
-        .chars()
-        .next()
-        .is_some_and(|c| !(c.is_ascii_alphabetic() || c == '_'))
-    {
-        id.insert(0, '_');
-    }
-    id
-}
-
 fn file_name_of(el: &Element) -> Option<String> {
     el.attr("Name").map(str::to_string).or_else(|| {
         el.attr("Source").or(el.attr("src")).map(|s| {
@@ -781,7 +739,7 @@ fn file(
             }
             (false, "CopyFile") => copy_file(p, child, comp, &id)?,
             (false, "TypeLib" | "AppId") => super::com::component_child(p, child, comp, Some(&id))?,
-            (false, "PermissionEx") => services::permission_ex(p, child, "File", &id)?,
+            (false, "PermissionEx") => permission_ex(p, child, "File", &id)?,
             (false, "SymbolPath") => {}
             _ => return Err(unexpected(el, child)),
         }
@@ -1001,7 +959,7 @@ fn registry_key(
 fn permissions(p: &mut Parser, el: &Element, table: &'static str, id: &str) -> Result<()> {
     for child in &el.children {
         if child.name == "PermissionEx" && !child.ns.is_util() {
-            services::permission_ex(p, child, table, id)?;
+            permission_ex(p, child, table, id)?;
         } else if child.name == "PermissionEx" || child.name == "Permission" {
             return Err(super::unsupported(
                 child,
@@ -1201,7 +1159,7 @@ fn create_folder(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandida
     for child in &el.children {
         match (child.ns.is_util(), child.name.as_str()) {
             (false, "PermissionEx") => {
-                services::permission_ex(p, child, "CreateFolder", &format!("{dir}/{}", comp.id))?
+                permission_ex(p, child, "CreateFolder", &format!("{dir}/{}", comp.id))?
             }
             (false, "Shortcut") => {
                 // WiX: a shortcut in a CreateFolder points at that folder by default.

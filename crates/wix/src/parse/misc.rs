@@ -4,7 +4,8 @@
 //! Semantics: `src/wix/WixToolset.Core/Compiler.cs` (`ParseReserveCostElement`,
 //! `ParseCopyFileElement`) and `CreateWindowsInstallerDataFromIRCommand.AddMoveFileSymbol`.
 
-use super::layout::{msi_filename, Comp};
+use super::component::Comp;
+use super::layout::msi_filename;
 use super::{no_children, Attrs, Parser};
 use crate::error::Result;
 use crate::model::Val;

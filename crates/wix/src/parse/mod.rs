@@ -9,6 +9,7 @@
 
 mod actions;
 pub(crate) mod com;
+pub(crate) mod component;
 pub(crate) mod layout;
 mod package;
 pub use package::platform_token;
@@ -906,7 +907,7 @@ mod tests {
 
     #[test]
     fn identifier_from_name_matches_wix() {
-        use super::layout::identifier_from_name;
+        use super::component::identifier_from_name;
         assert_eq!(identifier_from_name("Cargo.toml"), "Cargo.toml");
         assert_eq!(identifier_from_name("my file.txt"), "my_file.txt");
         assert_eq!(identifier_from_name("1.txt"), "_1.txt");

@@ -3,7 +3,7 @@
 //! the util extension's `ServiceConfig` (translated to the same MSI 5.0 table so no custom
 //! action DLL is needed) and `EventSource`, and `PermissionEx` with SDDL.
 
-use super::layout::{Comp, KeyCandidate};
+use super::component::{identifier_from_name, permission_ex, Comp, KeyCandidate};
 use super::{generated_id, no_children, unexpected, Attrs, Parser};
 use crate::error::Result;
 use crate::model::{KeyPath, Val};
@@ -247,7 +247,7 @@ fn config_events(a: &mut Attrs) -> Result<i32> {
 /// the service name made into an identifier (v3 `GetIdentifierFromName`, v4
 /// `CreateIdentifierFromFilename`).
 fn id_from_service_name(name: &str) -> String {
-    super::layout::identifier_from_name(name)
+    identifier_from_name(name)
 }
 
 fn service_name(a: &mut Attrs, parent: Option<&str>) -> Result<String> {
@@ -560,51 +560,4 @@ fn event_source(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidat
         (true, Some(id)) => KeyCandidate::Explicit(KeyPath::Registry(id)),
         _ => KeyCandidate::None,
     })
-}
-
-/// `PermissionEx` with `Sddl` (MSI 5.0 MsiLockPermissionsEx).
-pub(crate) fn permission_ex(
-    p: &mut Parser,
-    el: &Element,
-    table: &'static str,
-    object: &str,
-) -> Result<()> {
-    let mut a = Attrs::new(el);
-    let sddl = a.opt("Sddl").map(str::to_string);
-    let id = a.id("Id")?;
-    let mut condition = if p.v4() {
-        a.opt("Condition").map(str::to_string)
-    } else {
-        None
-    };
-    a.finish()?;
-    let sddl = sddl.ok_or_else(|| a.err("only SDDL permissions are supported: set `Sddl`"))?;
-    for child in &el.children {
-        if child.is("Condition") && !p.v4() {
-            condition = Some(super::condition_text(child)?);
-        } else {
-            return Err(unexpected(el, child));
-        }
-    }
-    let lock_object = object.split('/').next().unwrap_or(object).to_string();
-    // Without an Id, WiX v3 names the row after the locked object (Compiler.cs,
-    // ParsePermissionExElement: `id = objectId`); WiX v4 generates a "pme" identifier.
-    let id = match id {
-        Some(id) => id,
-        None if !p.v4() => lock_object.clone(),
-        // Compiler_Package.cs ParsePermissionExElement: hash(object, table, sddl).
-        None => p.gen_id("pme", &[Some(&lock_object), Some(table), Some(&sddl)]),
-    };
-    p.sec().row(
-        "MsiLockPermissionsEx",
-        &el.loc,
-        vec![
-            id.into(),
-            lock_object.into(),
-            table.into(),
-            sddl.into(),
-            Val::opt_str(condition),
-        ],
-    );
-    Ok(())
 }
