@@ -22,8 +22,6 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::config::{Config, RecoveryAction, Service, StartType};
 use crate::pe;
 
@@ -76,17 +74,7 @@ pub enum HelperError {
 
 /// The first 16 hex digits of a SHA-256 over the embedded sources.
 pub fn source_hash() -> String {
-    let mut h = Sha256::new();
-    for (name, text) in SOURCES {
-        h.update((name.len() as u64).to_le_bytes());
-        h.update(name.as_bytes());
-        h.update((text.len() as u64).to_le_bytes());
-        h.update(text.as_bytes());
-    }
-    h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::host::embedded_source_hash(SOURCES)
 }
 
 /// Where a built helper for `target` is kept.

@@ -139,8 +139,14 @@ pub enum HostError {
 
 /// The first 16 hex digits of a SHA-256 over the embedded sources (names and contents).
 pub fn source_hash() -> String {
+    embedded_source_hash(SOURCES)
+}
+
+/// The first 16 hex digits of a SHA-256 over an embedded crate's files (names and
+/// contents): the cache key of the host's and the installer helper's builds.
+pub(crate) fn embedded_source_hash(sources: &[(&str, &str)]) -> String {
     let mut h = Sha256::new();
-    for (name, text) in SOURCES {
+    for (name, text) in sources {
         h.update((name.len() as u64).to_le_bytes());
         h.update(name.as_bytes());
         h.update((text.len() as u64).to_le_bytes());

@@ -355,57 +355,10 @@ pub(crate) mod tests {
 
     /// `CommandLineToArgvW`'s rules for the arguments after the program name (as
     /// documented, including the post-2008 C runtime's `""` inside quotes), used to prove
-    /// that quoting round-trips.
+    /// that quoting round-trips: the installer helper's own splitter, which reads the
+    /// command lines svcpack writes for it on Windows.
     pub(crate) fn parse_windows_args(line: &str) -> Vec<String> {
-        let chars: Vec<char> = line.chars().collect();
-        let mut args = Vec::new();
-        let mut i = 0;
-        loop {
-            while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
-                i += 1;
-            }
-            if i >= chars.len() {
-                return args;
-            }
-            let mut arg = String::new();
-            let mut quoted = false;
-            while i < chars.len() {
-                let c = chars[i];
-                if c == '\\' {
-                    let mut n = 0;
-                    while i < chars.len() && chars[i] == '\\' {
-                        n += 1;
-                        i += 1;
-                    }
-                    if i < chars.len() && chars[i] == '"' {
-                        arg.extend(std::iter::repeat('\\').take(n / 2));
-                        if n % 2 == 1 {
-                            arg.push('"');
-                            i += 1;
-                        }
-                    } else {
-                        arg.extend(std::iter::repeat('\\').take(n));
-                    }
-                    continue;
-                }
-                if c == '"' {
-                    if quoted && i + 1 < chars.len() && chars[i + 1] == '"' {
-                        arg.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    quoted = !quoted;
-                    i += 1;
-                    continue;
-                }
-                if !quoted && (c == ' ' || c == '\t') {
-                    break;
-                }
-                arg.push(c);
-                i += 1;
-            }
-            args.push(arg);
-        }
+        crate::helper::settings::split_args(line)
     }
 
     #[test]
