@@ -9,6 +9,7 @@
 //! Every user error is a [`WixError`] with a location; nothing here panics on bad input.
 
 pub mod access;
+pub mod advertise;
 pub mod bind;
 pub mod cab;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod parse;
 pub mod preprocess;
 pub mod sequence;
 pub mod shortname;
+pub mod standard_directory;
 pub mod stream;
 pub mod tables;
 pub mod validate;
@@ -206,7 +208,7 @@ fn compile_collecting(
     }
     access::resolve(&mut sections, &access_decls)?;
     let mut linked = link::link(sections)?;
-    parse::com::resolve_primary_features(&mut linked)?;
+    advertise::resolve_primary_features(&mut linked)?;
     validate::check(&linked, warnings)?;
     let lower_opts = lower::LowerOptions {
         arch: opts.arch.clone(),

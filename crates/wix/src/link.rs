@@ -14,7 +14,7 @@ use super::model::{
     ComponentDef, FileDef, MajorUpgrade, MediaDef, MediaTemplate, Member, PackageInfo, Row,
     Schedule, Section, SectionKind, StreamDef, Val, ADVERTISED_TARGET,
 };
-use super::parse::layout::standard_directory_name;
+use super::standard_directory::standard_directory_name;
 use super::xml::Dialect;
 
 /// The linked product: everything reachable from the package section.
@@ -294,7 +294,7 @@ fn add_standard_directories(
                 "ProgramFiles64Folder"
             };
             let name = format!("{} {}", out.package.manufacturer, out.package.name);
-            let default_dir = super::parse::layout::msi_filename(
+            let default_dir = super::shortname::msi_filename(
                 dialect,
                 &name,
                 None,

@@ -42,6 +42,8 @@
 
 use md5::{Digest, Md5};
 
+use crate::xml::Dialect;
+
 use super::guid::{
     base64, dotnet_lower_invariant, dotnet_upper_char, generate_identifier_v4, join_with_bar,
     path_combine, sha1, utf16le, Runtime,
@@ -552,6 +554,43 @@ fn is_v3_loc_reference(name: &str) -> bool {
             .is_some_and(|(i, _)| i + 1 == value.len());
     }
     rest == ")"
+}
+
+/// The Directory.DefaultDir / File.FileName form of a name: `short|long`, or the name
+/// alone when it is already a valid 8.3 name; generated short names follow WiX (`element`
+/// and `salt` are what WiX hashes with the name: the element name and its parent's id).
+pub fn msi_filename(
+    dialect: Dialect,
+    long: &str,
+    short: Option<&str>,
+    is_dir: bool,
+    element: &str,
+    salt: &str,
+) -> String {
+    msi_filename_salted(dialect, long, short, is_dir, &[Some(element), Some(salt)])
+}
+
+/// [`msi_filename`] with WiX's full salt list (element name first).
+pub fn msi_filename_salted(
+    dialect: Dialect,
+    long: &str,
+    short: Option<&str>,
+    is_dir: bool,
+    salt: &[Option<&str>],
+) -> String {
+    if long == "." || long == "SourceDir" {
+        return long.to_string();
+    }
+    let generator = match dialect {
+        Dialect::V3 => Generator::V3,
+        Dialect::V4 => Generator::V4,
+    };
+    let kind = if is_dir {
+        NameKind::Directory
+    } else {
+        NameKind::File
+    };
+    filename_column(generator, long, short, kind, salt)
 }
 
 #[cfg(test)]

@@ -6,14 +6,11 @@
 //! Semantics: `src/wix/WixToolset.Core/Compiler_Package.cs` (`ParseTypeLibElement`) and
 //! `Compiler.cs` (`ParseAppIdElement`), `ParseHelper.CreateRegistrySymbol` for the ids;
 //! the TypeLib's feature is the component's primary feature, resolved after linking by
-//! [`resolve_primary_features`].
-
-use std::collections::BTreeMap;
+//! [`crate::advertise::resolve_primary_features`].
 
 use super::component::Comp;
 use super::{generated_id, normalise_guid, unexpected, Attrs, Parser};
-use crate::error::{Result, WixError};
-use crate::link::Linked;
+use crate::error::Result;
 use crate::model::{Val, ADVERTISED_TARGET};
 use crate::xml::Element;
 
@@ -286,39 +283,6 @@ pub(crate) fn app_id(p: &mut Parser, el: &Element, ctx: Option<&ComCtx>) -> Resu
         if let Some(v) = value {
             registry(p, el, &comp, &key, Some(name), Some(&v));
         }
-    }
-    Ok(())
-}
-
-/// Advertised COM rows name their component's primary feature, the first feature that
-/// references the component (WiX's linker, `ResolveFeatures`); the parser leaves
-/// [`ADVERTISED_TARGET`] in their Feature column.
-pub fn resolve_primary_features(linked: &mut Linked) -> Result<()> {
-    // (table, component column, feature column)
-    const ADVERTISED: [(&str, usize, usize); 1] = [("TypeLib", 2, 6)];
-    let mut primary: BTreeMap<&str, &str> = BTreeMap::new();
-    for (f, c, _) in &linked.feature_components {
-        primary.entry(c.as_str()).or_insert(f.as_str());
-    }
-    for row in linked.rows.iter_mut() {
-        let Some((_, comp_col, feature_col)) = ADVERTISED.iter().find(|(t, _, _)| *t == row.table)
-        else {
-            continue;
-        };
-        if row.values[*feature_col].as_str() != Some(ADVERTISED_TARGET) {
-            continue;
-        }
-        let comp = row.values[*comp_col].as_str().unwrap_or_default();
-        let feature = primary.get(comp).ok_or_else(|| {
-            WixError::new(
-                row.loc.clone(),
-                format!(
-                    "advertised {} of component `{comp}`: the component is not in any feature",
-                    row.table
-                ),
-            )
-        })?;
-        row.values[*feature_col] = Val::Str(feature.to_string());
     }
     Ok(())
 }

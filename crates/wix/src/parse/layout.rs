@@ -8,8 +8,9 @@ use crate::error::{Result, WixError};
 use crate::model::{
     ComponentDef, FileDef, GuidSpec, KeyPath, Member, Membership, Val, ADVERTISED_TARGET,
 };
-use crate::shortname;
-use crate::xml::{Dialect, Element};
+use crate::shortname::{self, msi_filename, msi_filename_salted};
+use crate::standard_directory::standard_directory_name;
+use crate::xml::Element;
 
 /// Where a component is being authored.
 #[derive(Clone, Debug, Default)]
@@ -29,43 +30,6 @@ impl Ctx {
             ..Ctx::default()
         }
     }
-}
-
-/// The Directory.DefaultDir / File.FileName form of a name: `short|long`, or the name
-/// alone when it is already a valid 8.3 name; generated short names follow WiX (`element`
-/// and `salt` are what WiX hashes with the name: the element name and its parent's id).
-pub fn msi_filename(
-    dialect: Dialect,
-    long: &str,
-    short: Option<&str>,
-    is_dir: bool,
-    element: &str,
-    salt: &str,
-) -> String {
-    msi_filename_salted(dialect, long, short, is_dir, &[Some(element), Some(salt)])
-}
-
-/// [`msi_filename`] with WiX's full salt list (element name first).
-pub fn msi_filename_salted(
-    dialect: Dialect,
-    long: &str,
-    short: Option<&str>,
-    is_dir: bool,
-    salt: &[Option<&str>],
-) -> String {
-    if long == "." || long == "SourceDir" {
-        return long.to_string();
-    }
-    let generator = match dialect {
-        Dialect::V3 => shortname::Generator::V3,
-        Dialect::V4 => shortname::Generator::V4,
-    };
-    let kind = if is_dir {
-        shortname::NameKind::Directory
-    } else {
-        shortname::NameKind::File
-    };
-    shortname::filename_column(generator, long, short, kind, salt)
 }
 
 fn check_long_name(name: &str, attr: &str, el: &Element) -> Result<()> {
@@ -220,44 +184,6 @@ pub fn directory_ref(p: &mut Parser, el: &Element) -> Result<()> {
         file_source,
     };
     directory_children(p, el, &id, &ctx)
-}
-
-/// The standard folder names WiX v4 gives `StandardDirectory` rows.
-pub fn standard_directory_name(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "TARGETDIR" => "SourceDir",
-        "AdminToolsFolder" => "Admin",
-        "AppDataFolder" => "AppData",
-        "CommonAppDataFolder" => "CommApp",
-        "CommonFilesFolder" => "CFiles",
-        "CommonFiles64Folder" => "CFiles64",
-        "CommonFiles6432Folder" => ".",
-        "DesktopFolder" => "Desktop",
-        "FavoritesFolder" => "Favs",
-        "FontsFolder" => "Fonts",
-        "LocalAppDataFolder" => "LocalApp",
-        "MyPicturesFolder" => "Pictures",
-        "NetHoodFolder" => "NetHood",
-        "PersonalFolder" => "Personal",
-        "PerUserProgramFilesFolder" => "Programs",
-        "PrintHoodFolder" => "Printers",
-        "ProgramFilesFolder" => "PFiles",
-        "ProgramFiles64Folder" => "PFiles64",
-        "ProgramFiles6432Folder" => ".",
-        "ProgramMenuFolder" => "PMenu",
-        "RecentFolder" => "Recent",
-        "SendToFolder" => "SendTo",
-        "StartMenuFolder" => "StrtMenu",
-        "StartupFolder" => "StartUp",
-        "SystemFolder" => "System",
-        "System16Folder" => "System16",
-        "System64Folder" => "System64",
-        "System6432Folder" => ".",
-        "TempFolder" => "Temp",
-        "TemplateFolder" => "Template",
-        "WindowsFolder" => "Windows",
-        _ => return None,
-    })
 }
 
 /// v4's `*6432Folder` ids resolve to the 32- or 64-bit folder for the platform.

@@ -5,10 +5,10 @@
 //! `ParseCopyFileElement`) and `CreateWindowsInstallerDataFromIRCommand.AddMoveFileSymbol`.
 
 use super::component::Comp;
-use super::layout::msi_filename;
 use super::{no_children, Attrs, Parser};
 use crate::error::Result;
 use crate::model::Val;
+use crate::shortname::msi_filename;
 use crate::xml::Element;
 
 /// WiX v4+ ids it makes up for these elements (`CompilerCore.CreateIdentifier`); WiX v3

@@ -1,0 +1,160 @@
+//! Lowering: the linked product → the rows, streams and summary information of an MSI.
+//!
+//! This module owns the order of the phases, each a function in its own file: the directory
+//! tree, the payload (sizes, versions, hashes), media and cabinets, File rows, Component
+//! rows, Binary/Icon streams, upgrades, properties, sequences, grouping rows per table, the
+//! derived product and package codes, the codepage check and the summary information. It
+//! does no I/O other than reading sources.
+
+mod binaries;
+mod codepage;
+mod codes;
+mod components;
+mod directories;
+mod files;
+mod grouped;
+mod media;
+mod payload;
+mod properties;
+mod sequences;
+mod summary;
+mod upgrades;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::error::{Location, Result};
+use crate::link::Linked;
+use crate::model::Val;
+use crate::stream::Blob;
+
+/// Options that affect lowering.
+#[derive(Clone, Debug)]
+pub struct LowerOptions {
+    pub arch: String,
+    /// Unix seconds for summary-information times and cabinet file dates.
+    pub timestamp: u64,
+    /// Worker threads for cabinet compression (0 = all cores).
+    pub threads: usize,
+    pub creating_application: String,
+}
+
+/// A database ready to be written.
+#[derive(Debug)]
+pub struct Database {
+    pub codepage: i32,
+    /// Table → rows (each row with its source location), in primary-key order.
+    pub tables: BTreeMap<String, Vec<(Vec<Val>, Location)>>,
+    /// Streams: (name, contents), e.g. `Binary.Icon` or the embedded cabinet.
+    pub streams: Vec<(String, Blob)>,
+    pub summary: Summary,
+    /// Files to place next to the MSI: (relative path, contents).
+    pub external: Vec<(PathBuf, Blob)>,
+    /// Non-fatal findings of the lowering (e.g. from action sequencing).
+    pub warnings: Vec<super::error::Warning>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub codepage: i32,
+    pub title: String,
+    pub subject: String,
+    pub author: String,
+    pub keywords: String,
+    pub comments: String,
+    pub template: String,
+    pub package_code: String,
+    pub page_count: i32,
+    pub word_count: i32,
+    pub security: i32,
+    pub timestamp: u64,
+    pub creating_application: String,
+}
+
+pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
+    let Linked {
+        package,
+        mut rows,
+        components,
+        files,
+        mut schedules,
+        streams,
+        media,
+        media_template,
+        major_upgrade,
+        default_major_upgrade,
+        wix_variables: _,
+        mut secure_properties,
+        feature_components,
+    } = linked;
+    let dialect = package.dialect;
+
+    let dirs = directories::directory_tree(&rows, &components, &package)?;
+    let data = payload::read_payload(&files)?;
+    let layout = media::media_layout(
+        &package,
+        media,
+        media_template,
+        &components,
+        &files,
+        &data,
+        &dirs,
+        opts,
+    )?;
+    let mut out_streams = layout.streams;
+    let external = layout.external;
+    let mut table_rows = layout.rows;
+    table_rows.extend(files::file_rows(dialect, &files, &data, &layout.sequence));
+    table_rows.extend(components::component_rows(
+        &components,
+        &feature_components,
+        &files,
+        &rows,
+        &dirs,
+        &opts.arch,
+    )?);
+    let (binary_rows, binary_streams) = binaries::binary_rows(&streams)?;
+    table_rows.extend(binary_rows);
+    out_streams.extend(binary_streams);
+    upgrades::upgrades(
+        &package,
+        major_upgrade.as_ref(),
+        default_major_upgrade,
+        &rows,
+        &mut table_rows,
+        &mut secure_properties,
+        &mut schedules,
+    );
+    rows.extend(table_rows);
+
+    // ProductCode "*" is derived from the finished content further down (as WiX gives
+    // every build a new code, but reproducibly): any change, including a pre-release
+    // becoming its release with the same MSI version, gets a new product code.
+    let authored_product_code = package.product_code.is_some();
+    properties::properties(&package, &mut rows, secure_properties);
+    let warnings = sequences::sequence_rows(dialect, &package, &schedules, &mut rows)?;
+    let mut tables = grouped::group_rows(rows, &package)?;
+
+    let blobs = codes::blob_digests(&out_streams, &external);
+    if !authored_product_code {
+        codes::derive_product_code(&mut tables, &blobs);
+    }
+
+    // Codepage: 1252 unless authored; every string must be representable.
+    let codepage = package.codepage.unwrap_or(1252);
+    codepage::check_codepage(&tables, codepage)?;
+
+    let mut summary = summary::summary(&package, opts);
+    summary.package_code = match &package.package_code {
+        Some(c) => c.clone(),
+        None => codes::derive_package_code(&tables, &blobs, &summary),
+    };
+    Ok(Database {
+        codepage,
+        tables,
+        streams: out_streams,
+        summary,
+        external,
+        warnings,
+    })
+}
