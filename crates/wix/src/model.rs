@@ -190,6 +190,9 @@ pub struct MediaTemplate {
     pub cabinet_template: String,
     pub embed: bool,
     pub compression: Compression,
+    /// `MaximumUncompressedMediaSize` in MB: files go into the next cabinet once the
+    /// current one would hold more (WiX's default is 200).
+    pub max_uncompressed_mb: Option<i32>,
     pub loc: Location,
 }
 

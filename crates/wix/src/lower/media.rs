@@ -15,6 +15,7 @@ use crate::model::{
     ComponentDef, Compression, FileDef, MediaDef, MediaTemplate, PackageInfo, Row, Val,
 };
 use crate::stream::{Blob, CabinetPlan, SourceFile};
+use crate::xml::Dialect;
 
 /// What the media phase hands on: streams for the MSI, files beside it, the Media rows,
 /// and each file's sequence number (indexed like the files).
@@ -25,43 +26,130 @@ pub(super) struct MediaLayout {
     pub sequence: Vec<i32>,
 }
 
-/// The Media definitions in DiskId order: the authored ones, else one from the template.
-fn media_definitions(
+/// WiX's MaximumUncompressedMediaSize when a MediaTemplate does not say (AssignMediaCommand).
+const DEFAULT_MAX_UNCOMPRESSED_MB: u64 = 200;
+/// WiX stops opening cabinets at this index; later files all go into the last one.
+const MAX_CABINET_INDEX: i32 = 999;
+
+/// Where each file goes: the Media definitions in DiskId order, and each file's DiskId
+/// (indexed like the files).
+struct Assignment {
+    media: Vec<MediaDef>,
+    disk: Vec<i32>,
+}
+
+/// Assigns files to media as WiX's binder does. With a MediaTemplate (authored, or WiX v4's
+/// default `cab{0}.cab` when a package authors no Media), compressed files fill cabinets
+/// in authoring order, opening the next one when the current would exceed
+/// MaximumUncompressedMediaSize (a larger file gets a cabinet of its own). Otherwise each
+/// file is on the Media its File, Component or Directory names (DiskId, default 1).
+fn assign_media(
     package: &PackageInfo,
     media: Vec<MediaDef>,
     media_template: Option<MediaTemplate>,
-) -> Vec<MediaDef> {
-    let template = media_template;
-    let mut media_rows: Vec<MediaDef> = media;
-    if media_rows.is_empty() {
-        let (cab_name, embed, compression, loc) = match &template {
-            Some(t) => (
-                t.cabinet_template.replace("{0}", "1"),
-                t.embed,
-                t.compression,
-                t.loc.clone(),
-            ),
-            None => (
-                "cab1.cab".to_string(),
-                true,
-                Compression::Mszip,
-                package.loc.clone(),
-            ),
-        };
-        let has_cab = package.compressed || template.is_some();
-        media_rows.push(MediaDef {
-            id: 1,
-            cabinet: has_cab.then_some(cab_name),
-            embed,
-            disk_prompt: None,
-            volume_label: None,
-            compression,
-            loc,
-        });
-    }
-    media_rows.sort_by_key(|m| m.id);
+    components: &[ComponentDef],
+    files: &[FileDef],
+    data: &[FileData],
+) -> Result<Assignment> {
+    let comp_disk: BTreeMap<&str, Option<i32>> = components
+        .iter()
+        .map(|c| (c.id.as_str(), c.disk_id))
+        .collect();
+    let authored_disk = |i: usize| -> i32 {
+        files[i]
+            .disk_id
+            .or(comp_disk
+                .get(files[i].component.as_str())
+                .copied()
+                .flatten())
+            .unwrap_or(1)
+    };
+    let template = match media_template {
+        Some(t) => {
+            if media.len() > 1 {
+                return Err(WixError::new(
+                    t.loc.clone(),
+                    "MediaTemplate cannot be combined with more than one Media element: \
+                     with a MediaTemplate the cabinets are assigned automatically",
+                ));
+            }
+            Some(t)
+        }
+        // WiX v4+ gives a package without Media a default MediaTemplate.
+        None if media.is_empty() && package.dialect == Dialect::V4 => Some(MediaTemplate {
+            cabinet_template: "cab{0}.cab".into(),
+            embed: true,
+            compression: Compression::Mszip,
+            max_uncompressed_mb: None,
+            loc: package.loc.clone(),
+        }),
+        None => None,
+    };
+    let Some(template) = template else {
+        let mut media = media;
+        if media.is_empty() {
+            // A WiX v3 package without Media: one cabinet (WiX v3 asks for a Media element).
+            media.push(MediaDef {
+                id: 1,
+                cabinet: package.compressed.then(|| "cab1.cab".to_string()),
+                embed: true,
+                disk_prompt: None,
+                volume_label: None,
+                compression: Compression::Mszip,
+                loc: package.loc.clone(),
+            });
+        }
+        media.sort_by_key(|m| m.id);
+        let disk = (0..files.len()).map(authored_disk).collect();
+        return Ok(Assignment { media, disk });
+    };
 
-    media_rows
+    let max_bytes = template
+        .max_uncompressed_mb
+        .map_or(DEFAULT_MAX_UNCOMPRESSED_MB, |mb| mb as u64)
+        * 1024
+        * 1024;
+    let cabinet = |index: i32| MediaDef {
+        id: index,
+        cabinet: Some(template.cabinet_template.replace("{0}", &index.to_string())),
+        embed: template.embed,
+        disk_prompt: None,
+        volume_label: None,
+        compression: template.compression,
+        loc: template.loc.clone(),
+    };
+    let mut media = Vec::new();
+    let mut disk = vec![1; files.len()];
+    let (mut index, mut filled) = (0i32, 0u64);
+    for (i, f) in files.iter().enumerate() {
+        if !file_is_compressed(f.attributes, package.compressed) {
+            disk[i] = authored_disk(i);
+            continue;
+        }
+        if index != MAX_CABINET_INDEX {
+            let size = data[i].source.size;
+            filled += size;
+            if filled > max_bytes {
+                index += 1;
+                media.push(cabinet(index));
+                filled = size;
+            } else if index == 0 {
+                index += 1;
+                media.push(cabinet(index));
+            }
+        }
+        disk[i] = index;
+    }
+    if media.is_empty() {
+        // No compressed file: one Media row for the uncompressed ones (or, for an empty
+        // package, the template's first cabinet).
+        let mut only = cabinet(1);
+        if !disk.is_empty() || !package.compressed {
+            only.cabinet = None;
+        }
+        media.push(only);
+    }
+    Ok(Assignment { media, disk })
 }
 
 /// Lays out the payload: sequence numbers by disk, then authoring order (1..N); one Media
@@ -77,22 +165,13 @@ pub(super) fn media_layout(
     dirs: &Dirs,
     opts: &LowerOptions,
 ) -> Result<MediaLayout> {
-    let media_rows = media_definitions(package, media, media_template);
+    let Assignment {
+        media: media_rows,
+        disk,
+    } = assign_media(package, media, media_template, components, files, data)?;
+    let disk_of = |i: usize| disk[i];
     // File order: by disk, then authoring order; sequences 1..N.
-    let comp_disk: BTreeMap<&str, Option<i32>> = components
-        .iter()
-        .map(|c| (c.id.as_str(), c.disk_id))
-        .collect();
     let mut order: Vec<usize> = (0..files.len()).collect();
-    let disk_of = |i: usize| -> i32 {
-        files[i]
-            .disk_id
-            .or(comp_disk
-                .get(files[i].component.as_str())
-                .copied()
-                .flatten())
-            .unwrap_or(1)
-    };
     order.sort_by_key(|&i| (disk_of(i), i));
     for &i in &order {
         let d = disk_of(i);

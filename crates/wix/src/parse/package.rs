@@ -502,12 +502,12 @@ fn media_template(p: &mut Parser, el: &Element) -> Result<()> {
         .to_string();
     let compression = compression(&mut a)?;
     let embed = a.yesno("EmbedCab")?.unwrap_or(p.v4());
-    a.ignore(&[
-        "DiskPrompt",
-        "MaximumUncompressedMediaSize",
-        "MaximumCabinetSizeForLargeFileSplitting",
-        "VolumeLabel",
-    ]);
+    let max_uncompressed_mb = a.int_range("MaximumUncompressedMediaSize", 1, i32::MAX as i64)?;
+    // A file larger than MaximumUncompressedMediaSize gets a cabinet of its own, and every
+    // file fits one cabinet (File.FileSize is at most 2 GiB), so WiX's splitting of one
+    // file across cabinets is never needed; the value is still checked as WiX checks it.
+    a.int_range("MaximumCabinetSizeForLargeFileSplitting", 20, 2048)?;
+    a.ignore(&["DiskPrompt", "VolumeLabel"]);
     a.finish()?;
     no_children(el)?;
     if !cabinet_template.contains("{0}") {
@@ -526,6 +526,7 @@ fn media_template(p: &mut Parser, el: &Element) -> Result<()> {
         cabinet_template,
         embed,
         compression,
+        max_uncompressed_mb,
         loc: el.loc.clone(),
     });
     Ok(())
