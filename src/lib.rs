@@ -14,6 +14,7 @@ pub mod compress;
 pub mod config;
 pub mod helper;
 pub mod host;
+pub mod linux;
 pub mod manifest;
 pub mod output;
 pub mod pipeline;

@@ -78,6 +78,7 @@
 //! `name` takes ASCII letters, digits, `-`, `_` and `.` (it becomes part of file names).
 
 mod error;
+mod linux;
 mod read;
 mod release;
 mod resolve;
@@ -94,6 +95,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
+pub use linux::{Linux, LinuxUser, ServiceType};
 pub use release::{DownloadUrl, Release};
 pub use values::{
     Account, Backend, Guid, RecoveryAction, RelPath, ServiceName, SidType, StartType, PRIVILEGES,
@@ -150,6 +152,8 @@ pub struct Loaded {
     pub warnings: Vec<String>,
     /// `[release]`: what release automation publishes (download URL, winget identifier).
     pub release: Release,
+    /// `[linux]` and the Linux reading of the shared keys, for Linux targets.
+    pub linux: Linux,
 }
 
 /// The whole validated configuration, all defaults applied.

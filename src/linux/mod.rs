@@ -1,0 +1,138 @@
+//! Linux packages from the same service definition: a .deb and a tarball, each carrying the
+//! program, a systemd unit made from the `[service]` keys, the extra files and the license.
+//!
+//! This module owns the Linux stage's input, the artifact names and the checks that make a
+//! configuration unbuildable for Linux; the unit, the control files, the maintainer
+//! scripts, the archive formats, the two package layouts and `inspect` each have a file.
+
+pub mod archive;
+pub mod control;
+pub mod deb;
+pub mod inspect;
+pub mod maintscripts;
+pub mod tarball;
+pub mod unit;
+
+#[cfg(test)]
+mod tests;
+
+use crate::config::{Config, FileEntry, Linux, PackageInfo};
+
+/// What the Linux stage packages.
+pub struct Input<'a> {
+    pub config: &'a Config,
+    pub pkg: &'a PackageInfo,
+    pub linux: &'a Linux,
+    /// The program as built for `triple`.
+    pub program: &'a [u8],
+    /// The Rust target triple (`x86_64-unknown-linux-gnu`).
+    pub triple: &'a str,
+    /// Every timestamp in the archives (SOURCE_DATE_EPOCH when set).
+    pub unix_time: u64,
+}
+
+/// One extra file with its bytes and permission bits.
+pub struct Payload<'a> {
+    pub entry: &'a FileEntry,
+    pub data: Vec<u8>,
+    pub mode: u32,
+}
+
+/// True for the targets the Linux stage packages.
+pub fn is_linux_target(triple: &str) -> bool {
+    triple.contains("-linux-")
+}
+
+/// The .deb's name: `<package>_<version>-<revision>_<arch>.deb` (Debian's convention).
+pub fn deb_file_name(pkg: &PackageInfo, linux: &Linux, triple: &str) -> Result<String, String> {
+    let arch = arch(triple)?;
+    Ok(format!(
+        "{}_{}_{arch}.deb",
+        linux.package,
+        control::deb_version(&pkg.version, linux)
+    ))
+}
+
+/// The tarball's name: `<package>-<version>-<triple>.tar.gz`.
+pub fn tarball_file_name(pkg: &PackageInfo, triple: &str) -> String {
+    format!("{}-{}-{triple}.tar.gz", pkg.name, pkg.version)
+}
+
+fn arch(triple: &str) -> Result<&'static str, String> {
+    control::deb_arch(triple).ok_or_else(|| {
+        format!(
+            "no Debian architecture for --target {triple}; allowed: x86_64-unknown-linux-gnu, \
+             aarch64-unknown-linux-gnu (and i686, armv7, riscv64gc)"
+        )
+    })
+}
+
+/// The configuration problems that only a Linux target has, all of them, one per line.
+pub fn check(linux: &Linux) -> Result<(), String> {
+    if linux.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(linux.errors.join("\n"))
+    }
+}
+
+/// Reads the extra files; an executable source stays executable.
+pub fn read_files(config: &Config) -> Result<Vec<Payload<'_>>, String> {
+    let mut out = Vec::new();
+    for entry in &config.files {
+        let data = std::fs::read(&entry.source)
+            .map_err(|e| format!("cannot read {}: {e}", entry.source.display()))?;
+        let mode = if executable(&entry.source) {
+            0o755
+        } else {
+            0o644
+        };
+        out.push(Payload { entry, data, mode });
+    }
+    Ok(out)
+}
+
+#[cfg(unix)]
+fn executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+fn executable(_: &std::path::Path) -> bool {
+    false
+}
+
+/// A file's destination as a `/` path.
+fn dest_path(entry: &FileEntry) -> String {
+    entry.dest.segments().join("/")
+}
+
+/// Refuses an extra file that would land on the program itself (on Linux it has no `.exe`).
+fn check_dests(input: &Input) -> Result<(), String> {
+    for f in &input.config.files {
+        if dest_path(f) == input.config.binary {
+            return Err(format!(
+                "the file {} has dest `{}`, which is the program's own name on Linux; allowed: another dest",
+                f.source.display(),
+                f.dest
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The license file's contents, when configured.
+fn license_text(config: &Config) -> Result<Option<(String, Vec<u8>)>, String> {
+    let Some(path) = &config.license else {
+        return Ok(None);
+    };
+    let data = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "LICENSE".into());
+    Ok(Some((name, data)))
+}
