@@ -95,6 +95,7 @@ fn tricky_service() -> Service {
             "SeImpersonatePrivilege".into(),
         ],
         preshutdown_timeout_secs: Some(45),
+        firewall: Vec::new(),
         host: None,
     }
 }
