@@ -181,8 +181,8 @@ pub struct RenderArgs {
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// The MSI to read.
-    #[arg(value_name = "FILE.msi")]
+    /// The MSI (or .deb) to read.
+    #[arg(value_name = "FILE.msi|FILE.deb")]
     pub msi: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -303,6 +303,20 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
 }
 
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
+    let is_deb = a
+        .msi
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("deb"));
+    if is_deb {
+        if a.json {
+            return Err(Failure::Usage(
+                "--json reads MSIs only; a .deb is shown as text".into(),
+            ));
+        }
+        let report = crate::linux::inspect::inspect_deb(&a.msi).map_err(Failure::Error)?;
+        print!("{report}");
+        return Ok(());
+    }
     let mut report = crate::helper::inspect_msi(&a.msi).map_err(Failure::Error)?;
     report.signature = crate::sign::signature_info(&a.msi);
     let mut packaged = crate::sign::packaged_signatures(&a.msi);
@@ -372,6 +386,7 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
             no_sign: a.no_sign,
             target_dir,
             release: loaded.release.clone(),
+            linux: Some(loaded.linux.clone()),
         };
         let plan =
             plan::plan(info, loaded.config, loaded.warnings, &input).map_err(Failure::Usage)?;

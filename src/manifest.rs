@@ -39,7 +39,7 @@
 //!   "artifacts": [
 //!     {
 //!       "path": "ledger-agent-1.4.0-beta.2-x64.msi", // file name in the out-dir
-//!       "kind": "msi",                  // "msi" | "portable-zip" | "checksums" | "sbom"
+//!       "kind": "msi",                  // "msi" | "portable-zip" | "checksums" | "sbom" | "deb" | "tarball"
 //!                                       //   | "winget-manifest" (path "winget/<file>")
 //!       "size": 1234567,                // bytes
 //!       "sha256": "…",                  // lowercase hex
@@ -166,6 +166,10 @@ pub enum ArtifactKind {
     Sbom,
     /// A winget manifest (`winget/<id>[.installer|.locale.en-US].yaml`).
     WingetManifest,
+    /// The Debian package (`<package>_<version>-<revision>_<arch>.deb`).
+    Deb,
+    /// The Linux tarball (`<package>-<version>-<triple>.tar.gz`).
+    Tarball,
 }
 
 /// The Windows architecture of the package.

@@ -20,12 +20,24 @@ pub enum Arch {
 }
 
 impl Arch {
-    /// From a Rust target triple; only Windows targets are accepted.
+    /// From a Rust target triple: Windows targets, and the Linux targets svcpack packages
+    /// as .deb and tarball.
     pub fn from_target(triple: &str) -> Result<Arch, String> {
+        if crate::linux::is_linux_target(triple) {
+            return match triple.split('-').next().unwrap_or_default() {
+                "x86_64" => Ok(Arch::X64),
+                "aarch64" => Ok(Arch::Arm64),
+                other => Err(format!(
+                    "--target {triple}: architecture `{other}` is not packaged for Linux; use \
+                     x86_64-unknown-linux-gnu or aarch64-unknown-linux-gnu"
+                )),
+            };
+        }
         if !triple.contains("windows") {
             return Err(format!(
-                "--target {triple} is not a Windows target; use e.g. x86_64-pc-windows-msvc, x86_64-pc-windows-gnu, \
-                 i686-pc-windows-msvc or aarch64-pc-windows-msvc"
+                "--target {triple} is neither a Windows nor a Linux target; use e.g. x86_64-pc-windows-msvc, \
+                 x86_64-pc-windows-gnu, i686-pc-windows-msvc, aarch64-pc-windows-msvc, x86_64-unknown-linux-gnu \
+                 or aarch64-unknown-linux-gnu"
             ));
         }
         match triple.split('-').next().unwrap_or_default() {
@@ -116,6 +128,8 @@ pub enum Stage {
     Sbom,
     /// winget manifests (with `[release] winget-id`).
     Winget,
+    /// The .deb and the tarball (Linux targets).
+    Linux,
     Checksums,
 }
 
@@ -135,6 +149,7 @@ impl Stage {
             Stage::Zip => "zip",
             Stage::Sbom => "sbom",
             Stage::Winget => "winget",
+            Stage::Linux => "linux packages",
             Stage::Checksums => "checksums + manifest",
         }
     }
@@ -149,6 +164,17 @@ pub struct Artifacts {
     pub manifest: String,
     /// `<package>-<version>-<arch>.cdx.json`.
     pub sbom: String,
+    /// Linux targets: the .deb and the tarball instead of the Windows artifacts.
+    pub linux: Option<LinuxArtifacts>,
+}
+
+/// File names of a Linux target's packages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinuxArtifacts {
+    /// `<package>_<version>-<revision>_<arch>.deb`.
+    pub deb: String,
+    /// `<package>-<version>-<triple>.tar.gz`.
+    pub tarball: String,
 }
 
 /// The whole build, decided up front.
@@ -170,6 +196,8 @@ pub struct Plan {
     pub host_cache_dir: PathBuf,
     /// `[release]`: download URL and winget identifier.
     pub release: crate::config::Release,
+    /// `[linux]` and the Linux reading of the service keys (Linux targets).
+    pub linux: Option<crate::config::Linux>,
 }
 
 /// Inputs the CLI gathered.
@@ -188,6 +216,8 @@ pub struct PlanInput {
     pub target_dir: Option<PathBuf>,
     /// `[release]` from the configuration.
     pub release: crate::config::Release,
+    /// `[linux]` from the configuration; a Linux target needs it.
+    pub linux: Option<crate::config::Linux>,
 }
 
 /// Decides the plan. Errors are one line, naming the option at fault.
@@ -203,6 +233,7 @@ pub fn plan(
         .unwrap_or_else(|| default_target().to_string());
     let arch = Arch::from_target(&target)?;
     let version = config.version.clone();
+    let linux_target = crate::linux::is_linux_target(&target);
     let exe = match &input.prebuilt {
         Some(p) => ExeSource::Prebuilt(p.clone()),
         None => ExeSource::Cargo {
@@ -233,6 +264,25 @@ pub fn plan(
         (None, Some(t)) => t.join("svcpack"),
         (None, None) => package.manifest_dir.join("target").join("svcpack"),
     };
+    let host_cache_dir = match &input.target_dir {
+        Some(t) => t.join("svcpack-host"),
+        None => package.manifest_dir.join("target").join("svcpack-host"),
+    };
+    if linux_target {
+        return linux_plan(LinuxPlan {
+            package,
+            config,
+            warnings,
+            version,
+            target,
+            arch,
+            exe,
+            wix,
+            out_dir,
+            host_cache_dir,
+            input,
+        });
+    }
     let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
     let artifacts = Artifacts {
         msi: format!("{stem}.msi"),
@@ -240,6 +290,7 @@ pub fn plan(
         checksums: "SHA256SUMS".into(),
         manifest: format!("{stem}.manifest.json"),
         sbom: format!("{stem}.cdx.json"),
+        linux: None,
     };
     let sign = config.sign.is_some() && !input.no_sign;
     let mut stages = vec![Stage::Configure];
@@ -276,10 +327,6 @@ pub fn plan(
         stages.push(Stage::Winget);
     }
     stages.push(Stage::Checksums);
-    let host_cache_dir = match &input.target_dir {
-        Some(t) => t.join("svcpack-host"),
-        None => package.manifest_dir.join("target").join("svcpack-host"),
-    };
     Ok(Plan {
         host_cache_dir,
         package,
@@ -295,6 +342,70 @@ pub fn plan(
         stages,
         sign,
         release: input.release.clone(),
+        linux: None,
+    })
+}
+
+/// What [`linux_plan`] starts from.
+struct LinuxPlan<'a> {
+    package: PackageInfo,
+    config: Config,
+    warnings: Vec<String>,
+    version: MsiVersion,
+    target: String,
+    arch: Arch,
+    exe: ExeSource,
+    wix: WixSource,
+    out_dir: PathBuf,
+    host_cache_dir: PathBuf,
+    input: &'a PlanInput,
+}
+
+/// A Linux target's plan: compile, then the .deb and the tarball, then checksums and the
+/// manifest. No service host (systemd restarts the program), no signing, no MSI. The
+/// configuration's Linux-only errors fail here, before any work.
+fn linux_plan(p: LinuxPlan) -> Result<Plan, String> {
+    let linux = p.input.linux.clone().ok_or_else(|| {
+        format!(
+            "--target {}: no Linux settings were read from the configuration",
+            p.target
+        )
+    })?;
+    crate::linux::check(&linux)?;
+    let deb = crate::linux::deb_file_name(&p.package, &linux, &p.target)?;
+    let tarball = crate::linux::tarball_file_name(&p.package, &p.target);
+    let stem = format!("{}-{}-{}", p.package.name, p.package.version, p.target);
+    let artifacts = Artifacts {
+        msi: String::new(),
+        zip: String::new(),
+        checksums: "SHA256SUMS".into(),
+        manifest: format!("{stem}.manifest.json"),
+        sbom: String::new(),
+        linux: Some(LinuxArtifacts { deb, tarball }),
+    };
+    let mut stages = vec![Stage::Configure];
+    if matches!(p.exe, ExeSource::Cargo { .. }) {
+        stages.push(Stage::Compile);
+    }
+    stages.extend([Stage::Linux, Stage::Checksums]);
+    let mut warnings = p.warnings;
+    warnings.extend(linux.warnings.iter().cloned());
+    Ok(Plan {
+        package: p.package,
+        config: p.config,
+        warnings,
+        version: p.version,
+        target: p.target,
+        arch: p.arch,
+        exe: p.exe,
+        wix: p.wix,
+        out_dir: p.out_dir,
+        artifacts,
+        stages,
+        sign: false,
+        host_cache_dir: p.host_cache_dir,
+        release: p.input.release.clone(),
+        linux: Some(linux),
     })
 }
 
@@ -322,9 +433,17 @@ mod tests {
             Arch::from_target("aarch64-pc-windows-msvc"),
             Ok(Arch::Arm64)
         );
-        assert!(Arch::from_target("x86_64-unknown-linux-gnu")
+        assert_eq!(Arch::from_target("x86_64-unknown-linux-gnu"), Ok(Arch::X64));
+        assert_eq!(
+            Arch::from_target("aarch64-unknown-linux-gnu"),
+            Ok(Arch::Arm64)
+        );
+        assert!(Arch::from_target("mips-unknown-linux-gnu")
             .unwrap_err()
-            .contains("not a Windows target"));
+            .contains("not packaged for Linux"));
+        assert!(Arch::from_target("x86_64-apple-darwin")
+            .unwrap_err()
+            .contains("neither a Windows nor a Linux target"));
         assert!(Arch::from_target("thumbv7a-pc-windows-msvc")
             .unwrap_err()
             .contains("no MSI platform"));

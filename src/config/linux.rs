@@ -97,6 +97,10 @@ const WINDOWS_ONLY: &[(&[&str], &str)] = &[
     ),
     (&["service", "sid-type"], "Linux has no service SIDs"),
     (
+        &["service", "firewall"],
+        "Windows Firewall rules; open the ports in the machine's own firewall",
+    ),
+    (
         &["service", "required-privileges"],
         "Linux has no Windows privileges; the unit's hardening restricts the service",
     ),
@@ -144,8 +148,9 @@ pub(crate) fn read(
         None => {
             let derived = pkg.name.to_ascii_lowercase().replace('_', "-");
             if let Err(m) = check_package_name(&derived) {
-                errors.push(top.fault(
-                    "linux.package",
+                errors.push(missing(
+                    top,
+                    "package",
                     format!(
                         "not set, and the package name `{}` gives no Debian package name: {m}",
                         pkg.name
@@ -185,11 +190,12 @@ pub(crate) fn read(
             Some(a) => a.trim().to_string(),
             None => {
                 let fallback = format!("{} <{package}@localhost.localdomain>", config.manufacturer);
-                warnings.push(top.fault(
-                    "linux.maintainer",
+                warnings.push(missing(
+                    top,
+                    "maintainer",
                     format!(
-                        "not set and no package author has an email; using `{fallback}` (set \
-                         maintainer = \"Name <email>\")"
+                        "not set and no package author has an email; using `{fallback}`, an \
+                         address lintian rejects (set maintainer = \"Name <email>\")"
                     ),
                 ));
                 fallback
@@ -378,6 +384,12 @@ pub(crate) fn read(
         errors: text(errors),
         warnings: text(warnings),
     })
+}
+
+/// A fault about a `[linux]` key that is not set, placed at the svcpack table.
+fn missing(top: &Table, key: &str, message: String) -> Fault {
+    let path = super::read::join(&super::read::join(&top.path, "linux"), key);
+    Fault::new(top.node.span.clone(), path, message)
 }
 
 /// The item at a key path below `top`, if every table on the way exists.

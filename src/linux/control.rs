@@ -112,16 +112,36 @@ fn description(config: &Config, pkg: &PackageInfo, linux: &Linux) -> (String, St
     }
     let mut long = String::new();
     for l in body.lines() {
-        let l = l.trim_end();
         if l.trim().is_empty() {
             long.push_str(" .\n");
-        } else {
+            continue;
+        }
+        for wrapped in wrap(l.trim(), 79) {
             long.push(' ');
-            long.push_str(l);
+            long.push_str(&wrapped);
             long.push('\n');
         }
     }
     (synopsis, long)
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word gets its own line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// `/usr/share/doc/<package>/copyright`: the license file as shipped, after a header naming
@@ -203,6 +223,12 @@ mod tests {
         assert_eq!(v("1.4.0"), "1.4.0");
         assert_eq!(v("1.4.0-rc.1"), "1.4.0~rc.1");
         assert_eq!(v("1.4.0-rc-1+build-5"), "1.4.0~rc.1+build.5");
+    }
+
+    #[test]
+    fn long_lines_wrap() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("a verylongword b", 4), ["a", "verylongword", "b"]);
     }
 
     #[test]

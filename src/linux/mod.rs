@@ -10,6 +10,7 @@ pub mod control;
 pub mod deb;
 pub mod inspect;
 pub mod maintscripts;
+pub mod strip;
 pub mod tarball;
 pub mod unit;
 
@@ -65,6 +66,38 @@ fn arch(triple: &str) -> Result<&'static str, String> {
              aarch64-unknown-linux-gnu (and i686, armv7, riscv64gc)"
         )
     })
+}
+
+/// Checks that `program` is an ELF executable for the target's machine, so a Windows exe
+/// or a program built for another architecture is never packaged.
+pub fn check_elf(program: &[u8], triple: &str) -> Result<(), String> {
+    if program.len() < 20 || !program.starts_with(b"\x7fELF") {
+        return Err(
+            "not an ELF executable; a Linux target packages a program built for Linux".into(),
+        );
+    }
+    // e_machine, at offset 18, in the file's byte order (EI_DATA: 1 little, 2 big endian).
+    let raw = [program[18], program[19]];
+    let machine = if program[5] == 2 {
+        u16::from_be_bytes(raw)
+    } else {
+        u16::from_le_bytes(raw)
+    };
+    let (want, name) = match triple.split('-').next().unwrap_or_default() {
+        "x86_64" => (62, "x86-64"),
+        "aarch64" => (183, "AArch64"),
+        "i686" | "i586" => (3, "x86"),
+        "armv7" => (40, "ARM"),
+        "riscv64gc" => (243, "RISC-V"),
+        _ => return Ok(()),
+    };
+    if machine == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "an ELF program for machine {machine}, not {name} as --target {triple} needs"
+        ))
+    }
 }
 
 /// The configuration problems that only a Linux target has, all of them, one per line.

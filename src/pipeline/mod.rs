@@ -4,13 +4,14 @@
 //! exactly as it was.
 //!
 //! This module owns stage order and dispatch only; each stage lives in the file named for
-//! its concern (exe, support_exes, signing, installer, archive, release, publish), and the
+//! its concern (exe, support_exes, signing, installer, archive, linux, release, publish), and the
 //! bytes they hand to each other in [`state`].
 
 mod archive;
 mod error;
 mod exe;
 mod installer;
+mod linux;
 mod options;
 mod publish;
 mod release;
@@ -69,6 +70,7 @@ pub fn run(
             Stage::Zip => archive::zip(&cx, &mut b),
             Stage::Sbom => release::sbom(&cx, &mut b),
             Stage::Winget => release::winget(&cx, &mut b),
+            Stage::Linux => linux::packages(&cx, &mut b),
             Stage::Checksums => release::checksums(&cx, &mut b),
         }
         .map_err(|m| fail(stage, m))?;

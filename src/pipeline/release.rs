@@ -41,6 +41,9 @@ pub(super) fn winget(cx: &Context, b: &mut Build) -> Result<Option<String>, Stri
 pub(super) fn checksums(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
     let plan = cx.plan;
     let a = &plan.artifacts;
+    if let Some(names) = &a.linux {
+        return linux_checksums(cx, b, names);
+    }
     let sums = checksums::sha256sums(&[
         (a.msi.clone(), &b.msi[..]),
         (a.zip.clone(), &b.zip[..]),
@@ -86,5 +89,47 @@ pub(super) fn checksums(cx: &Context, b: &mut Build) -> Result<Option<String>, S
         (a.sbom.clone(), std::mem::take(&mut b.sbom)),
     ];
     b.outputs.append(&mut b.winget);
+    Ok(Some(String::new()))
+}
+
+/// A Linux target's SHA256SUMS and manifest: the .deb and the tarball (never signed).
+fn linux_checksums(
+    cx: &Context,
+    b: &mut Build,
+    names: &crate::plan::LinuxArtifacts,
+) -> Result<Option<String>, String> {
+    let plan = cx.plan;
+    let a = &plan.artifacts;
+    let sums = checksums::sha256sums(&[
+        (names.deb.clone(), &b.deb[..]),
+        (names.tarball.clone(), &b.tarball[..]),
+    ]);
+    let artifacts = vec![
+        Artifact::from_bytes(&names.deb, ArtifactKind::Deb, &b.deb, false),
+        Artifact::from_bytes(&names.tarball, ArtifactKind::Tarball, &b.tarball, false),
+        Artifact::from_bytes(
+            &a.checksums,
+            ArtifactKind::Checksums,
+            sums.as_bytes(),
+            false,
+        ),
+    ];
+    let arch = crate::manifest::Arch::from_target(&plan.target)
+        .ok_or_else(|| "unknown architecture".to_string())?;
+    let manifest = Manifest::new(
+        &plan.config,
+        &plan.package.name,
+        &plan.target,
+        arch,
+        artifacts,
+    )
+    .to_json()
+    .map_err(|e| e.to_string())?;
+    b.outputs = vec![
+        (names.deb.clone(), std::mem::take(&mut b.deb)),
+        (names.tarball.clone(), std::mem::take(&mut b.tarball)),
+        (a.checksums.clone(), sums.into_bytes()),
+        (a.manifest.clone(), manifest.into_bytes()),
+    ];
     Ok(Some(String::new()))
 }

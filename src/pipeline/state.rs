@@ -46,6 +46,9 @@ pub(super) struct Build {
     pub zip: Vec<u8>,
     pub sbom: Vec<u8>,
     pub winget: Vec<(String, Vec<u8>)>,
+    /// Linux targets: the .deb and the tarball.
+    pub deb: Vec<u8>,
+    pub tarball: Vec<u8>,
     /// Every artifact, by file name in the out-dir, once the last stage listed them.
     pub outputs: Vec<(String, Vec<u8>)>,
 }
