@@ -471,10 +471,10 @@ fn dpkg_installs_upgrades_removes_and_purges() {
     run(dpkg(&root).args(["-r", "console-app"]));
     assert!(!root.join("usr/lib/console-app").exists());
     assert!(!root.join("lib/systemd/system/console-app.service").exists());
-    assert!(!root
+    assert!(root
         .join("etc/systemd/system/multi-user.target.wants/console-app.service")
         .symlink_metadata()
-        .is_ok());
+        .is_err());
     assert!(conf.is_file(), "removal keeps the configuration");
     std::fs::create_dir_all(root.join("var/lib/private/console-app")).unwrap();
     run(dpkg(&root).args(["-P", "console-app"]));
