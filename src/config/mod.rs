@@ -43,6 +43,15 @@
 //! | `[release]` | absent: no winget manifests; `download-url` is an `https://` template with `{file}` (and optionally `{version}`); `winget-id` (winget's PackageIdentifier pattern) needs `download-url` |
 //! | `[[files]]` `sign` | `true`: `.exe`/`.dll`/`.sys` files are signed with the package; `false` leaves one as shipped |
 //! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; or `pkcs11-module` + `key` (RFC 7512 URI) + `certificate` (chain file or `pkcs11:` URI) + optional `pin-env`/`pkcs11-engine`; `command` placeholders `{file}`, `{digest}`, `{timestamp-url}`; secrets only through `*-env` variable names (a `password` key is an error) |
+//! | `[linux]` | read only for a Linux `--target` ([`Linux`]); see docs/linux.md |
+//! | `linux.package` | the package name lower-cased, `_` → `-` (Debian's `[a-z0-9][a-z0-9+.-]+`): the .deb, unit and folder name |
+//! | `linux.revision` | `"1"` (the Debian revision: `<version>-<revision>`) |
+//! | `linux.maintainer` | the first package author written `Name <email>`; none: a placeholder address lintian rejects (warning) |
+//! | `linux.section`, `linux.depends` | `"misc"`; `["libc6"]` (entries of the Depends field) |
+//! | `linux.service-type` | `"simple"` (`notify`: the program calls sd_notify) |
+//! | `linux.hardening` | `true`: NoNewPrivileges, ProtectSystem=strict, ProtectHome, PrivateTmp, PrivateDevices, ProtectKernel*, ProtectControlGroups, RestrictSUIDSGID, LockPersonality; `false` drops them |
+//! | `linux.read-write-paths` | none: absolute paths the service may write despite ProtectSystem=strict |
+//! | (Linux target) | `service.account`: LocalSystem → root; LocalService, NetworkService, virtual or omitted → DynamicUser; `user` or `.\user` → that user (created by the package), a domain account → error; arguments with line breaks → error; Windows-only keys (icon, compress, backend, upgrade-code, sign, event-source, sid-type, required-privileges, preshutdown-timeout-secs, firewall, recovery command/non-crash-failures/reboot/run, host log-max-bytes/log-keep, files' sign) → warning |
 //!
 //! # Standalone `svcpack.toml`
 //!
