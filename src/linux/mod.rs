@@ -100,12 +100,13 @@ pub fn check_elf(program: &[u8], triple: &str) -> Result<(), String> {
     }
 }
 
-/// The configuration problems that only a Linux target has, all of them, one per line.
+/// The configuration problems that only a Linux target has, all of them, one per line
+/// (each after the first with its own `error: `, as the command line prints the first).
 pub fn check(linux: &Linux) -> Result<(), String> {
     if linux.errors.is_empty() {
         Ok(())
     } else {
-        Err(linux.errors.join("\n"))
+        Err(linux.errors.join("\nerror: "))
     }
 }
 

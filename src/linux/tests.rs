@@ -270,3 +270,50 @@ fn linux_findings_are_located_and_deferred() {
         "{e}"
     );
 }
+
+#[test]
+fn a_plain_program_is_linked_into_the_path_and_has_no_scripts() {
+    let f = Fixture::new();
+    let loaded = f.load("").unwrap();
+    let (deb, tgz) = build(&f, &loaded);
+    let report = inspect::report(&deb).unwrap();
+    assert!(report.contains("maintainer scripts: (none)"), "{report}");
+    assert!(report.contains(" /usr/bin/ledger-agent\n"), "{report}");
+    assert!(!report.contains("unit "), "{report}");
+    let entries = archive::tar_entries(&archive::gunzip(&tgz).unwrap()).unwrap();
+    let install = &entries
+        .iter()
+        .find(|(p, _, _)| p.ends_with("/install.sh"))
+        .unwrap()
+        .1;
+    let install = String::from_utf8_lossy(install);
+    assert!(install.contains("/usr/local/bin/"), "{install}");
+    assert!(!install.contains("systemctl"), "{install}");
+}
+
+#[test]
+fn several_linux_errors_are_reported_together() {
+    let f = Fixture::new();
+    let l = f
+        .load("[package.metadata.svcpack.service]\naccount = \"CORP\\\\svc\"\ndependencies = [\"Ledger Db\"]\n")
+        .unwrap();
+    let e = check(&l.linux).unwrap_err();
+    assert_eq!(e.lines().count(), 2, "{e}");
+    assert!(e.contains("\nerror: Cargo.toml:7: package.metadata.svcpack.service.dependencies[0]: `Ledger Db` cannot name a systemd unit"), "{e}");
+}
+
+#[test]
+fn programs_for_other_machines_are_refused() {
+    let mut elf = vec![0u8; 64];
+    elf[..4].copy_from_slice(b"\x7fELF");
+    elf[5] = 1;
+    elf[18] = 62;
+    assert!(check_elf(&elf, "x86_64-unknown-linux-gnu").is_ok());
+    let e = check_elf(&elf, "aarch64-unknown-linux-gnu").unwrap_err();
+    assert!(e.contains("not AArch64"), "{e}");
+    assert!(check_elf(
+        b"MZ\x90\0 a Windows program.....",
+        "x86_64-unknown-linux-gnu"
+    )
+    .is_err());
+}
