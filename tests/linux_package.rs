@@ -476,6 +476,15 @@ fn dpkg_installs_upgrades_removes_and_purges() {
         .symlink_metadata()
         .is_err());
     assert!(conf.is_file(), "removal keeps the configuration");
+    if Command::new("systemctl").arg("--version").output().is_ok() {
+        // Installed again after the removal: enabled again, as on a first install.
+        run(dpkg(&root).arg("-i").arg(&deb2));
+        assert!(root
+            .join("etc/systemd/system/multi-user.target.wants/console-app.service")
+            .symlink_metadata()
+            .is_ok());
+        run(dpkg(&root).args(["-r", "console-app"]));
+    }
     std::fs::create_dir_all(root.join("var/lib/private/console-app")).unwrap();
     run(dpkg(&root).args(["-P", "console-app"]));
     assert!(
@@ -642,4 +651,89 @@ fn windows_only_keys_warn_for_linux() {
         .args(["svcpack", "inspect"])
         .arg(&deb)));
     assert!(report.contains("  User=svc-ledger\n"), "{report}");
+}
+
+/// Runs a maintainer script of the .deb as dpkg would on this machine (no `DPKG_ROOT`),
+/// with a `systemctl` that only records its arguments: what the script asks of systemd.
+fn script_calls(control: &Path, script: &str, args: &[&str]) -> Vec<String> {
+    let bin = control.join("stub-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = control.join("systemctl.log");
+    let _ = std::fs::remove_file(&log);
+    let stub = bin.join("systemctl");
+    std::fs::write(
+        &stub,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    run(Command::new("chmod").arg("755").arg(&stub));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    run(Command::new("sh")
+        .arg(control.join(script))
+        .args(args)
+        .env("PATH", path)
+        .env_remove("DPKG_ROOT"));
+    std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn maintainer_scripts_drive_systemd_and_behave_without_it() {
+    let b = built();
+    if !tool("dpkg-deb", &["--version"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let control = dir.path().join("control");
+    run(Command::new("dpkg-deb")
+        .arg("-e")
+        .arg(b.deb())
+        .arg(&control));
+    let unit = "console-app.service";
+    // Removal records, in /var/lib/svcpack, that it disabled the unit; installing again
+    // consumes the record. Cleared even if an assertion fails.
+    struct Marker;
+    impl Drop for Marker {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file("/var/lib/svcpack/console-app.service.removed");
+            let _ = std::fs::remove_dir("/var/lib/svcpack");
+        }
+    }
+    let _marker = Marker;
+    let install = script_calls(&control, "postinst", &["configure", ""]);
+    let upgrade = script_calls(&control, "postinst", &["configure", "0.0.9-1"]);
+    let remove = script_calls(&control, "prerm", &["remove"]);
+    assert!(Path::new("/var/lib/svcpack/console-app.service.removed").exists());
+    // Installed again after a removal: enabled as on a first install.
+    let reinstall = script_calls(&control, "postinst", &["configure", "0.1.0-1"]);
+    assert!(!Path::new("/var/lib/svcpack/console-app.service.removed").exists());
+    assert_eq!(reinstall, install);
+    if Path::new("/run/systemd/system").is_dir() {
+        assert_eq!(
+            install,
+            [
+                "daemon-reload".to_string(),
+                format!("enable {unit}"),
+                format!("start {unit}")
+            ]
+        );
+        assert_eq!(
+            upgrade,
+            ["daemon-reload".to_string(), format!("try-restart {unit}")]
+        );
+        assert_eq!(remove, [format!("stop {unit}"), format!("disable {unit}")]);
+    } else {
+        // A container: systemd is installed but not running, so the unit is enabled for the
+        // next boot and nothing is started, restarted or stopped.
+        assert_eq!(install, [format!("enable {unit}")]);
+        assert_eq!(upgrade, Vec::<String>::new());
+        assert_eq!(remove, [format!("disable {unit}")]);
+    }
 }

@@ -27,7 +27,14 @@ pub fn create_user(user: &LinuxUser, indent: &str) -> String {
     )
 }
 
-/// The scripts of a package whose unit is `unit` (`None`: no service, no scripts).
+/// Where removal records that it disabled a unit.
+const MARKER_DIR: &str = "/var/lib/svcpack";
+
+fn removed_marker(unit: &str) -> String {
+    format!("{MARKER_DIR}/{unit}.removed")
+}
+
+/// The maintainer scripts of a service's package.
 pub struct Scripts {
     pub postinst: String,
     pub prerm: String,
@@ -52,22 +59,34 @@ pub fn scripts(linux: &Linux, unit: &str, enable: bool) -> Scripts {
         postinst.push_str(&create_user(&linux.user, "    "));
         postinst.push_str("  fi\n");
     }
+    // Removal (not purge) leaves a marker, so installing again enables the unit as a
+    // first install would; an upgrade keeps whatever the administrator chose.
+    let marker = format!("\"${{DPKG_ROOT:-}}\"{}", sh_quote(&removed_marker(unit)));
+    postinst.push_str(&format!(
+        "  fresh=\n\
+         \x20 [ -n \"$2\" ] || fresh=1\n\
+         \x20 if [ -e {marker} ]; then\n\
+         \x20   fresh=1\n\
+         \x20   rm -f {marker}\n\
+         \x20   rmdir \"${{DPKG_ROOT:-}}{MARKER_DIR}\" 2>/dev/null || true\n\
+         \x20 fi\n"
+    ));
     if enable {
         postinst.push_str(&format!(
             "  if [ -n \"${{DPKG_ROOT:-}}\" ]; then\n\
              \x20   # Installed into another tree: enable the unit there, start nothing here.\n\
-             \x20   if command -v systemctl >/dev/null 2>&1; then\n\
+             \x20   if [ -n \"$fresh\" ] && command -v systemctl >/dev/null 2>&1; then\n\
              \x20     systemctl --root=\"$DPKG_ROOT\" enable {u} >/dev/null 2>&1 || true\n\
              \x20   fi\n\
              \x20 elif [ -d /run/systemd/system ]; then\n\
              \x20   systemctl daemon-reload >/dev/null 2>&1 || true\n\
-             \x20   if [ -z \"$2\" ]; then\n\
+             \x20   if [ -n \"$fresh\" ]; then\n\
              \x20     systemctl enable {u} >/dev/null 2>&1 || true\n\
              \x20     systemctl start {u} || echo \"{unit} did not start; see: journalctl -u {unit}\" >&2\n\
              \x20   else\n\
              \x20     systemctl try-restart {u} || echo \"{unit} did not restart; see: journalctl -u {unit}\" >&2\n\
              \x20   fi\n\
-             \x20 elif command -v systemctl >/dev/null 2>&1; then\n\
+             \x20 elif [ -n \"$fresh\" ] && command -v systemctl >/dev/null 2>&1; then\n\
              \x20   # systemd is installed but not running (a container): enable for the next boot.\n\
              \x20   systemctl enable {u} >/dev/null 2>&1 || true\n\
              \x20 fi\n"
@@ -76,7 +95,7 @@ pub fn scripts(linux: &Linux, unit: &str, enable: bool) -> Scripts {
         postinst.push_str(&format!(
             "  if [ -z \"${{DPKG_ROOT:-}}\" ] && [ -d /run/systemd/system ]; then\n\
              \x20   systemctl daemon-reload >/dev/null 2>&1 || true\n\
-             \x20   [ -z \"$2\" ] || systemctl try-restart {u} || true\n\
+             \x20   [ -n \"$fresh\" ] || systemctl try-restart {u} || true\n\
              \x20 fi\n"
         ));
     }
@@ -95,6 +114,8 @@ pub fn scripts(linux: &Linux, unit: &str, enable: bool) -> Scripts {
          \x20     systemctl disable {u} >/dev/null 2>&1 || true\n\
          \x20   fi\n\
          \x20 fi\n\
+         \x20 mkdir -p \"${{DPKG_ROOT:-}}{MARKER_DIR}\"\n\
+         \x20 : > {marker}\n\
          fi\n\nexit 0\n"
     ));
 
@@ -112,6 +133,8 @@ pub fn scripts(linux: &Linux, unit: &str, enable: bool) -> Scripts {
          \x20   root=\"${{DPKG_ROOT:-}}\"\n\
          \x20   rm -rf \"$root/var/lib/\"{pkg} \"$root/var/lib/private/\"{pkg} \"$root/var/log/\"{pkg} \"$root/var/log/private/\"{pkg}\n\
          \x20   rmdir \"$root/etc/\"{pkg} 2>/dev/null || true\n\
+         \x20   rm -f {marker}\n\
+         \x20   rmdir \"$root{MARKER_DIR}\" 2>/dev/null || true\n\
          \x20   ;;\n\
          esac\n\nexit 0\n"
     ));
