@@ -32,11 +32,12 @@ pub enum Command {
     Build(BuildArgs),
     /// Eject the built-in WiX templates to wix/ for editing, or (--ci) write a release pipeline.
     Init(InitArgs),
-    /// Print the WiX source that `build` would compile.
+    /// Print the WiX source that `build` would compile (for a Linux target: the systemd unit).
     Render(RenderArgs),
     /// Compile WiX v3/v4 sources into an MSI with the native compiler.
     Compile(CompileArgs),
-    /// Show product, versions, files, services, recovery and signature of an MSI.
+    /// Show product, versions, files, services, recovery and signature of an MSI; control
+    /// fields, conffiles and units of a .deb.
     Inspect(InspectArgs),
 }
 
@@ -425,6 +426,38 @@ fn init(a: InitArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `render` for a Linux target: the systemd unit the .deb installs.
+fn render_unit(
+    a: &RenderArgs,
+    info: &PackageInfo,
+    loaded: &crate::config::Loaded,
+) -> Result<(), Failure> {
+    for w in &loaded.linux.warnings {
+        eprintln!("warning: {w}");
+    }
+    crate::linux::check(&loaded.linux).map_err(Failure::Usage)?;
+    let service = loaded.config.service.as_ref().ok_or_else(|| {
+        Failure::Usage(
+            "a package without [package.metadata.svcpack.service] has no systemd unit to render"
+                .into(),
+        )
+    })?;
+    let layout = crate::linux::unit::Layout::deb(&loaded.linux.package);
+    let text = crate::linux::unit::render(
+        &loaded.config,
+        service,
+        &loaded.linux,
+        &layout,
+        info.homepage.as_deref(),
+    );
+    match &a.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::Error(format!("error: cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
 fn render(a: RenderArgs) -> Result<(), Failure> {
     let (info, loaded, _) = configure(&a.pkg)?;
     let target = a
@@ -435,6 +468,9 @@ fn render(a: RenderArgs) -> Result<(), Failure> {
     let arch = plan::Arch::from_target(&target).map_err(Failure::Usage)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
+    }
+    if crate::linux::is_linux_target(&target) {
+        return render_unit(&a, &info, &loaded);
     }
     let exe = match &a.pkg.binary {
         Some(b) => plan::resolve_binary(b),

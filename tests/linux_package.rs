@@ -737,3 +737,23 @@ fn maintainer_scripts_drive_systemd_and_behave_without_it() {
         assert_eq!(remove, [format!("disable {unit}")]);
     }
 }
+
+#[test]
+fn render_prints_the_unit_for_a_linux_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = service_crate(
+        dir.path(),
+        "account = \"NetworkService\"\nstart = \"demand\"\n",
+    );
+    let o = run(svcpack(&root, &dir.path().join("target")).args(["render", "--target", &target()]));
+    let unit = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        unit.contains("\nExecStart=/usr/lib/ledger-agent/ledger-agent\n"),
+        "{unit}"
+    );
+    assert!(unit.contains("\nDynamicUser=yes\n"), "{unit}");
+    assert!(
+        !unit.contains("[Install]"),
+        "demand start is not enabled: {unit}"
+    );
+}
