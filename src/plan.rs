@@ -372,6 +372,7 @@ fn linux_plan(p: LinuxPlan) -> Result<Plan, String> {
         )
     })?;
     crate::linux::check(&linux)?;
+    crate::linux::check_dests(&p.config, &linux)?;
     let deb = crate::linux::deb_file_name(&p.package, &linux, &p.target)?;
     let tarball = crate::linux::tarball_file_name(&p.package, &p.target);
     let stem = format!("{}-{}-{}", p.package.name, p.package.version, p.target);

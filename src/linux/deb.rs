@@ -12,7 +12,7 @@ use super::{control, maintscripts, unit, Input};
 
 /// Builds the .deb's bytes.
 pub fn build(input: &Input) -> Result<Vec<u8>, String> {
-    super::check_dests(input)?;
+    super::check_dests(input.config, input.linux)?;
     let arch = super::arch(input.triple)?;
     let (config, linux) = (input.config, input.linux);
     let layout = unit::Layout::deb(&linux.package);

@@ -144,12 +144,24 @@ fn dest_path(entry: &FileEntry) -> String {
     entry.dest.segments().join("/")
 }
 
-/// Refuses an extra file that would land on the program itself (on Linux it has no `.exe`).
-fn check_dests(input: &Input) -> Result<(), String> {
-    for f in &input.config.files {
-        if dest_path(f) == input.config.binary {
+/// Refuses an extra file that would land on the program itself (on Linux it has no `.exe`)
+/// or on a file of the tarball's own (its scripts, the unit).
+pub fn check_dests(config: &Config, linux: &Linux) -> Result<(), String> {
+    let unit = unit::unit_name(linux);
+    let taken = [
+        (
+            config.binary.as_str(),
+            "the program's own name on Linux",
+        ),
+        ("install.sh", "the tarball's install script"),
+        ("uninstall.sh", "the tarball's uninstall script"),
+        (unit.as_str(), "the tarball's systemd unit"),
+    ];
+    for f in &config.files {
+        let dest = dest_path(f);
+        if let Some((_, what)) = taken.iter().find(|(name, _)| *name == dest) {
             return Err(format!(
-                "the file {} has dest `{}`, which is the program's own name on Linux; allowed: another dest",
+                "the file {} has dest `{}`, which is {what}; allowed: another dest",
                 f.source.display(),
                 f.dest
             ));

@@ -11,7 +11,7 @@ use super::{unit, Input};
 
 /// Builds the tarball's bytes.
 pub fn build(input: &Input) -> Result<Vec<u8>, String> {
-    super::check_dests(input)?;
+    super::check_dests(input.config, input.linux)?;
     let (config, linux) = (input.config, input.linux);
     let layout = unit::Layout::tarball(&linux.package);
     let folder = format!("{}-{}-{}", input.pkg.name, input.pkg.version, input.triple);

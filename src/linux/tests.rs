@@ -317,3 +317,26 @@ fn programs_for_other_machines_are_refused() {
     )
     .is_err());
 }
+
+#[test]
+fn files_cannot_replace_the_program_or_the_tarballs_scripts() {
+    let f = Fixture::new();
+    for dest in ["ledger-agent", "install.sh", "ledger-agent.service"] {
+        let loaded = f
+            .load(&format!(
+                "[package.metadata.svcpack.service]\nname = \"x\"\n[[package.metadata.svcpack.files]]\nsource = \"readme.md\"\ndest = \"{dest}\"\n"
+            ))
+            .unwrap();
+        let pkg = f.pkg();
+        let input = Input {
+            config: &loaded.config,
+            pkg: &pkg,
+            linux: &loaded.linux,
+            program: b"\x7fELF",
+            triple: "x86_64-unknown-linux-gnu",
+            unix_time: 0,
+        };
+        let e = tarball::build(&input).unwrap_err();
+        assert!(e.contains(&format!("has dest `{dest}`")), "{e}");
+    }
+}
