@@ -13,7 +13,7 @@ use crate::model::{Val, ADVERTISED_TARGET};
 /// [`ADVERTISED_TARGET`] in their Feature column.
 pub fn resolve_primary_features(linked: &mut Linked) -> Result<()> {
     // (table, component column, feature column)
-    const ADVERTISED: [(&str, usize, usize); 1] = [("TypeLib", 2, 6)];
+    const ADVERTISED: [(&str, usize, usize); 2] = [("TypeLib", 2, 6), ("PublishComponent", 2, 4)];
     let mut primary: BTreeMap<&str, &str> = BTreeMap::new();
     for (f, c, _) in &linked.feature_components {
         primary.entry(c.as_str()).or_insert(f.as_str());

@@ -122,6 +122,17 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
             define((g.table, g.id.clone()), i, &g.loc);
         }
     }
+    // A valueless `Property` (a group-like definition) only declares the property: where a
+    // row also defines it, the row is the definition.
+    for s in &sections {
+        for g in s.groups.iter().filter(|g| g.table == "Property") {
+            if let Some(all) = defs.get_mut(&(g.table, g.id.clone())) {
+                if all.len() > 1 {
+                    all.retain(|(_, loc)| loc != &g.loc);
+                }
+            }
+        }
+    }
 
     // Pull in sections reachable through references.
     let mut included = BTreeSet::from([entry]);

@@ -334,7 +334,7 @@ pub fn write_tables<F: Read + Write + Seek>(
                     (Val::Int(i), _) => msi::Value::Int(*i),
                     (Val::Str(s), _) => msi::Value::Str(s.clone()),
                 };
-                if !col.is_valid_value(&value) {
+                if !col.is_valid_value(&value) && !set_exempt(name, col, &value) {
                     return Err(WixError::new(
                         rloc.clone(),
                         format!(
@@ -414,6 +414,15 @@ pub fn write_tables<F: Read + Write + Seek>(
     pool.write_data(&mut w)
         .map_err(|e| io("writing the string data", e))?;
     Ok(())
+}
+
+/// Values outside a column's `_Validation` set that Windows Installer nevertheless reads and
+/// WiX writes: `LockPermissions.Table` is `CreateFolder` for a folder's permissions (the
+/// table reference the LockPermissions documentation gives,
+/// <https://learn.microsoft.com/windows/win32/msi/lockpermissions-table>), though the SDK's
+/// set lists `Directory`.
+fn set_exempt(table: &str, col: &msi::Column, value: &msi::Value) -> bool {
+    table == "LockPermissions" && col.name() == "Table" && value.as_str() == Some("CreateFolder")
 }
 
 fn encode_cell(out: &mut Vec<u8>, cell: Cell, kind: Kind, long: bool) {

@@ -37,6 +37,8 @@ pub struct LowerOptions {
     /// Worker threads for cabinet compression (0 = all cores).
     pub threads: usize,
     pub creating_application: String,
+    /// WiX's `-bcgg`: registry key paths of v4+ sources hash the root's number, as v3 did.
+    pub backward_compatible_guids: bool,
 }
 
 /// A database ready to be written.
@@ -112,6 +114,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         &rows,
         &dirs,
         &opts.arch,
+        opts.backward_compatible_guids,
     )?);
     let (binary_rows, binary_streams) = binaries::binary_rows(&streams)?;
     table_rows.extend(binary_rows);

@@ -12,11 +12,14 @@ pub(crate) mod com;
 pub(crate) mod component;
 pub(crate) mod layout;
 mod package;
+mod permission;
+mod publish_component;
 pub use package::platform_token;
 mod misc;
 mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
+mod shortcut_property;
 mod version;
 
 use std::collections::BTreeSet;

@@ -724,8 +724,24 @@ fn property(p: &mut Parser, el: &Element) -> Result<()> {
     }
     match value {
         Some(v) if !v.is_empty() => sec.row("Property", &el.loc, vec![id.into(), v.into()]),
-        // A property without a value only declares it (e.g. Secure="yes"); it has no row.
-        _ => {}
+        // A property without a value has no row, but still defines the property symbol
+        // (WiX's PropertySymbol), so `PropertyRef` to it links its section in.
+        _ => {
+            let already = sec.rows.iter().any(|r| {
+                r.table == "Property"
+                    && r.values.first().and_then(|v| v.as_str()) == Some(id.as_str())
+            }) || sec
+                .groups
+                .iter()
+                .any(|g| g.table == "Property" && g.id == id);
+            if !already {
+                sec.groups.push(crate::model::Reference {
+                    table: "Property",
+                    id,
+                    loc: el.loc.clone(),
+                });
+            }
+        }
     }
     Ok(())
 }
