@@ -12,6 +12,7 @@ pub mod access;
 pub mod advertise;
 pub mod bind;
 pub mod cab;
+pub mod custom_table;
 pub mod error;
 pub mod guid;
 pub mod inspect;

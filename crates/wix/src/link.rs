@@ -34,6 +34,8 @@ pub struct Linked {
     pub secure_properties: BTreeSet<String>,
     /// FeatureComponents rows, in a stable order.
     pub feature_components: Vec<(String, String, Location)>,
+    /// Authored tables of the linked sections.
+    pub custom: crate::custom_table::CustomTables,
 }
 
 /// A symbol key: (table, id).
@@ -224,6 +226,7 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
         wix_variables: BTreeMap::new(),
         secure_properties: BTreeSet::new(),
         feature_components: Vec::new(),
+        custom: Default::default(),
     };
     let mut memberships = Vec::new();
     let mut ordered = vec![pkg_section];
@@ -262,6 +265,7 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
             }
         }
         out.secure_properties.extend(s.secure_properties);
+        out.custom.extend(s.custom);
         memberships.extend(s.memberships);
     }
     add_standard_directories(&mut out, &std_dirs, dialect);

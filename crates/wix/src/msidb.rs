@@ -232,6 +232,7 @@ pub fn write_tables<F: Read + Write + Seek>(
     comp: &mut cfb::CompoundFile<F>,
     codepage: i32,
     tables: &BTreeMap<String, Vec<(Vec<Val>, Location)>>,
+    custom_schemas: &BTreeMap<String, Vec<super::custom_table::CustomColumn>>,
 ) -> Result<()> {
     let loc = Location::file("<msi>");
     let io = |what: &str, e: std::io::Error| WixError::new(loc.clone(), format!("{what}: {e}"));
@@ -240,6 +241,10 @@ pub fn write_tables<F: Read + Write + Seek>(
     let mut schemas: Vec<(&str, Vec<msi::Column>)> = vec![("_Validation", validation_columns())];
     for name in tables.keys() {
         let cols = super::tables::schema(name)
+            .or_else(|| {
+                let cols = custom_schemas.get(name)?;
+                Some(cols.iter().map(|c| c.to_msi()).collect())
+            })
             .ok_or_else(|| WixError::new(loc.clone(), format!("internal: no schema for {name}")))?;
         schemas.push((name.as_str(), cols));
     }

@@ -10,6 +10,7 @@
 mod actions;
 pub(crate) mod com;
 pub(crate) mod component;
+mod custom_table;
 pub(crate) mod layout;
 mod package;
 mod permission;
