@@ -453,6 +453,14 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
                     super::com::component_child(p, child, &comp, None)?;
                     KeyCandidate::None
                 }
+                "Class" => {
+                    super::class::class(p, child, &comp.id, None)?;
+                    KeyCandidate::None
+                }
+                "ProgId" => {
+                    super::class::component_prog_id(p, child, &comp.id)?;
+                    KeyCandidate::None
+                }
                 "Category" => {
                     super::publish_component::category(p, child, &comp.id)?;
                     KeyCandidate::None
@@ -671,6 +679,7 @@ fn file(
             (false, "TypeLib" | "AppId") => super::com::component_child(p, child, comp, Some(&id))?,
             (false, "PermissionEx") => permission_ex(p, child, "File", &id)?,
             (false, "Permission") => super::permission::permission(p, child, "File", &id)?,
+            (false, "Class") => super::class::class(p, child, &comp.id, Some(&id))?,
             (false, "SymbolPath") => {}
             _ => return Err(unexpected(el, child)),
         }
