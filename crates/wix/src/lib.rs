@@ -12,6 +12,7 @@ pub mod access;
 pub mod advertise;
 pub mod bind;
 pub mod cab;
+pub mod custom_table;
 pub mod error;
 pub mod guid;
 pub mod inspect;
@@ -69,6 +70,9 @@ pub struct CompileOptions {
     pub cultures: Vec<String>,
     /// `-bindvariable NAME=VALUE`: `!(wix.NAME)` values that win over WixVariable.
     pub bind_variables: BTreeMap<String, String>,
+    /// `-bcgg`: generate `Guid="*"` component GUIDs with WiX v3's algorithm, so packages
+    /// built from v4+ sources keep the component codes their v3 builds had.
+    pub backward_compatible_guids: bool,
 }
 
 impl CompileOptions {
@@ -87,6 +91,7 @@ impl CompileOptions {
             loc_files: Vec::new(),
             cultures: Vec::new(),
             bind_variables: BTreeMap::new(),
+            backward_compatible_guids: false,
         }
     }
 }
@@ -216,6 +221,7 @@ fn compile_collecting(
         timestamp: opts.timestamp,
         threads: opts.threads,
         creating_application: format!("svcpack {}", env!("CARGO_PKG_VERSION")),
+        backward_compatible_guids: opts.backward_compatible_guids,
     };
     let mut database = lower::lower(linked, &lower_opts)?;
     bind::finish(&mut database)?;

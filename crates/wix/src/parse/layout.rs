@@ -453,6 +453,18 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
                     super::com::component_child(p, child, &comp, None)?;
                     KeyCandidate::None
                 }
+                "Class" => {
+                    super::class::class(p, child, &comp.id, None)?;
+                    KeyCandidate::None
+                }
+                "ProgId" => {
+                    super::class::component_prog_id(p, child, &comp.id)?;
+                    KeyCandidate::None
+                }
+                "Category" => {
+                    super::publish_component::category(p, child, &comp.id)?;
+                    KeyCandidate::None
+                }
                 "ReserveCost" => {
                     super::misc::reserve_cost(p, child, &comp)?;
                     KeyCandidate::None
@@ -666,6 +678,8 @@ fn file(
             (false, "CopyFile") => copy_file(p, child, comp, &id)?,
             (false, "TypeLib" | "AppId") => super::com::component_child(p, child, comp, Some(&id))?,
             (false, "PermissionEx") => permission_ex(p, child, "File", &id)?,
+            (false, "Permission") => super::permission::permission(p, child, "File", &id)?,
+            (false, "Class") => super::class::class(p, child, &comp.id, Some(&id))?,
             (false, "SymbolPath") => {}
             _ => return Err(unexpected(el, child)),
         }
@@ -886,6 +900,8 @@ fn permissions(p: &mut Parser, el: &Element, table: &'static str, id: &str) -> R
     for child in &el.children {
         if child.name == "PermissionEx" && !child.ns.is_util() {
             permission_ex(p, child, table, id)?;
+        } else if child.name == "Permission" && !child.ns.is_util() {
+            super::permission::permission(p, child, table, id)?;
         } else if child.name == "PermissionEx" || child.name == "Permission" {
             return Err(super::unsupported(
                 child,
@@ -1087,6 +1103,7 @@ fn create_folder(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandida
             (false, "PermissionEx") => {
                 permission_ex(p, child, "CreateFolder", &format!("{dir}/{}", comp.id))?
             }
+            (false, "Permission") => super::permission::permission(p, child, "CreateFolder", &dir)?,
             (false, "Shortcut") => {
                 // WiX: a shortcut in a CreateFolder points at that folder by default.
                 shortcut(p, child, comp, &format!("[{dir}]"))?;
@@ -1286,15 +1303,17 @@ fn shortcut(
         "LongName",
     ]);
     a.finish()?;
-    if let Some(child) = el.children.first() {
-        let why = if child.is("Icon") {
-            "define icons with a top-level Icon element and reference it with Shortcut/@Icon"
-        } else if child.is("ShortcutProperty") {
-            "shortcut properties (the MsiShortcutProperty table) are not supported"
+    for child in &el.children {
+        if child.is("ShortcutProperty") {
+            super::shortcut_property::shortcut_property(p, child, &id)?;
+        } else if child.is("Icon") {
+            return Err(super::unsupported(
+                child,
+                "define icons with a top-level Icon element and reference it with Shortcut/@Icon",
+            ));
         } else {
             return Err(unexpected(el, child));
-        };
-        return Err(super::unsupported(child, why));
+        }
     }
     check_long_name(&name, "Name", el)?;
     // An advertised shortcut's Target is the component's feature, which the linker fills
