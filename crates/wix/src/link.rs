@@ -175,13 +175,18 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
                         .or_insert_with(|| r.loc.clone());
                 }
                 None => {
+                    if r.table == "Binary" {
+                        if let Some(e) = super::parse::extension::unresolved_binary(&r.id, &r.loc) {
+                            return Err(e);
+                        }
+                    }
                     return Err(WixError::new(
                         r.loc.clone(),
                         format!(
                             "unresolved reference to {} `{}`: nothing defines it",
                             r.table, r.id
                         ),
-                    ))
+                    ));
                 }
             }
         }

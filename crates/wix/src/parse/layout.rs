@@ -384,39 +384,28 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     if dir_attr.is_some() {
         p.sec().reference("Directory", directory.clone(), &el.loc);
     }
-    // The id is needed by children; v4 may omit it, and then the key path's id is used,
-    // which is known only after the children: they see a placeholder until then.
-    let placeholder = (id.is_none() && p.v4()).then(|| {
+    // The id is needed by children; it may be omitted (WiX v4+, and WiX 3.14's
+    // Compiler.cs ParseComponentElement, which defaults it to the key path's id through its
+    // `!(wix.OfficialWixComponentIdPlaceholder)`), and then the key path's id is used, which
+    // is known only after the children: they see a placeholder until then.
+    let placeholder = id.is_none().then(|| {
         let n = p.component_placeholders.len();
         p.component_placeholders.push(String::new());
         (n, format!("{m}{n}{m}", m = super::PLACEHOLDER_MARK))
     });
     let id = match id {
         Some(id) => id,
-        None if p.v4() => placeholder
+        None => placeholder
             .as_ref()
             .map(|(_, ph)| ph.clone())
             .unwrap_or_default(),
-        None => {
-            return Err(WixError::new(
-                el.loc.clone(),
-                "Component: missing required attribute `Id`",
-            ))
-        }
     };
     let guid = match guid.as_deref() {
         Some("*") => GuidSpec::Auto,
         Some("") => GuidSpec::Empty,
         Some(g) => GuidSpec::Explicit(g.to_string()),
-        None if p.v4() => GuidSpec::Auto,
-        None => {
-            return Err(WixError::new(
-                el.loc.clone(),
-                format!(
-                "Component `{id}`: missing required attribute `Guid` (use Guid=\"*\" to derive it)"
-            ),
-            ))
-        }
+        // WiX 3.14 defaults Guid to "*" as v4+ does (Compiler.cs ParseComponentElement).
+        None => GuidSpec::Auto,
     };
     let comp = Comp {
         id: id.clone(),
