@@ -87,6 +87,9 @@ pub fn run(
                 for w in &plan.warnings {
                     rep.warning(w);
                 }
+                if let Some(s) = &plan.config.service {
+                    rep.service_account(s.name.as_str(), &s.account.object_name(&s.name));
+                }
                 detail = format!(
                     "{} {} for {}",
                     plan.package.name, plan.package.version, plan.target

@@ -311,14 +311,14 @@ pub(crate) fn check_env_name(s: &str) -> Result<(), String> {
 /// The account the service runs as.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Account {
-    /// `LocalSystem` (the default).
+    /// `LocalSystem`: all rights on the machine; only when configured.
     LocalSystem,
     /// `NT AUTHORITY\LocalService`.
     LocalService,
     /// `NT AUTHORITY\NetworkService`.
     NetworkService,
     /// The service's virtual account `NT SERVICE\<service name>`: a per-service identity
-    /// Windows manages, with no password.
+    /// Windows manages, with no password (the default).
     Virtual,
     /// A named account: `DOMAIN\user`, `.\user` or `user@domain` (e.g. a gMSA `DOMAIN\svc$`).
     User(String),

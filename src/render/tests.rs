@@ -1328,7 +1328,8 @@ dest = "var/README.md"
             panic!("configure")
         };
         assert_eq!(set.non_crash_failures, !set.actions.is_empty());
-        assert_eq!(set.sid_type, crate::helper::settings::SidType::None);
+        // A virtual account's identity is its service SID.
+        assert_eq!(set.sid_type, crate::helper::settings::SidType::Unrestricted);
 
         // The log folder (sharing `var` with an extra file) is writable by the virtual
         // account, and its files go on uninstall.
@@ -1469,8 +1470,11 @@ dest = "var/README.md"
             .all(|c| c.attribute("Id") != Some("HostWorkingDir")));
         assert_eq!(
             attr(one(&doc, "PermissionEx"), "Sddl"),
-            "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)",
-            "LocalSystem needs nothing more"
+            format!(
+                "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;{})",
+                crate::host::service_sid("go-agent")
+            ),
+            "by default the service's virtual account, and only it, may write its logs"
         );
         let removed = children(component(&doc, "HostLogDir"), "RemoveFile");
         assert_eq!(

@@ -99,6 +99,16 @@ const BAD: &[(&str, &str, &[&str])] = &[
         "package.metadata.svcpack.service.sid-type",
         &["named account", "allowed: unrestricted, restricted"],
     ),
+    (
+        "[package.metadata.svcpack.service]\nsid-type = \"none\" # <-\n",
+        "package.metadata.svcpack.service.sid-type",
+        &["virtual account NT SERVICE\\<name>", "service SID", "allowed: unrestricted, restricted", "set `account`"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\naccount = \"virtual\"\nsid-type = \"none\" # <-\n",
+        "package.metadata.svcpack.service.sid-type",
+        &["virtual account"],
+    ),
     // Recovery.
     (
         "[package.metadata.svcpack.service.recovery]\nactions = [\n  \"restart\",\n  \"explode\", # <-\n]\n",
