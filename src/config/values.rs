@@ -381,6 +381,13 @@ impl Account {
         Ok(account)
     }
 
+    /// True when the account logs on with a password the installer must be given: a named
+    /// user that is not a group managed service account (`DOMAIN\name$`, whose password
+    /// Windows manages).
+    pub fn needs_password(&self) -> bool {
+        matches!(self, Account::User(name) if !name.ends_with('$'))
+    }
+
     /// The account name the service manager stores (`ServiceInstall/@Account`,
     /// `sc.exe obj=`).
     pub fn object_name(&self, service: &ServiceName) -> String {
