@@ -97,6 +97,10 @@ fn configure(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
     for w in &plan.warnings {
         cx.rep.warning(w);
     }
+    if let Some(s) = &plan.config.service {
+        cx.rep
+            .service_account(s.name.as_str(), &s.account.object_name(&s.name));
+    }
     let mut detail = format!(
         "{} {} for {}",
         plan.package.name, plan.package.version, plan.target
