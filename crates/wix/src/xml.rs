@@ -20,6 +20,10 @@ pub enum Namespace {
     Util4,
     /// `http://wixtoolset.org/schemas/v4/wxs/ui` (only `WixUI`, which is reported and skipped)
     Ui4,
+    /// `http://schemas.microsoft.com/wix/FirewallExtension`
+    Firewall3,
+    /// `http://wixtoolset.org/schemas/v4/wxs/firewall`
+    Firewall4,
 }
 
 impl Namespace {
@@ -30,20 +34,36 @@ impl Namespace {
             "http://schemas.microsoft.com/wix/UtilExtension" => Some(Namespace::Util3),
             "http://wixtoolset.org/schemas/v4/wxs/util" => Some(Namespace::Util4),
             "http://wixtoolset.org/schemas/v4/wxs/ui" => Some(Namespace::Ui4),
+            "http://schemas.microsoft.com/wix/FirewallExtension" => Some(Namespace::Firewall3),
+            "http://wixtoolset.org/schemas/v4/wxs/firewall" => Some(Namespace::Firewall4),
             _ => None,
         }
     }
 
-    /// An extension namespace (util, ui) rather than the main WiX one.
+    /// An extension namespace (util, ui, firewall) rather than the main WiX one.
     pub fn is_util(self) -> bool {
-        matches!(self, Namespace::Util3 | Namespace::Util4 | Namespace::Ui4)
+        matches!(
+            self,
+            Namespace::Util3
+                | Namespace::Util4
+                | Namespace::Ui4
+                | Namespace::Firewall3
+                | Namespace::Firewall4
+        )
+    }
+
+    /// The firewall extension's namespace (v3 or v4).
+    pub fn is_firewall(self) -> bool {
+        matches!(self, Namespace::Firewall3 | Namespace::Firewall4)
     }
 
     /// The source dialect: WiX v3 or v4+ (which decides e.g. the component-GUID algorithm).
     pub fn dialect(self) -> Dialect {
         match self {
-            Namespace::Wix3 | Namespace::Util3 => Dialect::V3,
-            Namespace::Wix4 | Namespace::Util4 | Namespace::Ui4 => Dialect::V4,
+            Namespace::Wix3 | Namespace::Util3 | Namespace::Firewall3 => Dialect::V3,
+            Namespace::Wix4 | Namespace::Util4 | Namespace::Ui4 | Namespace::Firewall4 => {
+                Dialect::V4
+            }
         }
     }
 }
@@ -80,6 +100,8 @@ impl Element {
     pub fn display_name(&self) -> String {
         if self.ns == Namespace::Ui4 {
             format!("ui:{}", self.name)
+        } else if self.ns.is_firewall() {
+            format!("firewall:{}", self.name)
         } else if self.ns.is_util() {
             format!("util:{}", self.name)
         } else {
@@ -166,7 +188,7 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
                 loc.clone(),
                 format!(
                     "element `{}` is in namespace `{uri}`, which is not supported (supported: the WiX v3 \
-                     and v4 namespaces and their util extensions)",
+                     and v4 namespaces, their util extensions and the firewall extension)",
                     tag.name()
                 ),
             )
@@ -182,6 +204,16 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
             ))
         }
     };
+    if ns.is_firewall() && !matches!(tag.name(), "FirewallException" | "RemoteAddress") {
+        return Err(WixError::new(
+            loc,
+            format!(
+                "element `firewall:{}` is not supported; the firewall extension's supported \
+                 elements: FirewallException, RemoteAddress",
+                tag.name()
+            ),
+        ));
+    }
     let mut attrs = Vec::new();
     for a in node.attributes() {
         let name = match a.namespace() {
