@@ -341,7 +341,7 @@ fn wix_firewall_errors_are_located() {
         ("<fw:FirewallException Name=\"a\"/>", "needs a `Port`, or a program"),
         ("<fw:FirewallException Name=\"a\" Port=\"80\" Scope=\"any\"><fw:RemoteAddress Value=\"10.0.0.1\"/></fw:FirewallException>", "RemoteAddress cannot be used with the Scope attribute"),
         ("<fw:FirewallException Name=\"a\" Port=\"80\" File=\"F\" Program=\"x.exe\"/>", "cannot be used together"),
-        ("<fw:FirewallRule Name=\"a\"/>", "`firewall:FirewallRule` is not supported"),
+        ("<fw:FirewallRule Name=\"a\"/>", "fw:FirewallRule needs WixToolset.Firewall.wixext"),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (element, needle) in cases {
@@ -376,6 +376,9 @@ fn without_an_action_provider_the_error_names_the_extension() {
         .expect_err("no provider");
     let text = err.to_string();
     assert!(text.contains("firewall-v3.wxs:19"), "{text}");
-    assert!(text.contains("WiX firewall extension"), "{text}");
+    assert!(
+        text.contains("firewall:FirewallException needs WixToolset.Firewall.wixext"),
+        "{text}"
+    );
     assert!(text.contains("cargo svcpack compile"), "{text}");
 }

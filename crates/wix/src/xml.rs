@@ -24,6 +24,10 @@ pub enum Namespace {
     Firewall3,
     /// `http://wixtoolset.org/schemas/v4/wxs/firewall`
     Firewall4,
+    /// Any other namespace (a WiX extension svcpack does not build, or something else
+    /// entirely): kept in the tree so that parsing can name what it needs
+    /// ([`super::parse::extension`]).
+    Foreign,
 }
 
 impl Namespace {
@@ -49,6 +53,7 @@ impl Namespace {
                 | Namespace::Ui4
                 | Namespace::Firewall3
                 | Namespace::Firewall4
+                | Namespace::Foreign
         )
     }
 
@@ -61,9 +66,11 @@ impl Namespace {
     pub fn dialect(self) -> Dialect {
         match self {
             Namespace::Wix3 | Namespace::Util3 | Namespace::Firewall3 => Dialect::V3,
-            Namespace::Wix4 | Namespace::Util4 | Namespace::Ui4 | Namespace::Firewall4 => {
-                Dialect::V4
-            }
+            Namespace::Wix4
+            | Namespace::Util4
+            | Namespace::Ui4
+            | Namespace::Firewall4
+            | Namespace::Foreign => Dialect::V4,
         }
     }
 }
@@ -81,6 +88,9 @@ pub enum Dialect {
 pub struct Attribute {
     pub name: String,
     pub value: String,
+    /// The namespace URI and the prefix the source used, for a namespace-qualified attribute.
+    pub ns_uri: Option<String>,
+    pub prefix: Option<String>,
 }
 
 /// One element with its attributes, children, direct text and location.
@@ -93,6 +103,9 @@ pub struct Element {
     /// The concatenated direct text content (used by v3 `Condition`, `Custom`, etc.).
     pub text: String,
     pub loc: Location,
+    /// The namespace URI and the prefix the source used (`None`: the default namespace).
+    pub ns_uri: String,
+    pub prefix: Option<String>,
 }
 
 impl Element {
@@ -183,16 +196,7 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
     let loc = pp.location(line);
     let tag = node.tag_name();
     let ns = match tag.namespace() {
-        Some(uri) => Namespace::from_uri(uri).ok_or_else(|| {
-            WixError::new(
-                loc.clone(),
-                format!(
-                    "element `{}` is in namespace `{uri}`, which is not supported (supported: the WiX v3 \
-                     and v4 namespaces, their util extensions and the firewall extension)",
-                    tag.name()
-                ),
-            )
-        })?,
+        Some(uri) => Namespace::from_uri(uri).unwrap_or(Namespace::Foreign),
         None => {
             return Err(WixError::new(
                 loc,
@@ -204,38 +208,26 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
             ))
         }
     };
-    if ns.is_firewall() && !matches!(tag.name(), "FirewallException" | "RemoteAddress") {
-        return Err(WixError::new(
-            loc,
-            format!(
-                "element `firewall:{}` is not supported; the firewall extension's supported \
-                 elements: FirewallException, RemoteAddress",
-                tag.name()
-            ),
-        ));
-    }
     let mut attrs = Vec::new();
     for a in node.attributes() {
+        let prefix = a
+            .namespace()
+            .and_then(|uri| node.lookup_prefix(uri))
+            .map(str::to_string);
         let name = match a.namespace() {
             None => a.name().to_string(),
             Some(uri) => match Namespace::from_uri(uri) {
                 Some(n) if n.is_util() => format!("util:{}", a.name()),
                 Some(_) => a.name().to_string(),
-                None => {
-                    return Err(WixError::new(
-                        loc,
-                        format!(
-                            "attribute `{}` on `{}` is in unsupported namespace `{uri}`",
-                            a.name(),
-                            tag.name()
-                        ),
-                    ))
-                }
+                // Reported by the parser, which knows the extension it belongs to.
+                None => format!("{}:{}", prefix.as_deref().unwrap_or("?"), a.name()),
             },
         };
         attrs.push(Attribute {
             name,
             value: a.value().to_string(),
+            ns_uri: a.namespace().map(str::to_string),
+            prefix,
         });
     }
     let mut children = Vec::new();
@@ -261,5 +253,11 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
         children,
         text: text.trim().to_string(),
         loc,
+        ns_uri: tag.namespace().unwrap_or_default().to_string(),
+        prefix: tag
+            .namespace()
+            .and_then(|uri| node.lookup_prefix(uri))
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
     })
 }

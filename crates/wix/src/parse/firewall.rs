@@ -20,7 +20,7 @@
 //! each other; under `File` the program is that file, else `File` or `Program` name it.
 
 use super::component::Comp;
-use super::{unexpected, unsupported, Attrs, Parser};
+use super::{unexpected, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::model::Val;
 use crate::sequence::{CustomScheduling, Placement, SequenceTable};
@@ -58,16 +58,22 @@ pub(crate) fn exception(
     if el.name != "FirewallException" {
         return Err(unexpected(parent, el));
     }
-    let provider =
-        match &p.opts.actions {
-            Some(a) => a.clone(),
-            None => return Err(unsupported(
-                el,
-                "the WiX firewall extension's custom actions are not built into this compiler; \
-                 compile with `cargo svcpack compile`, which implements FirewallException with \
-                 svcpack's installer helper",
-            )),
-        };
+    let provider = match &p.opts.actions {
+        Some(a) => a.clone(),
+        None => {
+            let name = match el.prefix.as_deref() {
+                Some(pre) if !pre.is_empty() => format!("{pre}:{}", el.name),
+                _ => el.name.clone(),
+            };
+            return Err(WixError::new(
+                el.loc.clone(),
+                format!(
+                    "{name} needs WixToolset.Firewall.wixext, whose custom actions this compiler \
+                     implements only with svcpack's installer helper: compile with `cargo svcpack compile`"
+                ),
+            ));
+        }
+    };
     let mut a = Attrs::new(el);
     a.ignore(&["Id"]);
     let name = a.req("Name")?.to_string();
