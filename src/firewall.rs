@@ -214,3 +214,35 @@ fn unescape_formatted(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// The service's rules as the value of svcpack's template's `SvcpackFirewallRules`
+/// property (set by a SetProperty, so formatted): every literal argument is quoted by
+/// Windows rules and passed through `escape` (the MSI formatted-text escaping), and each
+/// program rule's `--program` is `program` (an MSI reference such as `[#MainExe]`), quoted
+/// and left unescaped so the installer resolves it. `None` when there are no rules.
+pub fn formatted_rules(
+    service: &Service,
+    program: &str,
+    escape: &dyn Fn(&str) -> String,
+) -> Option<String> {
+    if service.firewall.is_empty() {
+        return None;
+    }
+    // Placeholders never survive: each program value is replaced below.
+    let rules = self::rules(service, "");
+    let mut out: Vec<String> = Vec::new();
+    for rule in &rules {
+        let args = rule.to_args();
+        let mut it = args.iter();
+        while let Some(key) = it.next() {
+            out.push(key.clone());
+            let value = it.next().map(String::as_str).unwrap_or_default();
+            if key == "--program" {
+                out.push(format!("\"{program}\""));
+            } else {
+                out.push(escape(&crate::portable::windows_command_line(&[value])));
+            }
+        }
+    }
+    Some(out.join(" "))
+}

@@ -382,3 +382,83 @@ fn without_an_action_provider_the_error_names_the_extension() {
     );
     assert!(text.contains("cargo svcpack compile"), "{text}");
 }
+
+/// svcpack's template: the rules become one SetProperty value whose arguments, once the
+/// installer formats them, decode to exactly the configured rules; inspect reads them back.
+#[test]
+fn template_carries_the_rules_and_inspect_reads_them() {
+    let text = format!(
+        "{HEAD}firewall = [{{ port = \"18431,9000-9010\", profiles = [\"domain\", \"private\"], remote = \"localsubnet\", name = \"Ledger [API] {{x}}\" }}, {{ program = true }}]\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (pkg, loaded) = load_standalone_str(&dir.path().join("svcpack.toml"), &text).unwrap();
+    let exe = dir.path().join("ledger-agent.exe");
+    std::fs::write(&exe, b"stand-in service\n").unwrap();
+    let helper = dir.path().join("svcpack-helper.exe");
+    std::fs::write(&helper, b"stand-in helper\n").unwrap();
+    let mut input = svcpack::render::RenderInput::new(&loaded.config, &pkg, &exe, "x64");
+    input.helper = Some(&helper);
+    let wxs = svcpack::render::render(&input, None).unwrap();
+    assert!(
+        wxs.contains("<SetProperty Id=\"SvcpackFirewallRules\""),
+        "{wxs}"
+    );
+    let src = dir.path().join("main.wxs");
+    std::fs::write(&src, &wxs).unwrap();
+    let msi = dir.path().join("out.msi");
+    let mut opts = svcpack::wix::CompileOptions::new("x64");
+    opts.timestamp = 1_700_000_000;
+    svcpack::wix::compile_to_file(&[src], &msi, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let names: Vec<(&str, &str, &str, &str)> = report
+        .firewall
+        .iter()
+        .map(|f| {
+            (
+                f.name.as_str(),
+                f.ports.as_str(),
+                f.remote.as_str(),
+                f.program.as_deref().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Ledger [API] {x}", "18431,9000-9010", "localsubnet", "-"),
+            ("Ledger Agent", "", "any", "[#MainExe]"),
+        ]
+    );
+    assert_eq!(
+        report.firewall[0].condition.as_deref(),
+        Some("NOT (REMOVE~=\"ALL\")")
+    );
+    // What the installer runs: the property formatted ([\[] → [, [#MainExe] → the path).
+    let value = wxs
+        .split("<SetProperty Id=\"SvcpackFirewallRules\" Value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split("\" Before=").next())
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let installed = r"C:\Program Files\Ledger Agent\ledger-agent.exe";
+    let formatted = value
+        .replace("[\\[]", "[")
+        .replace("[\\]]", "]")
+        .replace("[\\{]", "{")
+        .replace("[\\}]", "}")
+        .replace("[#MainExe]", installed);
+    let decoded = svcpack::firewall::decode(&format!("firewall-add {formatted}")).unwrap();
+    let expected = svcpack::firewall::rules(loaded.config.service.as_ref().unwrap(), installed);
+    assert_eq!(decoded, firewall::Request::Add(expected));
+}
+
+#[test]
+fn a_service_without_rules_has_no_firewall_actions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pkg, loaded) = load_standalone_str(&dir.path().join("svcpack.toml"), HEAD).unwrap();
+    let exe = dir.path().join("ledger-agent.exe");
+    let input = svcpack::render::RenderInput::new(&loaded.config, &pkg, &exe, "x64");
+    let wxs = svcpack::render::render(&input, None).unwrap();
+    assert!(!wxs.contains("SvcpackFirewall"), "{wxs}");
+}
