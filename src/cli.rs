@@ -95,6 +95,10 @@ pub struct CompileArgs {
     /// Cabinet compression threads (WiX's -ct; 0 = all cores).
     #[arg(long = "ct", value_name = "N", default_value_t = 0)]
     pub cabinet_threads: usize,
+    /// The installer helper that implements `firewall:FirewallException` (default: built
+    /// from svcpack's embedded source with cargo for the architecture, then cached).
+    #[arg(long = "helper", value_name = "svcpack-helper.exe")]
+    pub helper: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -288,6 +292,16 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
         .iter()
         .map(|b| wix::BindPath::parse(b))
         .collect();
+    // The helper is built into cargo's target folder, as `build` keeps it.
+    let cache_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("svcpack-host");
+    opts.actions = Some(crate::firewall::action_provider(
+        a.arch.as_str(),
+        a.helper.clone(),
+        &cache_dir,
+    ));
     let out = a
         .out
         .clone()

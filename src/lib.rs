@@ -12,6 +12,7 @@ pub mod ci;
 pub mod cli;
 pub mod compress;
 pub mod config;
+pub mod firewall;
 pub mod helper;
 pub mod host;
 pub mod manifest;

@@ -37,6 +37,9 @@ pub(super) struct HelperData {
     pub(super) source: String,
     pub(super) configure: String,
     pub(super) stop: String,
+    /// The firewall rules' arguments (a formatted value, already MSI-escaped); `None`
+    /// when the service has no rules.
+    pub(super) firewall: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -196,6 +199,11 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
                 },
                 configure: crate::helper::command_line(&crate::helper::configure_request(service)),
                 stop: crate::helper::command_line(&crate::helper::stop_request(service)),
+                firewall: crate::firewall::formatted_rules(
+                    service,
+                    "[#MainExe]",
+                    &super::escape::escape_formatted,
+                ),
             }),
             None => None,
         },

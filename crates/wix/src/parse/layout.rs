@@ -423,7 +423,10 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
         if child.is("File") {
             files += 1;
         }
-        let cand = if child.ns.is_util() {
+        let cand = if child.ns.is_firewall() {
+            super::firewall::exception(p, el, child, &comp, None)?;
+            KeyCandidate::None
+        } else if child.ns.is_util() {
             services::util_component_child(p, el, child, &comp)?
         } else {
             match child.name.as_str() {
@@ -670,6 +673,9 @@ fn file(
             (false, "Permission") => super::permission::permission(p, child, "File", &id)?,
             (false, "Class") => super::class::class(p, child, &comp.id, Some(&id))?,
             (false, "SymbolPath") => {}
+            _ if child.ns.is_firewall() => {
+                super::firewall::exception(p, el, child, comp, Some(&id))?
+            }
             _ => return Err(unexpected(el, child)),
         }
     }
