@@ -383,6 +383,8 @@ impl Manifest {
 mod tests {
     use std::path::PathBuf;
 
+    use serde_json::json;
+
     use super::*;
     use crate::config::{
         Account, Backend, Compress, Guid, Host, Recovery, RecoveryAction, RecoveryStep, RelPath,
@@ -587,6 +589,61 @@ mod tests {
         let mut b = a.clone();
         b.artifacts = reversed;
         assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
+    }
+
+    #[test]
+    fn several_targets_are_listed_and_each_artifact_names_its_own() {
+        let c = config(None);
+        let msi = |arch: &str| format!("p-1.0.0-{arch}.msi");
+        let artifacts = vec![
+            Artifact::from_bytes(&msi("x64"), ArtifactKind::Msi, b"a", false)
+                .for_target("x86_64-pc-windows-gnu", Arch::X64),
+            Artifact::from_bytes(&msi("x86"), ArtifactKind::Msi, b"b", false)
+                .for_target("i686-pc-windows-gnu", Arch::X86),
+            Artifact::from_bytes("SHA256SUMS", ArtifactKind::Checksums, b"s", false),
+        ];
+        let target = |t: &str, arch| TargetSummary {
+            target: t.into(),
+            arch,
+        };
+        let m = Manifest::for_targets(
+            &c,
+            "p",
+            target("x86_64-pc-windows-gnu", Arch::X64),
+            vec![target("i686-pc-windows-gnu", Arch::X86)],
+            artifacts,
+        );
+        let v: serde_json::Value = serde_json::from_str(&m.to_json().unwrap()).unwrap();
+        assert_eq!(
+            (&v["target"], &v["arch"]),
+            (&json!("x86_64-pc-windows-gnu"), &json!("x64"))
+        );
+        assert_eq!(
+            v["targets"],
+            json!([
+                {"target": "x86_64-pc-windows-gnu", "arch": "x64"},
+                {"target": "i686-pc-windows-gnu", "arch": "x86"}
+            ])
+        );
+        let arts = v["artifacts"].as_array().unwrap();
+        assert_eq!(arts[0]["path"], "SHA256SUMS");
+        assert!(arts[0].get("target").is_none() && arts[0].get("arch").is_none());
+        assert_eq!(
+            (&arts[2]["path"], &arts[2]["arch"]),
+            (&json!("p-1.0.0-x86.msi"), &json!("x86"))
+        );
+        assert_eq!(Manifest::from_json(&m.to_json().unwrap()).unwrap(), m);
+        // A manifest written before `targets` existed still reads.
+        let mut old: serde_json::Value = serde_json::from_str(SNAPSHOT).unwrap();
+        old.as_object_mut().unwrap().remove("targets");
+        assert!(Manifest::from_json(&old.to_string())
+            .unwrap()
+            .targets
+            .is_empty());
+        assert_eq!(
+            multi_target_file_name("ledger-agent", "1.4.0"),
+            "ledger-agent-1.4.0.manifest.json"
+        );
     }
 
     #[test]
