@@ -386,7 +386,7 @@ non-crash-failures = true
         let service = config.service.as_ref().unwrap();
         assert_eq!(
             command_line(&configure_request(service)),
-            "configure --service a --failure-actions \"\" --reset-secs 0 --non-crash-failures no --delayed-auto-start no --sid-type none"
+            "configure --service a --failure-actions \"\" --reset-secs 0 --non-crash-failures no --delayed-auto-start no --sid-type unrestricted"
         );
         assert_eq!(
             command_line(&stop_request(service)),

@@ -31,10 +31,10 @@
 //! | `service.display-name` | the product name |
 //! | `service.description` | the package description |
 //! | `service.start` | `"auto"` (`auto`, `delayed`, `demand`, `disabled`) |
-//! | `service.account` | `"LocalSystem"` (`LocalService`, `NetworkService`, `virtual` = `NT SERVICE\<name>`, `DOMAIN\user`) |
+//! | `service.account` | `"virtual"` = `NT SERVICE\<name>`, the service's own least-privileged identity (`LocalSystem`, `LocalService`, `NetworkService`, `DOMAIN\user`, a gMSA `DOMAIN\name$`) |
 //! | `service.arguments`, `service.dependencies` | none |
 //! | `service.event-source` | `true`: a service gets an Application event log source named after it |
-//! | `service.sid-type` | `"none"` (`unrestricted`, `restricted`); a hosted service with a `DOMAIN\user` account: `"unrestricted"` (its log folder is granted to the service SID) |
+//! | `service.sid-type` | `"none"` (`unrestricted`, `restricted`); a virtual account, or a hosted service with a `DOMAIN\user` account: `"unrestricted"` (the identity, or the log folder's grantee, is the service SID), and `none` is an error |
 //! | `service.required-privileges` | none: the account's own privileges (names `Se…Privilege`, one of Windows' privileges) |
 //! | `service.preshutdown-timeout-secs` | unset: Windows' default (1 to 600) |
 //! | `service.firewall` | no rules; each `{ port, protocol, profiles, remote, program, name }`: `port` 1–65535, `"8000-8010"`, `"80,443"` or an array (required for tcp/udp unless `program = true`); `protocol` `"tcp"` (`udp`, `any`; `any` when only `program = true`); `profiles` all (`domain`, `private`, `public`, `all`); `remote` `"any"` (`localsubnet`, IPv4/IPv6 addresses, `a/n` subnets, `a-b` ranges); `program` false (true: only the service's program); `name` the service's display name (rules of one name are replaced together on upgrade) |

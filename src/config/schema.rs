@@ -300,6 +300,16 @@ fn unknown_key_message(
              environment variable and set `password-env = \"VAR_NAME\"`; {allowed}"
         );
     }
+    if lower.contains("password") && names.contains(&"account") {
+        // A service account's password is an installation-time secret: it never goes into
+        // the package, so neither the configuration nor the build's environment holds it.
+        return format!(
+            "unknown key: the service account's password is never written in the configuration \
+             or built into the package; it is given when installing: `msiexec /i <package>.msi \
+             SVCPACK_SERVICE_PASSWORD=...`, or install.ps1's -AccountPassword (or its prompt); \
+             {allowed}"
+        );
+    }
     if let Some(s) = suggest(key, &names) {
         return format!("unknown key; did you mean `{s}`? {allowed}");
     }

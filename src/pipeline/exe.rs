@@ -151,5 +151,16 @@ fn stamp_exe(
         }
         None => None,
     };
-    pe::stamp(bytes, &stamp, icon.as_deref()).map_err(|e| format!("{}: {e}", source.display()))
+    // The event source names the program unless the host runs it.
+    let hosted = plan
+        .config
+        .service
+        .as_ref()
+        .is_some_and(|s| s.host.is_some());
+    let messages = match hosted {
+        false => crate::host::event_messages(&plan.config).map_err(|e| e.to_string())?,
+        true => None,
+    };
+    pe::stamp_with_messages(bytes, &stamp, icon.as_deref(), messages.as_deref())
+        .map_err(|e| format!("{}: {e}", source.display()))
 }

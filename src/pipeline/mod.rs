@@ -140,6 +140,9 @@ fn configure(
     for w in &plan.warnings {
         rep.warning(w);
     }
+    if let Some(s) = &plan.config.service {
+        rep.service_account(s.name.as_str(), &s.account.object_name(&s.name));
+    }
     let triples: Vec<&str> = plan.targets.iter().map(|t| t.triple.as_str()).collect();
     let mut detail = format!(
         "{} {} for {}",

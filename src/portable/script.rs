@@ -274,7 +274,7 @@ pub(crate) fn sc_options(service: &Service) -> String {
 /// True when the account logs on with a password the script must be given: a named user
 /// that is not a group managed service account (`DOMAIN\name$`).
 pub(crate) fn account_needs_password(account: &Account) -> bool {
-    matches!(account, Account::User(name) if !name.ends_with('$'))
+    account.needs_password()
 }
 
 /// What the service manager runs: the program file name (in the package folder) and its

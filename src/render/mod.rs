@@ -64,6 +64,10 @@ pub const MAIN_TEMPLATE: &str = "main.wxs.hbs";
 /// it on the msiexec command line).
 pub const INSTALL_FOLDER_ID: &str = "INSTALLFOLDER";
 
+/// The hidden, secure MSI property that carries a named service account's password at
+/// install time (`msiexec /i <package>.msi SVCPACK_SERVICE_PASSWORD=...`).
+pub const PASSWORD_PROPERTY: &str = "SVCPACK_SERVICE_PASSWORD";
+
 /// Windows-1252, the database codepage whenever every string fits.
 pub const CODEPAGE_WINDOWS_1252: u16 = 1252;
 

@@ -16,6 +16,7 @@ pub(super) struct ServiceData {
     pub(super) display_name: String,
     pub(super) description: Option<String>,
     pub(super) account: String,
+    pub(super) password_property: Option<&'static str>,
     pub(super) start: &'static str,
     pub(super) start_type: &'static str,
     pub(super) delayed_auto_start: Option<&'static str>,
@@ -150,6 +151,10 @@ pub(super) fn service_data(service: &crate::config::Service) -> Result<ServiceDa
         display_name: service.display_name.clone(),
         description: non_empty(&service.description),
         account: service.account.object_name(&service.name),
+        password_property: service
+            .account
+            .needs_password()
+            .then_some(super::PASSWORD_PROPERTY),
         start,
         start_type: service.start.as_str(),
         delayed_auto_start,

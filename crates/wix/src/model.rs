@@ -272,6 +272,8 @@ pub struct Section {
     pub wix_variables: Vec<(String, String, Location)>,
     /// Properties to add to SecureCustomProperties (Upgrade ActionProperty, Secure="yes").
     pub secure_properties: Vec<String>,
+    /// CustomTable definitions and rows, EnsureTable requests.
+    pub custom: crate::custom_table::CustomTables,
 }
 
 impl Section {
@@ -294,6 +296,7 @@ impl Section {
             major_upgrade: None,
             wix_variables: Vec::new(),
             secure_properties: Vec::new(),
+            custom: Default::default(),
         }
     }
 

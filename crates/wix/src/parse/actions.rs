@@ -393,8 +393,24 @@ pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
             return Err(unexpected(el, child));
         }
         let mut a = Attrs::new(child);
+        // WiX v4+ lets `Custom/@Action` carry `virtual`/`override` (ParseHelper's access
+        // modifiers): a virtual scheduling yields to an override, as `Overridable="yes"`
+        // yields to a plain one.
+        let mut modifier_overridable = false;
         let (action, is_custom) = match child.name.as_str() {
-            "Custom" => (a.req_id("Action")?, true),
+            "Custom" => {
+                let raw = a.req("Action")?;
+                let bare = match raw.split_once(' ') {
+                    Some(("virtual", rest)) if p.v4() => {
+                        modifier_overridable = true;
+                        rest.trim()
+                    }
+                    Some(("override", rest)) if p.v4() => rest.trim(),
+                    _ => raw,
+                };
+                super::check_identifier(bare, "Action", &child.loc)?;
+                (bare.to_string(), true)
+            }
             "Show" => {
                 // WiX v4+ marks the scheduling that replaces an overridable one with
                 // `override ` before the dialog's name.
@@ -426,7 +442,7 @@ pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
                 }));
             }
         }
-        let overridable = a.flag("Overridable")?;
+        let overridable = a.flag("Overridable")? || modifier_overridable;
         let suppress = a.flag("Suppress")?;
         let cond_attr = if p.v4() {
             a.opt("Condition").map(str::to_string)

@@ -68,6 +68,43 @@ pub fn extension_for(uri: &str) -> Option<&'static str> {
         .map(|e| e.2)
 }
 
+/// The custom-action DLLs that WiX extensions add to the Binary table, which sources
+/// reference by id (`BinaryKey="WixCA"`, `BinaryRef="Wix4UtilCA_X64"`) without any element
+/// of the extension's namespace: the extension that would define them, if `id` is one.
+pub fn extension_binary(id: &str) -> Option<&'static str> {
+    // WiX v3: one DLL per extension; WiX v4+: one per extension and platform
+    // (`…_X86`, `…_X64`, `…_A64`).
+    let v4 = |prefix: &str| {
+        id.strip_prefix(prefix)
+            .is_some_and(|p| matches!(p, "_X86" | "_X64" | "_A64"))
+    };
+    match id {
+        "WixCA" => Some("WixToolset.Util.wixext"),
+        "WixUIWixca" => Some("WixToolset.UI.wixext"),
+        "WixFirewallCA" => Some("WixToolset.Firewall.wixext"),
+        "IIsSchedule" | "IIsExecute" => Some("WixToolset.Iis.wixext"),
+        "SqlCA" => Some("WixToolset.Sql.wixext"),
+        "NetFxCA" => Some("WixToolset.Netfx.wixext"),
+        _ if v4("Wix4UtilCA") => Some("WixToolset.Util.wixext"),
+        _ if v4("Wix4FirewallCA") => Some("WixToolset.Firewall.wixext"),
+        _ if v4("WixUiCa") => Some("WixToolset.UI.wixext"),
+        _ if v4("Wix4IIsCA") => Some("WixToolset.Iis.wixext"),
+        _ if v4("Wix4SqlCA") => Some("WixToolset.Sql.wixext"),
+        _ if v4("Wix4NetFxCA") => Some("WixToolset.Netfx.wixext"),
+        _ if v4("Wix4HttpCA") => Some("WixToolset.Http.wixext"),
+        _ => None,
+    }
+}
+
+/// The error for a reference to an extension's custom-action DLL that nothing defines.
+pub fn unresolved_binary(id: &str, loc: &super::super::error::Location) -> Option<WixError> {
+    let package = extension_binary(id)?;
+    Some(WixError::new(
+        loc.clone(),
+        format!("Binary `{id}` needs {package}, which svcpack does not support"),
+    ))
+}
+
 /// `PREFIX:NAME`, or just `NAME` when the source made the namespace the default.
 fn qualified(prefix: Option<&str>, name: &str) -> String {
     match prefix {
@@ -243,6 +280,29 @@ mod tests {
             error_of(&src),
             "Product.wxs:3: dep:Foo needs WixToolset.Dependency.wixext, which svcpack does not support"
         );
+    }
+
+    #[test]
+    fn an_extension_custom_action_dll_names_its_extension() {
+        let src = format!(
+            "<Wix xmlns=\"{V3}\">\n\
+             <Product Id=\"*\" Name=\"P\" Language=\"1033\" Version=\"1.0.0\" Manufacturer=\"M\" \
+             UpgradeCode=\"{{8E0B5A7C-1D2E-4F60-9A1B-2C3D4E5F6A7B}}\">\n\
+             <Package InstallerVersion=\"200\" Compressed=\"yes\" />\n\
+             <CustomAction Id=\"Launch\" BinaryKey=\"WixCA\" DllEntry=\"WixShellExec\" />\n\
+             <InstallExecuteSequence><Custom Action=\"Launch\" After=\"InstallFinalize\" /></InstallExecuteSequence>\n\
+             </Product>\n</Wix>\n"
+        );
+        assert_eq!(
+            error_of(&src),
+            "Product.wxs:4: Binary `WixCA` needs WixToolset.Util.wixext, which svcpack does not support"
+        );
+        assert_eq!(
+            extension_binary("Wix4UtilCA_A64"),
+            Some("WixToolset.Util.wixext")
+        );
+        assert_eq!(extension_binary("Wix4UtilCA"), None);
+        assert_eq!(extension_binary("customactions.dll"), None);
     }
 
     #[test]

@@ -8,16 +8,21 @@
 //! [`super::link`] and [`super::lower`].
 
 mod actions;
+mod class;
 pub(crate) mod com;
 pub(crate) mod component;
+mod custom_table;
 pub(crate) mod extension;
 pub(crate) mod layout;
 mod package;
+mod permission;
+mod publish_component;
 pub use package::platform_token;
 mod misc;
 mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
+mod shortcut_property;
 mod ui;
 mod version;
 

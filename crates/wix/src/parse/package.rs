@@ -347,6 +347,9 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         "Condition" if !p.v4() => launch_condition(p, el),
         "Launch" if p.v4() => launch(p, el),
         "WixVariable" => wix_variable(p, el),
+        "CustomTable" => super::custom_table::custom_table(p, el),
+        "CustomTableRef" => super::custom_table::custom_table_ref(p, el),
+        "EnsureTable" => super::custom_table::ensure_table(p, el),
         "AppId" => super::com::app_id(p, el, None),
         "Icon" => stream(p, el, "Icon"),
         "Binary" => stream(p, el, "Binary"),
@@ -707,8 +710,24 @@ fn property(p: &mut Parser, el: &Element) -> Result<()> {
     }
     match value {
         Some(v) if !v.is_empty() => sec.row("Property", &el.loc, vec![id.into(), v.into()]),
-        // A property without a value only declares it (e.g. Secure="yes"); it has no row.
-        _ => {}
+        // A property without a value has no row, but still defines the property symbol
+        // (WiX's PropertySymbol), so `PropertyRef` to it links its section in.
+        _ => {
+            let already = sec.rows.iter().any(|r| {
+                r.table == "Property"
+                    && r.values.first().and_then(|v| v.as_str()) == Some(id.as_str())
+            }) || sec
+                .groups
+                .iter()
+                .any(|g| g.table == "Property" && g.id == id);
+            if !already {
+                sec.groups.push(crate::model::Reference {
+                    table: "Property",
+                    id,
+                    loc: el.loc.clone(),
+                });
+            }
+        }
     }
     Ok(())
 }

@@ -844,3 +844,149 @@ fn radio_group(p: &mut Parser, el: &Element, property: Option<&str>) -> Result<O
     }
     Ok(kind)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Val;
+    use crate::{compile, CompileOptions, Compiled};
+
+    fn build(ui: &str) -> crate::Result<Compiled> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.wxs");
+        std::fs::write(
+            &path,
+            format!(
+                "<Wix xmlns=\"http://schemas.microsoft.com/wix/2006/wi\"><Product Id=\"*\" Name=\"T\" \
+                 Language=\"1033\" Version=\"1.0.0\" Manufacturer=\"M\" \
+                 UpgradeCode=\"9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82\"><Package Compressed=\"yes\"/>\n{ui}\n</Product></Wix>"
+            ),
+        )
+        .unwrap();
+        let mut opts = CompileOptions::new("x86");
+        opts.current_dir = dir.path().to_path_buf();
+        opts.threads = 1;
+        compile(&[path], &opts)
+    }
+
+    fn rows(c: &Compiled, table: &str) -> Vec<String> {
+        c.database
+            .tables
+            .get(table)
+            .map(|rows| {
+                rows.iter()
+                    .map(|(values, _)| {
+                        values
+                            .iter()
+                            .map(|v| match v {
+                                Val::Null => String::new(),
+                                Val::Int(i) => i.to_string(),
+                                Val::Str(s) => s.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\t")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn v3_dialog_with_conditions_events_and_tab_order() {
+        let c = build(
+            r#"<UI Id="Custom">
+  <Property Id="MODE" Value="a" />
+  <TextStyle Id="Bold" FaceName="Tahoma" Size="8" Bold="yes" Red="255" />
+  <UIText Id="bytes">bytes</UIText>
+  <ProgressText Action="InstallFiles" Template="File: [1]">Copying files</ProgressText>
+  <Error Id="25000">Something failed</Error>
+  <Dialog Id="ModeDlg" Width="370" Height="270" Title="Mode" NoMinimize="yes">
+    <Control Id="Banner" Type="Bitmap" X="0" Y="0" Width="370" Height="44" Text="Banner" />
+    <Control Id="Choice" Type="RadioButtonGroup" X="20" Y="60" Width="300" Height="40" Property="MODE">
+      <RadioButtonGroup Property="MODE">
+        <RadioButton Value="a" X="0" Y="0" Width="300" Height="15" Text="A" />
+        <RadioButton Value="b" X="0" Y="20" Width="300" Height="15" Text="B" />
+      </RadioButtonGroup>
+    </Control>
+    <Control Id="Next" Type="PushButton" X="236" Y="243" Width="56" Height="17" Default="yes" Text="Next">
+      <Publish Event="EndDialog" Value="Return">MODE = "a"</Publish>
+      <Publish Property="MODE">1</Publish>
+      <Condition Action="disable">NOT MODE</Condition>
+      <Subscribe Event="selectionAction" Attribute="text" />
+    </Control>
+    <Control Id="Cancel" Type="PushButton" X="304" Y="243" Width="56" Height="17" Cancel="yes" Text="Cancel" />
+  </Dialog>
+  <Publish Dialog="ExitDialog" Control="Finish" Event="DoAction" Value="Launch">NOT Installed</Publish>
+</UI>
+<Binary Id="Banner" SourceFile="t.wxs" />
+<InstallUISequence><Show Dialog="ModeDlg" After="CostFinalize">NOT Installed</Show></InstallUISequence>
+<UIRef Id="Custom" />"#,
+        )
+        .expect("builds");
+        assert_eq!(
+            rows(&c, "Dialog"),
+            ["ModeDlg\t50\t50\t370\t270\t3\tMode\tChoice\tNext\tCancel"]
+        );
+        let mut controls = rows(&c, "Control");
+        controls.sort();
+        assert_eq!(
+            controls,
+            [
+                "ModeDlg\tBanner\tBitmap\t0\t0\t370\t44\t1\t\tBanner\t\t",
+                "ModeDlg\tCancel\tPushButton\t304\t243\t56\t17\t3\t\tCancel\tChoice\t",
+                "ModeDlg\tChoice\tRadioButtonGroup\t20\t60\t300\t40\t3\tMODE\t\tNext\t",
+                "ModeDlg\tNext\tPushButton\t236\t243\t56\t17\t3\t\tNext\tCancel\t",
+            ]
+        );
+        assert_eq!(
+            rows(&c, "ControlEvent"),
+            [
+                "ModeDlg\tNext\tEndDialog\tReturn\tMODE = \"a\"\t1",
+                "ModeDlg\tNext\t[MODE]\t{}\t1\t2",
+            ]
+        );
+        assert_eq!(
+            rows(&c, "ControlCondition"),
+            ["ModeDlg\tNext\tDisable\tNOT MODE"]
+        );
+        assert_eq!(
+            rows(&c, "EventMapping"),
+            ["ModeDlg\tNext\tSelectionAction\tText"]
+        );
+        assert_eq!(rows(&c, "RadioButton").len(), 2);
+        assert_eq!(rows(&c, "TextStyle"), ["Bold\tTahoma\t8\t255\t1"]);
+        assert_eq!(rows(&c, "UIText"), ["bytes\tbytes"]);
+        assert_eq!(
+            rows(&c, "ActionText"),
+            ["InstallFiles\tCopying files\tFile: [1]"]
+        );
+        assert_eq!(rows(&c, "Error"), ["25000\tSomething failed"]);
+        assert!(rows(&c, "Property").contains(&"MODE\ta".to_string()));
+        assert!(rows(&c, "InstallUISequence")
+            .iter()
+            .any(|r| r.starts_with("ModeDlg\tNOT Installed\t")));
+        // The WixUI dialog customised by the loose Publish is not built: dropped, with a warning.
+        assert!(c.warnings.iter().any(|w| w
+            .message
+            .contains("dialog `ExitDialog` is not part of this package")));
+    }
+
+    #[test]
+    fn a_dialog_without_a_tabbable_control_is_an_error() {
+        let e = build(
+            r#"<UI><Dialog Id="D" Width="10" Height="10"><Control Id="T" Type="Text" X="0" Y="0" Width="5" Height="5" Text="t" /></Dialog></UI>"#,
+        )
+        .err()
+        .map(|e| e.message)
+        .unwrap_or_default();
+        assert!(e.contains("no control that takes the focus"), "{e}");
+    }
+
+    #[test]
+    fn a_reference_to_an_undefined_ui_is_unresolved() {
+        let e = build(r#"<UIRef Id="Missing" />"#)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(e.contains("unresolved reference to WixUI `Missing`"), "{e}");
+    }
+}
