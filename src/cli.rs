@@ -113,9 +113,10 @@ pub struct PackageArgs {
     /// Package to build (in a workspace).
     #[arg(short = 'p', long = "package", value_name = "PKG")]
     pub package: Option<String>,
-    /// Target triple (default: x86_64-pc-windows-gnu on non-Windows hosts).
-    #[arg(long, value_name = "TRIPLE")]
-    pub target: Option<String>,
+    /// Target triple (default: x86_64-pc-windows-gnu on non-Windows hosts); `build` takes it
+    /// repeatedly to package several architectures in one build.
+    #[arg(long = "target", value_name = "TRIPLE")]
+    pub targets: Vec<String>,
     /// A standalone svcpack.toml for a binary cargo does not build (needs --no-build --binary).
     #[arg(long = "config", value_name = "svcpack.toml")]
     pub config: Option<PathBuf>,
@@ -385,7 +386,12 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
         let (info, loaded, target_dir) = configure(&a.pkg)?;
         let input = plan::PlanInput {
             manifest_path: a.pkg.manifest_path.clone(),
-            target: a.pkg.target.clone(),
+            // `--target` wins over the configured `targets`.
+            targets: if a.pkg.targets.is_empty() {
+                loaded.targets.clone()
+            } else {
+                a.pkg.targets.clone()
+            },
             profile: a.profile.clone(),
             features: a.features.clone(),
             all_features: a.all_features,
@@ -435,11 +441,17 @@ fn init(a: InitArgs) -> Result<(), Failure> {
 
 fn render(a: RenderArgs) -> Result<(), Failure> {
     let (info, loaded, _) = configure(&a.pkg)?;
-    let target = a
-        .pkg
-        .target
-        .clone()
-        .unwrap_or_else(|| plan::default_target().to_string());
+    // Without --target: the first configured target, as build would package it first.
+    let target = match (&a.pkg.targets[..], loaded.targets.first()) {
+        ([], Some(first)) => first.clone(),
+        ([], None) => plan::default_target().to_string(),
+        ([one], _) => one.clone(),
+        _ => {
+            return Err(Failure::Usage(
+                "render prints the WiX source of one target: give --target once".into(),
+            ))
+        }
+    };
     let arch = plan::Arch::from_target(&target).map_err(Failure::Usage)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");

@@ -138,17 +138,37 @@ impl Stage {
             Stage::Checksums => "checksums + manifest",
         }
     }
+
+    /// True for the stages that run once per target (compile through sbom); configure runs
+    /// before them, winget and checksums + manifest once after all of them.
+    pub fn per_target(self) -> bool {
+        !matches!(self, Stage::Configure | Stage::Winget | Stage::Checksums)
+    }
 }
 
-/// File names of the artifacts (inside the out-dir).
+/// One target of the build: its triple, its architecture and the file names (inside the
+/// out-dir) of the artifacts made for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Artifacts {
+pub struct TargetPlan {
+    /// The Rust target triple.
+    pub triple: String,
+    pub arch: Arch,
+    /// `<package>-<version>-<arch>.msi`.
     pub msi: String,
+    /// `<package>-<version>-<arch>-portable.zip`.
     pub zip: String,
-    pub checksums: String,
-    pub manifest: String,
     /// `<package>-<version>-<arch>.cdx.json`.
     pub sbom: String,
+}
+
+/// File names (inside the out-dir) of the artifacts that cover the whole build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifacts {
+    /// `SHA256SUMS`: every target's MSI, zip and SBOM.
+    pub checksums: String,
+    /// `<package>-<version>-<arch>.manifest.json` for one target (the name it always had),
+    /// `<package>-<version>.manifest.json` for several.
+    pub manifest: String,
 }
 
 /// The whole build, decided up front.
@@ -158,8 +178,9 @@ pub struct Plan {
     pub config: Config,
     pub warnings: Vec<String>,
     pub version: MsiVersion,
-    pub target: String,
-    pub arch: Arch,
+    /// The targets, in command-line order; never empty. Each gets its own exe, MSI, zip
+    /// and SBOM; checksums, manifest and winget manifests cover them all.
+    pub targets: Vec<TargetPlan>,
     pub exe: ExeSource,
     pub wix: WixSource,
     pub out_dir: PathBuf,
@@ -176,7 +197,8 @@ pub struct Plan {
 #[derive(Clone, Debug, Default)]
 pub struct PlanInput {
     pub manifest_path: Option<PathBuf>,
-    pub target: Option<String>,
+    /// `--target`, repeated; empty: [`default_target`].
+    pub targets: Vec<String>,
     pub profile: Option<String>,
     pub features: Vec<String>,
     pub all_features: bool,
@@ -197,13 +219,43 @@ pub fn plan(
     warnings: Vec<String>,
     input: &PlanInput,
 ) -> Result<Plan, String> {
-    let target = input
-        .target
-        .clone()
-        .unwrap_or_else(|| default_target().to_string());
-    let arch = Arch::from_target(&target)?;
+    let triples = if input.targets.is_empty() {
+        vec![default_target().to_string()]
+    } else {
+        input.targets.clone()
+    };
+    let mut targets: Vec<TargetPlan> = Vec::new();
+    for triple in triples {
+        let arch = Arch::from_target(&triple)?;
+        if let Some(same) = targets.iter().find(|t| t.arch == arch) {
+            // Artifact names carry the architecture, not the triple.
+            return Err(if same.triple == triple {
+                format!("--target {triple} is given twice")
+            } else {
+                format!(
+                    "--target {triple} and --target {} are both {}: one build makes one package per architecture",
+                    same.triple,
+                    arch.as_str()
+                )
+            });
+        }
+        let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
+        targets.push(TargetPlan {
+            triple,
+            arch,
+            msi: format!("{stem}.msi"),
+            zip: format!("{stem}-portable.zip"),
+            sbom: format!("{stem}.cdx.json"),
+        });
+    }
     let version = config.version.clone();
     let exe = match &input.prebuilt {
+        Some(p) if targets.len() > 1 => {
+            return Err(format!(
+                "--binary {} is one executable, for one architecture: give one --target with --no-build",
+                p.display()
+            ))
+        }
         Some(p) => ExeSource::Prebuilt(p.clone()),
         None => ExeSource::Cargo {
             manifest_path: input
@@ -233,13 +285,14 @@ pub fn plan(
         (None, Some(t)) => t.join("svcpack"),
         (None, None) => package.manifest_dir.join("target").join("svcpack"),
     };
-    let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
+    let full_version = package.version.to_string();
+    let manifest = match &targets[..] {
+        [one] => crate::manifest::file_name(&package.name, &full_version, one.arch.into()),
+        _ => crate::manifest::multi_target_file_name(&package.name, &full_version),
+    };
     let artifacts = Artifacts {
-        msi: format!("{stem}.msi"),
-        zip: format!("{stem}-portable.zip"),
         checksums: "SHA256SUMS".into(),
-        manifest: format!("{stem}.manifest.json"),
-        sbom: format!("{stem}.cdx.json"),
+        manifest,
     };
     let sign = config.sign.is_some() && !input.no_sign;
     let mut stages = vec![Stage::Configure];
@@ -286,8 +339,7 @@ pub fn plan(
         config,
         warnings,
         version,
-        target,
-        arch,
+        targets,
         exe,
         wix,
         out_dir,
@@ -358,15 +410,16 @@ mod tests {
             cfg,
             vec![],
             &PlanInput {
-                target: Some("x86_64-pc-windows-gnu".into()),
+                targets: vec!["x86_64-pc-windows-gnu".into()],
                 target_dir: Some("/t".into()),
                 ..Default::default()
             },
         )
         .unwrap();
-        assert_eq!(p.artifacts.msi, "ledger-agent-2.0.0-beta.1-x64.msi");
+        assert_eq!(p.targets.len(), 1);
+        assert_eq!(p.targets[0].msi, "ledger-agent-2.0.0-beta.1-x64.msi");
         assert_eq!(
-            p.artifacts.zip,
+            p.targets[0].zip,
             "ledger-agent-2.0.0-beta.1-x64-portable.zip"
         );
         assert_eq!(
@@ -399,7 +452,7 @@ mod tests {
             cfg,
             vec![],
             &PlanInput {
-                target: Some("i686-pc-windows-msvc".into()),
+                targets: vec!["i686-pc-windows-msvc".into()],
                 prebuilt: Some("/x/agent.exe".into()),
                 out_dir: Some("/o".into()),
                 ..Default::default()
@@ -408,7 +461,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.exe, ExeSource::Prebuilt("/x/agent.exe".into()));
         assert!(!p.stages.contains(&Stage::Compile));
-        assert_eq!(p.arch, Arch::X86);
+        assert_eq!(p.targets[0].arch, Arch::X86);
         assert_eq!(p.out_dir, PathBuf::from("/o"));
     }
 
@@ -419,7 +472,7 @@ mod tests {
             s.host = Some(crate::config::Host::default());
         }
         let input = PlanInput {
-            target: Some("x86_64-pc-windows-gnu".into()),
+            targets: vec!["x86_64-pc-windows-gnu".into()],
             target_dir: Some("/t".into()),
             ..Default::default()
         };
@@ -450,5 +503,75 @@ mod tests {
             p.host_cache_dir,
             p.package.manifest_dir.join("target").join("svcpack-host")
         );
+    }
+
+    #[test]
+    fn several_targets_get_one_package_each_and_one_manifest() {
+        let (pkg, cfg) = sample();
+        let input = PlanInput {
+            targets: vec![
+                "x86_64-pc-windows-gnu".into(),
+                "i686-pc-windows-gnu".into(),
+                "aarch64-pc-windows-msvc".into(),
+            ],
+            target_dir: Some("/t".into()),
+            ..Default::default()
+        };
+        let p = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap();
+        let names: Vec<(&str, Arch, &str, &str)> = p
+            .targets
+            .iter()
+            .map(|t| (t.triple.as_str(), t.arch, t.msi.as_str(), t.sbom.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                (
+                    "x86_64-pc-windows-gnu",
+                    Arch::X64,
+                    "ledger-agent-2.0.0-beta.1-x64.msi",
+                    "ledger-agent-2.0.0-beta.1-x64.cdx.json"
+                ),
+                (
+                    "i686-pc-windows-gnu",
+                    Arch::X86,
+                    "ledger-agent-2.0.0-beta.1-x86.msi",
+                    "ledger-agent-2.0.0-beta.1-x86.cdx.json"
+                ),
+                (
+                    "aarch64-pc-windows-msvc",
+                    Arch::Arm64,
+                    "ledger-agent-2.0.0-beta.1-arm64.msi",
+                    "ledger-agent-2.0.0-beta.1-arm64.cdx.json"
+                ),
+            ]
+        );
+        assert_eq!(
+            p.artifacts.manifest,
+            "ledger-agent-2.0.0-beta.1.manifest.json"
+        );
+        assert_eq!(p.artifacts.checksums, "SHA256SUMS");
+
+        let twice = PlanInput {
+            targets: vec!["i686-pc-windows-gnu".into(), "i686-pc-windows-gnu".into()],
+            ..input.clone()
+        };
+        let e = plan(pkg.clone(), cfg.clone(), vec![], &twice).unwrap_err();
+        assert!(e.contains("is given twice"), "{e}");
+        let same_arch = PlanInput {
+            targets: vec![
+                "x86_64-pc-windows-gnu".into(),
+                "x86_64-pc-windows-msvc".into(),
+            ],
+            ..input.clone()
+        };
+        let e = plan(pkg.clone(), cfg.clone(), vec![], &same_arch).unwrap_err();
+        assert!(e.contains("are both x64"), "{e}");
+        let prebuilt = PlanInput {
+            prebuilt: Some("/x/agent.exe".into()),
+            ..input
+        };
+        let e = plan(pkg, cfg, vec![], &prebuilt).unwrap_err();
+        assert!(e.contains("give one --target"), "{e}");
     }
 }

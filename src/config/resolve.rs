@@ -89,9 +89,11 @@ pub(crate) fn cargo(file: &Path, text: &str, pkg: &PackageInfo) -> Result<Loaded
         .config(&svcpack, wix_guid, version_span, "package.version")
         .map_err(locate)?;
     let release = super::release::read(&svcpack).map_err(locate)?;
+    let targets = super::targets::read(&svcpack).map_err(locate)?;
     Ok(Loaded {
         config,
         release,
+        targets,
         warnings: resolver
             .warnings
             .into_iter()
@@ -129,12 +131,14 @@ pub(crate) fn standalone(file: &Path, text: &str) -> Result<(PackageInfo, Loaded
         .map(|w| locate(w).to_string())
         .collect();
     let release = super::release::read(&top).map_err(locate)?;
+    let targets = super::targets::read(&top).map_err(locate)?;
     Ok((
         resolver.pkg,
         Loaded {
             config,
             warnings,
             release,
+            targets,
         },
     ))
 }
