@@ -10,13 +10,16 @@
 mod actions;
 pub(crate) mod com;
 pub(crate) mod component;
+pub(crate) mod harvest;
 pub(crate) mod layout;
+mod naked;
 mod package;
 pub use package::platform_token;
 mod misc;
 mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
+mod subdirectory;
 mod version;
 
 use std::collections::BTreeSet;
