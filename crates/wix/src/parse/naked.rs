@@ -177,3 +177,142 @@ pub fn in_parent(parent: Option<Member>) -> Ctx {
         ..Ctx::default()
     }
 }
+
+/// Naked files and harvesting end to end, against WiX v6's rows for the same authoring.
+#[cfg(test)]
+mod tests {
+    use crate::model::Val;
+    use crate::{compile, CompileOptions, Compiled};
+
+    fn build(body: &str) -> (crate::Result<Compiled>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        std::fs::create_dir_all(dir.path().join("data/sub/deeper")).unwrap();
+        for f in [
+            "data/x.txt",
+            "data/y.dat",
+            "data/sub/z.txt",
+            "data/sub/deeper/w.txt",
+        ] {
+            std::fs::write(dir.path().join(f), f).unwrap();
+        }
+        let path = dir.path().join("t.wxs");
+        std::fs::write(
+            &path,
+            format!(
+                r#"<Wix xmlns="http://wixtoolset.org/schemas/v4/wxs"><Package Name="P" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">{body}</Package></Wix>"#
+            ),
+        )
+        .unwrap();
+        let mut opts = CompileOptions::new("x86");
+        opts.current_dir = dir.path().to_path_buf();
+        opts.threads = 1;
+        (compile(&[path], &opts), dir)
+    }
+
+    fn rows(c: &Compiled, table: &str) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = c
+            .database
+            .tables
+            .get(table)
+            .map(|rows| {
+                rows.iter()
+                    .map(|(values, _)| {
+                        values
+                            .iter()
+                            .map(|v| match v {
+                                Val::Null => String::new(),
+                                Val::Int(i) => i.to_string(),
+                                Val::Str(s) => s.clone(),
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_naked_file_gets_its_own_component_in_the_default_install_folder() {
+        let (c, _dir) = build(r#"<File Source="a.txt" Condition="X" Subdirectory="docs\en" />"#);
+        let c = c.unwrap();
+        let comps = rows(&c, "Component");
+        assert_eq!(comps.len(), 1, "{comps:?}");
+        let (id, dir) = (&comps[0][0], &comps[0][2]);
+        assert!(id.starts_with("nkf"), "{id}");
+        assert_eq!(comps[0][3], "0");
+        assert_eq!(comps[0][4], "X");
+        assert_eq!(&comps[0][5], id);
+        assert_eq!(rows(&c, "File")[0][1], *id);
+        // docs\en below INSTALLFOLDER: `en` under an implied `docs`, which is under the
+        // default INSTALLFOLDER in ProgramFiles6432Folder (ProgramFilesFolder on x86).
+        let dirs = rows(&c, "Directory");
+        let en = dirs.iter().find(|d| &d[0] == dir).unwrap();
+        assert_eq!(en[2], "en");
+        let docs = dirs.iter().find(|d| d[0] == en[1]).unwrap();
+        assert_eq!(
+            (docs[1].as_str(), docs[2].as_str()),
+            ("INSTALLFOLDER", "docs")
+        );
+        let pf = dirs
+            .iter()
+            .find(|d| d[0] == "ProgramFiles6432Folder")
+            .unwrap();
+        assert_eq!(
+            (pf[1].as_str(), pf[2].as_str()),
+            ("ProgramFilesFolder", ".")
+        );
+        assert_eq!(
+            rows(&c, "FeatureComponents"),
+            [["WixDefaultFeature".to_string(), id.clone()]]
+        );
+    }
+
+    #[test]
+    fn files_harvest_subfolders_into_subdirectories() {
+        let (c, _dir) = build(r#"<Files Include="data\**"><Exclude Files="data\*.dat" /></Files>"#);
+        let c = c.unwrap();
+        let files = rows(&c, "File");
+        let mut names: Vec<&str> = files.iter().map(|f| f[2].as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["w.txt", "x.txt", "z.txt"]);
+        assert!(files
+            .iter()
+            .all(|f| f[0].starts_with("fls") && f[0] == f[1]));
+        // sub\deeper is one directory symbol split into `sub` and `deeper`; `sub` itself
+        // is another symbol with the same name (WiX hashes them differently).
+        let dirs = rows(&c, "Directory");
+        let deeper = dirs.iter().find(|d| d[2] == "deeper").unwrap();
+        let parent = dirs.iter().find(|d| d[0] == deeper[1]).unwrap();
+        assert_eq!(
+            (parent[1].as_str(), parent[2].as_str()),
+            ("INSTALLFOLDER", "sub")
+        );
+        assert_eq!(dirs.iter().filter(|d| d[2] == "sub").count(), 2);
+    }
+
+    #[test]
+    fn bad_files_authoring_is_one_located_error_and_a_missing_folder_a_warning() {
+        let (r, _dir) = build(r#"<Files />"#);
+        let e = r.expect_err("Files needs Include");
+        assert!(e.message.contains("Include") && e.location.line > 0, "{e}");
+        let (r, _dir) = build(r#"<Files Include="a.txt"><Bad/></Files>"#);
+        assert!(r.is_err());
+        let (r, _dir) = build(r#"<File Source="a.txt" Subdirectory="a:b" />"#);
+        assert!(r
+            .expect_err("bad subdirectory")
+            .message
+            .contains("Subdirectory"));
+        let (r, _dir) = build(r#"<Files Include="missing\*" />"#);
+        let c = r.unwrap();
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.message.contains("Missing directory")),
+            "{:?}",
+            c.warnings
+        );
+    }
+}
