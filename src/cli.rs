@@ -88,6 +88,13 @@ pub struct CompileArgs {
     /// Set a WiX variable `!(wix.NAME)`, overriding any WixVariable (repeatable).
     #[arg(long = "bindvariable", value_name = "NAME=VALUE")]
     pub bind_variables: Vec<String>,
+    /// Generate automatic component GUIDs as WiX v3 did (WiX's -bcgg), keeping the
+    /// component codes of packages first built with WiX v3.
+    #[arg(long = "bcgg")]
+    pub bcgg: bool,
+    /// Cabinet compression threads (WiX's -ct; 0 = all cores).
+    #[arg(long = "ct", value_name = "N", default_value_t = 0)]
+    pub cabinet_threads: usize,
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -270,6 +277,8 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
     opts.include_dirs = a.include_dirs.clone();
     opts.loc_files = a.loc_files.clone();
     opts.cultures = a.cultures.clone();
+    opts.backward_compatible_guids = a.bcgg;
+    opts.threads = a.cabinet_threads;
     for d in &a.bind_variables {
         let (k, v) = parse_define(d).map_err(Failure::Usage)?;
         opts.bind_variables.insert(k, v);

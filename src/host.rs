@@ -283,6 +283,19 @@ fn env_host_version() -> &'static str {
         .unwrap_or("?")
 }
 
+/// How many event ids the message table of an event source's file covers: ids
+/// `0..EVENT_MESSAGE_COUNT`, each `%1` (the host reports ids 1 to 9).
+pub const EVENT_MESSAGE_COUNT: u32 = 1024;
+
+/// The message table for the file a service's Application event source names (the
+/// program, or the host of a hosted service), when the service has an event source.
+pub fn event_messages(config: &Config) -> Result<Option<Vec<u8>>, pe::PeError> {
+    match &config.service {
+        Some(s) if s.event_source => pe::pass_through_messages(EVENT_MESSAGE_COUNT).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// Checks the built host (`bytes`, read from `path`) is for `machine` and writes its
 /// version resource ([`version_stamp`]) into a copy.
 pub fn stamp(
@@ -301,8 +314,15 @@ pub fn stamp(
             info.machine
         )));
     }
-    pe::stamp(bytes, &version_stamp(config, year), None)
-        .map_err(|e| HostError::Stamp(format!("{}: {e}", path.display())))
+    let messages =
+        event_messages(config).map_err(|e| HostError::Stamp(format!("{}: {e}", path.display())))?;
+    pe::stamp_with_messages(
+        bytes,
+        &version_stamp(config, year),
+        None,
+        messages.as_deref(),
+    )
+    .map_err(|e| HostError::Stamp(format!("{}: {e}", path.display())))
 }
 
 /// The host's configuration file for `service` (see the module docs), running
@@ -475,6 +495,18 @@ pub fn log_dir_acl(account: &Account, service: &ServiceName) -> LogDirAcl {
     }
 }
 
+/// The SID [`log_dir_acl`] grants modify access to the log folder, as a SID string
+/// (`S-1-5-19`, `S-1-5-20`, `S-1-5-80-…`); `None` for LocalSystem, which has full control
+/// already. The portable zip's install.ps1 grants the same with icacls.
+pub fn log_dir_grantee(account: &Account, service: &ServiceName) -> Option<String> {
+    match account {
+        Account::LocalSystem => None,
+        Account::LocalService => Some("S-1-5-19".into()),
+        Account::NetworkService => Some("S-1-5-20".into()),
+        Account::Virtual | Account::User(_) => Some(service_sid(service.as_str())),
+    }
+}
+
 /// The SID Windows gives service `name` (`NT SERVICE\<name>`, as `sc showsid` prints it):
 /// `S-1-5-80-` followed by the SHA-1 of the upper-cased name in UTF-16LE, read as five
 /// little-endian 32-bit numbers.
@@ -549,6 +581,22 @@ mod tests {
         let (_, loaded) =
             load_standalone_str(&dir.join("svcpack.toml"), toml).expect("valid configuration");
         loaded.config
+    }
+
+    #[test]
+    fn event_sources_get_a_pass_through_message_table() {
+        let with = load(HOSTED);
+        let table = event_messages(&with)
+            .unwrap()
+            .expect("event source by default");
+        assert_eq!(
+            table,
+            pe::pass_through_messages(EVENT_MESSAGE_COUNT).unwrap()
+        );
+        let without = load(&HOSTED.replace("[service]\n", "[service]\nevent-source = false\n"));
+        assert_eq!(event_messages(&without).unwrap(), None);
+        let plain = load("name = \"a\"\nversion = \"1.0.0\"\n");
+        assert_eq!(event_messages(&plain).unwrap(), None);
     }
 
     const HOSTED: &str = r#"

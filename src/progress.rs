@@ -72,6 +72,23 @@ impl Reporter {
         }
     }
 
+    /// The account the service will log on as (the default is its virtual account, so the
+    /// choice is shown rather than silently made). Printed unless `-q`.
+    pub fn service_account(&self, service: &str, account: &str) {
+        match self.format {
+            Format::Json => emit(json!({
+                "reason": "service-account",
+                "service": service,
+                "account": account,
+                "message": format!("service `{service}` runs as {account}"),
+            })),
+            Format::Human if self.verbosity > Verbosity::Quiet => {
+                eprintln!("note: service `{service}` runs as {account} (service.account)")
+            }
+            Format::Human => {}
+        }
+    }
+
     /// The build finished: where the artifacts are.
     pub fn finished(&self, artifacts: &[(String, u64)], out_dir: &std::path::Path, took: Duration) {
         match self.format {

@@ -228,9 +228,14 @@ fn json_progress_is_one_object_per_line() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     let mut stages = Vec::new();
+    let mut accounts = Vec::new();
     for line in stdout.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+        if v["reason"] == "service-account" {
+            let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            accounts.push((text("service"), text("account")));
+        }
         if v["reason"] == "stage" {
             assert!(v["ms"].is_u64(), "{line}");
             stages.push(v["stage"].as_str().unwrap().to_string());
@@ -249,6 +254,14 @@ fn json_progress_is_one_object_per_line() {
             "checksums + manifest",
             "publish"
         ]
+    );
+    // No `account` in the fixture: least privilege, the service's virtual account.
+    assert_eq!(
+        accounts,
+        [(
+            "SvcpackExample".to_string(),
+            "NT SERVICE\\SvcpackExample".to_string()
+        )]
     );
     let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["reason"], "build-finished");

@@ -55,6 +55,15 @@ const HOST: &[Field] = &[
     },
 ];
 
+const FIREWALL: &[Field] = &[
+    value("name"),
+    value("port"),
+    value("protocol"),
+    value("profiles"),
+    value("remote"),
+    value("program"),
+];
+
 const SERVICE: &[Field] = &[
     value("name"),
     value("display-name"),
@@ -67,6 +76,10 @@ const SERVICE: &[Field] = &[
     value("sid-type"),
     value("required-privileges"),
     value("preshutdown-timeout-secs"),
+    Field {
+        name: "firewall",
+        shape: Shape::Tables(FIREWALL),
+    },
     Field {
         name: "recovery",
         shape: Shape::Table(RECOVERY),
@@ -163,6 +176,12 @@ const ALIASES: &[(&str, &str)] = &[
     ("service-sid", "sid-type"),
     ("sid", "sid-type"),
     ("preshutdown-timeout", "preshutdown-timeout-secs"),
+    ("ports", "port"),
+    ("local-port", "port"),
+    ("profile", "profiles"),
+    ("scope", "remote"),
+    ("remote-address", "remote"),
+    ("remote-addresses", "remote"),
     (
         "failure-actions-on-non-crash-failures",
         "non-crash-failures",
@@ -278,6 +297,16 @@ fn unknown_key_message(
         return format!(
             "unknown key: passwords are never written in the configuration; store it in an \
              environment variable and set `password-env = \"VAR_NAME\"`; {allowed}"
+        );
+    }
+    if lower.contains("password") && names.contains(&"account") {
+        // A service account's password is an installation-time secret: it never goes into
+        // the package, so neither the configuration nor the build's environment holds it.
+        return format!(
+            "unknown key: the service account's password is never written in the configuration \
+             or built into the package; it is given when installing: `msiexec /i <package>.msi \
+             SVCPACK_SERVICE_PASSWORD=...`, or install.ps1's -AccountPassword (or its prompt); \
+             {allowed}"
         );
     }
     if let Some(s) = suggest(key, &names) {

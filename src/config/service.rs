@@ -57,9 +57,12 @@ impl Resolver {
             Some(i) => StartType::parse(i.string()?).map_err(|m| i.fault(m))?,
             None => StartType::Auto,
         };
+        // Least privilege by default: the service's own virtual account, `NT
+        // SERVICE\<name>`, which Windows manages and which holds no more than what is
+        // granted to it; LocalSystem only when asked for.
         let account = match t.get("account") {
             Some(i) => Account::parse(i.string()?).map_err(|m| i.fault(m))?,
-            None => Account::LocalSystem,
+            None => Account::Virtual,
         };
         let arguments = match t.get("arguments") {
             Some(i) => i.strings()?,
@@ -85,21 +88,33 @@ impl Resolver {
                 ..Recovery::default()
             },
         };
-        // A hosted service with a named account writes its logs through the service
-        // SID, which only an unrestricted or restricted SID type puts in its token.
-        let needs_sid = hosted && matches!(account, Account::User(_));
+        // The token carries the service SID only with an unrestricted or restricted SID
+        // type. A virtual account's identity is its service SID (`NT SERVICE\<name>`,
+        // https://learn.microsoft.com/windows/security/identity-protection/access-control/service-accounts#virtual-accounts),
+        // and a hosted service with a named account writes its logs through it.
+        let needs_sid = match &account {
+            Account::Virtual => Some(
+                "the service runs as its virtual account NT SERVICE\\<name>, whose identity is the \
+                 service SID",
+            ),
+            Account::User(_) if hosted => Some(
+                "this hosted service runs as a named account and writes its logs through its \
+                 service SID",
+            ),
+            _ => None,
+        };
         let sid_type = match t.get("sid-type") {
             Some(i) => {
                 let sid = SidType::parse(i.string()?).map_err(|m| i.fault(m))?;
-                if needs_sid && sid == SidType::None {
-                    return Err(i.fault(
-                        "is `none`, but this hosted service runs as a named account and writes its \
-                         logs through its service SID; allowed: unrestricted, restricted",
-                    ));
+                if let (Some(why), SidType::None) = (needs_sid, sid) {
+                    return Err(i.fault(format!(
+                        "is `none`, but {why}; allowed: unrestricted, restricted (or set `account`, \
+                         e.g. LocalService)"
+                    )));
                 }
                 sid
             }
-            None if needs_sid => SidType::Unrestricted,
+            None if needs_sid.is_some() => SidType::Unrestricted,
             None => SidType::None,
         };
         let mut required_privileges: Vec<String> = Vec::new();
@@ -124,6 +139,10 @@ impl Resolver {
             .get("preshutdown-timeout-secs")
             .map(|i| i.integer(1, MAX_PRESHUTDOWN_SECS).map(|n| n as u32))
             .transpose()?;
+        let firewall = match t.get("firewall") {
+            Some(i) => super::firewall::rules(&i, &display_name)?,
+            None => Vec::new(),
+        };
         let host = match t.get("host") {
             Some(i) => Some(host(&i.table()?)?),
             None => None,
@@ -155,6 +174,7 @@ impl Resolver {
             sid_type,
             required_privileges,
             preshutdown_timeout_secs,
+            firewall,
             host,
         })
     }

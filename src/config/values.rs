@@ -311,14 +311,14 @@ pub(crate) fn check_env_name(s: &str) -> Result<(), String> {
 /// The account the service runs as.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Account {
-    /// `LocalSystem` (the default).
+    /// `LocalSystem`: all rights on the machine; only when configured.
     LocalSystem,
     /// `NT AUTHORITY\LocalService`.
     LocalService,
     /// `NT AUTHORITY\NetworkService`.
     NetworkService,
     /// The service's virtual account `NT SERVICE\<service name>`: a per-service identity
-    /// Windows manages, with no password.
+    /// Windows manages, with no password (the default).
     Virtual,
     /// A named account: `DOMAIN\user`, `.\user` or `user@domain` (e.g. a gMSA `DOMAIN\svc$`).
     User(String),
@@ -379,6 +379,13 @@ impl Account {
             }
         };
         Ok(account)
+    }
+
+    /// True when the account logs on with a password the installer must be given: a named
+    /// user that is not a group managed service account (`DOMAIN\name$`, whose password
+    /// Windows manages).
+    pub fn needs_password(&self) -> bool {
+        matches!(self, Account::User(name) if !name.ends_with('$'))
     }
 
     /// The account name the service manager stores (`ServiceInstall/@Account`,

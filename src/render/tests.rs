@@ -2,8 +2,15 @@
 //! read back with an XML parser and with models of the WiX preprocessor's and Windows
 //! Installer's unescaping, so "arrives literally" is checked end to end.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::cargo_wix::triple_vendor_env;
+use super::data::parents_component_guid;
+use super::values::path_hash;
 use super::*;
-use crate::config::{load_standalone_str, Guid, PackageInfo, RelPath};
+use crate::config::{load_standalone_str, Config, Guid, PackageInfo, RelPath};
+use crate::version::MsiVersion;
 
 /// A throwaway directory holding a configuration and the files it names.
 struct Fixture {
@@ -1065,6 +1072,66 @@ mod native {
         .collect()
     }
 
+    /// A named account's password comes from a hidden, secure property that a launch
+    /// condition requires; a gMSA or built-in account needs none.
+    #[test]
+    fn named_account_password_is_a_hidden_install_time_property() {
+        let f = Fixture::new("native-password");
+        for (account, needs) in [
+            ("CORP\\svc-ledger", true),
+            (".\\ledger", true),
+            ("CORP\\gmsa-ledger$", false),
+            ("virtual", false),
+            ("LocalSystem", false),
+        ] {
+            let toml = format!(
+                "name = \"svc\"\nversion = \"1.0.0\"\nauthors = [\"A\"]\n\
+                 upgrade-code = \"2F6E4C1A-8B3D-4E5F-9A0B-1C2D3E4F5A6B\"\n\
+                 [service]\nname = \"Svc\"\naccount = '{account}'\nevent-source = false\n"
+            );
+            let wxs = render_str(&f, &toml);
+            let msi_path = compile(&f, &wxs, "x64");
+            let props: BTreeMap<String, String> = table(&msi_path, "Property")
+                .into_iter()
+                .map(|r| (r[0].clone(), r[1].clone()))
+                .collect();
+            let launch = table(&msi_path, "LaunchCondition");
+            let service = table(&msi_path, "ServiceInstall");
+            // ServiceInstall: ..., StartName (8), Password (9), ...
+            let password = service[0][9].clone();
+            let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
+            if needs {
+                assert_eq!(props["MsiHiddenProperties"], PASSWORD_PROPERTY, "{account}");
+                assert!(
+                    props["SecureCustomProperties"]
+                        .split(';')
+                        .any(|p| p == PASSWORD_PROPERTY),
+                    "{props:?}"
+                );
+                assert!(
+                    !props.contains_key(PASSWORD_PROPERTY),
+                    "no value is built in"
+                );
+                assert_eq!(password, format!("[{PASSWORD_PROPERTY}]"));
+                let cond = launch
+                    .iter()
+                    .find(|r| r[0].contains(PASSWORD_PROPERTY))
+                    .unwrap_or_else(|| panic!("{account}: {launch:?}"));
+                assert_eq!(cond[0], format!("Installed OR {PASSWORD_PROPERTY}"));
+                assert!(cond[1].contains("SVCPACK_SERVICE_PASSWORD=..."), "{cond:?}");
+                assert_eq!(
+                    report.services[0].password_property.as_deref(),
+                    Some(PASSWORD_PROPERTY)
+                );
+            } else {
+                assert!(!props.contains_key("MsiHiddenProperties"), "{account}");
+                assert!(password.is_empty(), "{account}: {password}");
+                assert!(launch.iter().all(|r| !r[0].contains(PASSWORD_PROPERTY)));
+                assert_eq!(report.services[0].password_property, None);
+            }
+        }
+    }
+
     #[test]
     fn full_example_compiles_and_reads_back() {
         let f = Fixture::new("native-full");
@@ -1321,7 +1388,8 @@ dest = "var/README.md"
             panic!("configure")
         };
         assert_eq!(set.non_crash_failures, !set.actions.is_empty());
-        assert_eq!(set.sid_type, crate::helper::settings::SidType::None);
+        // A virtual account's identity is its service SID.
+        assert_eq!(set.sid_type, crate::helper::settings::SidType::Unrestricted);
 
         // The log folder (sharing `var` with an extra file) is writable by the virtual
         // account, and its files go on uninstall.
@@ -1462,8 +1530,11 @@ dest = "var/README.md"
             .all(|c| c.attribute("Id") != Some("HostWorkingDir")));
         assert_eq!(
             attr(one(&doc, "PermissionEx"), "Sddl"),
-            "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)",
-            "LocalSystem needs nothing more"
+            format!(
+                "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;{})",
+                crate::host::service_sid("go-agent")
+            ),
+            "by default the service's virtual account, and only it, may write its logs"
         );
         let removed = children(component(&doc, "HostLogDir"), "RemoveFile");
         assert_eq!(

@@ -10,6 +10,8 @@
 //!   the service manager (error 1053)" warning.
 //! - [`stamp`]: a new VS_VERSIONINFO (and optional main icon) written into a *copy* of an
 //!   executable, with the signature stripped and the PE checksum recomputed.
+//! - [`stamp_with_messages`]: the same, plus an RT_MESSAGETABLE for an event source
+//!   ([`pass_through_messages`]).
 //! - [`parse_ico`]: validation of the configured `.ico` file.
 //! - [`strip_signature`], [`compute_checksum`] and [`stored_checksum`] for the signing
 //!   stage and tests.
@@ -21,6 +23,7 @@
 mod ico;
 mod image;
 mod imports;
+mod msgtable;
 mod rsrc;
 mod stamp;
 mod version;
@@ -31,6 +34,7 @@ mod tests;
 use std::collections::BTreeMap;
 
 pub use ico::{parse_ico, IcoFile, IcoImage};
+pub use msgtable::{message_table, pass_through_messages};
 
 use image::{Image, DIR_RESOURCE, DIR_SECURITY};
 
@@ -256,7 +260,19 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 ///   fits or is the last section, else appended as a new last section.
 /// - The PE checksum is recomputed. Output depends only on the inputs.
 pub fn stamp(exe: &[u8], version: &VersionStamp, icon: Option<&[u8]>) -> Result<Vec<u8>, PeError> {
-    stamp::stamp(exe, version, icon)
+    stamp::stamp(exe, version, icon, None)
+}
+
+/// [`stamp`], and with `messages` (a [`message_table`]) that table added as message
+/// table 1 in the version's language, unless the exe has a message table of its own
+/// (which is kept).
+pub fn stamp_with_messages(
+    exe: &[u8],
+    version: &VersionStamp,
+    icon: Option<&[u8]>,
+    messages: Option<&[u8]>,
+) -> Result<Vec<u8>, PeError> {
+    stamp::stamp(exe, version, icon, messages)
 }
 
 /// A copy of `exe` without its Authenticode signature (certificate table and directory

@@ -12,6 +12,7 @@ use super::image::{
     align_up, pe_checksum, put, put_u16, put_u32, Image, DIR_BOUND_IMPORT, DIR_RESOURCE,
     DIR_SECURITY, SECTION_HEADER_LEN,
 };
+use super::msgtable::RT_MESSAGETABLE;
 use super::rsrc::{self, ResName, RT_GROUP_ICON, RT_ICON, RT_VERSION};
 use super::version::{self, VFT_APP, VFT_DLL};
 use super::{parse_ico, PeError, VersionStamp};
@@ -234,6 +235,7 @@ pub(crate) fn stamp(
     exe: &[u8],
     version: &VersionStamp,
     icon: Option<&[u8]>,
+    messages: Option<&[u8]>,
 ) -> Result<Vec<u8>, PeError> {
     let ico = icon.map(parse_ico).transpose()?;
     let img = Image::parse(exe)?;
@@ -250,6 +252,15 @@ pub(crate) fn stamp(
     tree.insert(RT_VERSION, ResName::Id(1), version.language, ver);
     if let Some(ico) = &ico {
         set_main_icon(&mut tree, &img, ico, version.language)?;
+    }
+    // A program's own message table (from mc.exe) knows its events better: kept.
+    if let (Some(table), None) = (messages, tree.find_type(RT_MESSAGETABLE)) {
+        tree.insert(
+            RT_MESSAGETABLE,
+            ResName::Id(1),
+            version.language,
+            table.to_vec(),
+        );
     }
     let built = rsrc::build(&mut tree, &img)?;
     let len = built.bytes.len();

@@ -1,4 +1,4 @@
-//! Advertised rows after linking: their Feature column names the component's primary
+//! Advertised rows (TypeLib, Class, Extension, PublishComponent) after linking: their Feature column names the component's primary
 //! feature, the first feature that references the component (WiX's linker,
 //! `ResolveFeatures`). The parser cannot know it; it leaves [`ADVERTISED_TARGET`] there.
 
@@ -13,7 +13,12 @@ use crate::model::{Val, ADVERTISED_TARGET};
 /// [`ADVERTISED_TARGET`] in their Feature column.
 pub fn resolve_primary_features(linked: &mut Linked) -> Result<()> {
     // (table, component column, feature column)
-    const ADVERTISED: [(&str, usize, usize); 1] = [("TypeLib", 2, 6)];
+    const ADVERTISED: [(&str, usize, usize); 4] = [
+        ("TypeLib", 2, 6),
+        ("PublishComponent", 2, 4),
+        ("Class", 2, 11),
+        ("Extension", 1, 4),
+    ];
     let mut primary: BTreeMap<&str, &str> = BTreeMap::new();
     for (f, c, _) in &linked.feature_components {
         primary.entry(c.as_str()).or_insert(f.as_str());

@@ -234,6 +234,9 @@ fn build_with_limits(
 /// that a batch (input and output) stays a few MiB.
 const BATCH_BLOCKS_PER_THREAD: usize = 16;
 
+/// The most compression workers used whatever is asked for (beyond the cores available).
+const MAX_WORKERS: usize = 16;
+
 fn write_with_limits<'r, W: Write + Seek>(
     items: &[CabItem<'_>],
     open: &mut dyn FnMut(usize) -> std::io::Result<Box<dyn Read + 'r>>,
@@ -301,9 +304,12 @@ fn write_with_limits<'r, W: Write + Seek>(
     }
 
     // CFDATAs, folder by folder, read and compressed a batch at a time.
+    // More workers than cores only costs memory (WiX's `-ct` accepts any count), and the
+    // bytes never depend on the count.
+    let cores = thread::available_parallelism().map_or(1, |p| p.get());
     let workers = match opts.threads {
-        0 => thread::available_parallelism().map_or(1, |p| p.get()),
-        n => n,
+        0 => cores,
+        n => n.min(cores.max(MAX_WORKERS)),
     }
     .max(1);
     let batch = workers * BATCH_BLOCKS_PER_THREAD;

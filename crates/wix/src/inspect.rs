@@ -57,6 +57,14 @@ pub struct ServiceReport {
     pub sid_type: Option<String>,
     pub required_privileges: Vec<String>,
     pub preshutdown_timeout_ms: Option<u32>,
+    /// The account's password: the property it is read from at install time (ServiceInstall
+    /// Password `[PROPERTY]`), if any.
+    pub password_property: Option<String>,
+    /// A launch condition refuses to install without that property.
+    pub password_required: bool,
+    /// The Password column holds a literal password: it is readable by anyone with the
+    /// package.
+    pub password_in_package: bool,
     /// How long an install waits for the old service's processes to exit (svcpack's
     /// helper), when the MSI does.
     pub stop_wait_ms: Option<u32>,
@@ -127,6 +135,39 @@ fn unescape(formatted: &str) -> String {
         }
     }
     out
+}
+
+/// Where a ServiceInstall row's password comes from.
+struct PasswordSource {
+    property: Option<String>,
+    required: bool,
+    in_package: bool,
+}
+
+/// Reads the Password column: `[PROPERTY]` names the property given at install time, and
+/// a launch condition naming that property makes it required; any other text is a
+/// password written into the package.
+fn password_source(column: Option<String>, launch_conditions: &[String]) -> PasswordSource {
+    let column = column.filter(|c| !c.is_empty());
+    let property = column.as_deref().and_then(|c| {
+        let name = c.strip_prefix('[')?.strip_suffix(']')?;
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
+        plain.then(|| name.to_string())
+    });
+    let required = property.as_deref().is_some_and(|p| {
+        launch_conditions.iter().any(|c| {
+            c.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '.'))
+                .any(|word| word == p)
+        })
+    });
+    PasswordSource {
+        in_package: column.is_some() && property.is_none(),
+        property,
+        required,
+    }
 }
 
 fn start_word(start: i64, delayed: bool) -> String {
@@ -243,10 +284,15 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
             decoder(&line)
         })
         .collect();
+    let launch_conditions: Vec<String> = rows(&mut pkg, "LaunchCondition")
+        .into_iter()
+        .filter_map(|r| r.get("Condition").and_then(s))
+        .collect();
     let mut services: Vec<ServiceReport> = rows(&mut pkg, "ServiceInstall")
         .into_iter()
         .map(|r| {
             let name = r.get("Name").and_then(s).unwrap_or_default();
+            let password = password_source(r.get("Password").and_then(s), &launch_conditions);
             let start = r.get("StartType").and_then(i).unwrap_or(-1);
             let config_of = |ty: i64| {
                 configs
@@ -292,6 +338,9 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
                     sid_type: Some(set.sid_type.clone()),
                     required_privileges: set.privileges.clone(),
                     preshutdown_timeout_ms: set.preshutdown_ms,
+                    password_property: password.property,
+                    password_required: password.required,
+                    password_in_package: password.in_package,
                     stop_wait_ms,
                     settings_from: "custom action".into(),
                     name,
@@ -332,6 +381,9 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
                 }),
                 required_privileges: split_list(config_of(6)),
                 preshutdown_timeout_ms: config_of(7).and_then(|v| v.parse().ok()),
+                password_property: password.property,
+                password_required: password.required,
+                password_in_package: password.in_package,
                 stop_wait_ms,
                 settings_from: if from_tables {
                     "MsiServiceConfig tables"
@@ -467,6 +519,19 @@ impl Report {
             if let Some(ms) = s.preshutdown_timeout_ms {
                 extra.push(format!("preshutdown timeout: {}s", ms / 1000));
             }
+            if let Some(p) = &s.password_property {
+                extra.push(format!(
+                    "password: property {p} at install time{}",
+                    if s.password_required {
+                        " (required by a launch condition)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            if s.password_in_package {
+                extra.push("password: written in the package".into());
+            }
             if let Some(ms) = s.stop_wait_ms {
                 extra.push(format!(
                     "upgrade waits up to {}s for the old process",
@@ -476,5 +541,28 @@ impl Report {
             o.push_str(&format!("    {}\n", extra.join("; ")));
         }
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_column_is_read_as_property_or_literal() {
+        let conds = vec!["Installed OR SVCPACK_SERVICE_PASSWORD".to_string()];
+        let p = password_source(Some("[SVCPACK_SERVICE_PASSWORD]".into()), &conds);
+        assert_eq!(p.property.as_deref(), Some("SVCPACK_SERVICE_PASSWORD"));
+        assert!(p.required && !p.in_package);
+        let p = password_source(Some("[SVCPACK_SERVICE_PASSWORD]".into()), &[]);
+        assert!(!p.required);
+        // A longer name containing the property's is not a condition on it.
+        let other = vec!["NOT SVCPACK_SERVICE_PASSWORD_X".to_string()];
+        assert!(!password_source(Some("[SVCPACK_SERVICE_PASSWORD]".into()), &other).required);
+        let p = password_source(Some("hunter2".into()), &conds);
+        assert!(p.property.is_none() && p.in_package);
+        let p = password_source(None, &conds);
+        assert!(p.property.is_none() && !p.in_package && !p.required);
+        assert!(!password_source(Some(String::new()), &conds).in_package);
     }
 }

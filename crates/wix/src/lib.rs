@@ -12,6 +12,7 @@ pub mod access;
 pub mod advertise;
 pub mod bind;
 pub mod cab;
+pub mod custom_table;
 pub mod error;
 pub mod guid;
 pub mod inspect;
@@ -69,6 +70,9 @@ pub struct CompileOptions {
     pub cultures: Vec<String>,
     /// `-bindvariable NAME=VALUE`: `!(wix.NAME)` values that win over WixVariable.
     pub bind_variables: BTreeMap<String, String>,
+    /// `-bcgg`: generate `Guid="*"` component GUIDs with WiX v3's algorithm, so packages
+    /// built from v4+ sources keep the component codes their v3 builds had.
+    pub backward_compatible_guids: bool,
 }
 
 impl CompileOptions {
@@ -87,6 +91,7 @@ impl CompileOptions {
             loc_files: Vec::new(),
             cultures: Vec::new(),
             bind_variables: BTreeMap::new(),
+            backward_compatible_guids: false,
         }
     }
 }
@@ -186,12 +191,13 @@ fn compile_collecting(
         let pp = preprocess::preprocess_file(src, &pp_opts)?;
         warnings.extend(pp.warnings.iter().cloned());
         let mut root = xml::parse_document(&pp)?;
+        parse::extension::check_foreign(&root)?;
         access_decls.extend(access::strip_modifiers(&mut root));
         roots.push(root);
     }
     // `!(loc.X)` and `!(wix.X)` get their values before any element is interpreted.
     let localizations = loc::read_all(&opts.loc_files, &pp_opts)?;
-    let (loc_strings, _) = loc::select(&localizations, &opts.cultures);
+    let (loc_strings, loc_codepage) = loc::select(&localizations, &opts.cultures);
     let mut variables = bind::Variables {
         loc: loc_strings,
         wix: BTreeMap::new(),
@@ -210,6 +216,17 @@ fn compile_collecting(
     parse::harvest::expand(&mut sections, &parse_opts, warnings)?;
     access::resolve(&mut sections, &access_decls)?;
     let mut linked = link::link(sections, &opts.arch)?;
+    if let Some(cp) = loc_codepage
+        .as_deref()
+        .map(localization_codepage)
+        .transpose()?
+    {
+        // The chosen localization's `Codepage` is the database's code page, over the
+        // package's own (WiX: "the code page … for the resulting database"; -1 keeps it).
+        if cp >= 0 {
+            linked.package.codepage = Some(cp);
+        }
+    }
     advertise::resolve_primary_features(&mut linked)?;
     validate::check(&linked, warnings)?;
     let lower_opts = lower::LowerOptions {
@@ -217,6 +234,7 @@ fn compile_collecting(
         timestamp: opts.timestamp,
         threads: opts.threads,
         creating_application: format!("svcpack {}", env!("CARGO_PKG_VERSION")),
+        backward_compatible_guids: opts.backward_compatible_guids,
     };
     let mut database = lower::lower(linked, &lower_opts)?;
     bind::finish(&mut database)?;
@@ -226,6 +244,21 @@ fn compile_collecting(
         warnings: std::mem::take(warnings),
         msi_len: 0,
     })
+}
+
+/// `WixLocalization/@Codepage`: a code page number, `-1` (leave the database's alone) or
+/// one of the web names WiX sources use.
+fn localization_codepage(v: &str) -> Result<i32> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "utf-8" | "utf8" => Ok(65001),
+        "windows-1252" => Ok(1252),
+        s => s.parse::<i32>().ok().filter(|c| *c >= -1).ok_or_else(|| {
+            WixError::new(
+                Location::file("<WixLocalization>"),
+                format!("WixLocalization: `Codepage` is `{v}`; expected a code page number such as 1252 or 65001"),
+            )
+        }),
+    }
 }
 
 /// Compiles and writes `out` (plus any external cabinets or uncompressed files beside it)
@@ -248,6 +281,41 @@ mod tests {
             r#"<Wix xmlns="{V4}"><Package Name="T" Manufacturer="M" Version="1.0" UpgradeCode="9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82">
 {body}</Package></Wix>"#
         )
+    }
+
+    #[test]
+    fn the_localization_codepage_is_the_database_codepage() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("t.wxs");
+        std::fs::write(
+            &src,
+            package("<Property Id=\"GREETING\" Value=\"!(loc.Greeting)\" />"),
+        )
+        .unwrap();
+        let wxl = dir.path().join("ru-ru.wxl");
+        std::fs::write(
+            &wxl,
+            "<WixLocalization xmlns=\"http://wixtoolset.org/schemas/v4/wxl\" Culture=\"ru-RU\" Codepage=\"1251\">\n\
+             <String Id=\"Greeting\" Value=\"\u{41f}\u{440}\u{438}\u{432}\u{435}\u{442}\" />\n</WixLocalization>\n",
+        )
+        .unwrap();
+        let mut opts = CompileOptions::new("x64");
+        opts.current_dir = dir.path().to_path_buf();
+        opts.threads = 1;
+        let plain = compile(std::slice::from_ref(&src), &opts);
+        assert!(
+            plain.is_err(),
+            "without the .wxl the loc string is undefined"
+        );
+        opts.loc_files = vec![wxl.clone()];
+        let c = compile(std::slice::from_ref(&src), &opts).expect("Cyrillic fits code page 1251");
+        assert_eq!(c.database.codepage, 1251);
+        // -1 leaves the package's code page (1252 by default), where Cyrillic does not fit.
+        let text = std::fs::read_to_string(&wxl).unwrap().replace("1251", "-1");
+        std::fs::write(&wxl, text).unwrap();
+        assert!(compile(&[src], &opts).is_err());
+        assert_eq!(localization_codepage("utf-8").unwrap(), 65001);
+        assert!(localization_codepage("klingon").is_err());
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct Linked {
     pub secure_properties: BTreeSet<String>,
     /// FeatureComponents rows, in a stable order.
     pub feature_components: Vec<(String, String, Location)>,
+    /// Authored tables of the linked sections.
+    pub custom: crate::custom_table::CustomTables,
 }
 
 /// A symbol key: (table, id).
@@ -62,7 +64,8 @@ fn primary_key(row: &Row) -> Option<Key> {
         | "RegLocator"
         | "CompLocator"
         | "IniLocator"
-        | "Signature" => Some((row.table, id)),
+        | "Signature"
+        | "Dialog" => Some((row.table, id)),
         "DrLocator" => Some((row.table, super::parse::dr_locator_row_key(&row.values)?)),
         _ => None,
     }
@@ -123,6 +126,17 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
             define((g.table, g.id.clone()), i, &g.loc);
         }
     }
+    // A valueless `Property` (a group-like definition) only declares the property: where a
+    // row also defines it, the row is the definition.
+    for s in &sections {
+        for g in s.groups.iter().filter(|g| g.table == "Property") {
+            if let Some(all) = defs.get_mut(&(g.table, g.id.clone())) {
+                if all.len() > 1 {
+                    all.retain(|(_, loc)| loc != &g.loc);
+                }
+            }
+        }
+    }
 
     // Pull in sections reachable through references.
     let mut included = BTreeSet::from([entry]);
@@ -162,13 +176,18 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
                         .or_insert_with(|| r.loc.clone());
                 }
                 None => {
+                    if r.table == "Binary" {
+                        if let Some(e) = super::parse::extension::unresolved_binary(&r.id, &r.loc) {
+                            return Err(e);
+                        }
+                    }
                     return Err(WixError::new(
                         r.loc.clone(),
                         format!(
                             "unresolved reference to {} `{}`: nothing defines it",
                             r.table, r.id
                         ),
-                    ))
+                    ));
                 }
             }
         }
@@ -214,6 +233,7 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
         wix_variables: BTreeMap::new(),
         secure_properties: BTreeSet::new(),
         feature_components: Vec::new(),
+        custom: Default::default(),
     };
     let mut memberships = Vec::new();
     let mut implied = Vec::new();
@@ -253,6 +273,7 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
             }
         }
         out.secure_properties.extend(s.secure_properties);
+        out.custom.extend(s.custom);
         memberships.extend(s.memberships);
         implied.extend(s.implied_directories);
     }

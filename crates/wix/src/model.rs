@@ -294,6 +294,8 @@ pub struct Section {
     /// Directory rows implied by a multi-level `Name`/`Subdirectory` (`a\b\c` makes `a`
     /// and `a\b`): added once per id when linked, unless a directory with the id exists.
     pub implied_directories: Vec<Row>,
+    /// CustomTable definitions and rows, EnsureTable requests.
+    pub custom: crate::custom_table::CustomTables,
 }
 
 impl Section {
@@ -318,6 +320,7 @@ impl Section {
             secure_properties: Vec::new(),
             harvests: Vec::new(),
             implied_directories: Vec::new(),
+            custom: Default::default(),
         }
     }
 

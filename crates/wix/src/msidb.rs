@@ -232,6 +232,7 @@ pub fn write_tables<F: Read + Write + Seek>(
     comp: &mut cfb::CompoundFile<F>,
     codepage: i32,
     tables: &BTreeMap<String, Vec<(Vec<Val>, Location)>>,
+    custom_schemas: &BTreeMap<String, Vec<super::custom_table::CustomColumn>>,
 ) -> Result<()> {
     let loc = Location::file("<msi>");
     let io = |what: &str, e: std::io::Error| WixError::new(loc.clone(), format!("{what}: {e}"));
@@ -240,6 +241,10 @@ pub fn write_tables<F: Read + Write + Seek>(
     let mut schemas: Vec<(&str, Vec<msi::Column>)> = vec![("_Validation", validation_columns())];
     for name in tables.keys() {
         let cols = super::tables::schema(name)
+            .or_else(|| {
+                let cols = custom_schemas.get(name)?;
+                Some(cols.iter().map(|c| c.to_msi()).collect())
+            })
             .ok_or_else(|| WixError::new(loc.clone(), format!("internal: no schema for {name}")))?;
         schemas.push((name.as_str(), cols));
     }
@@ -334,7 +339,17 @@ pub fn write_tables<F: Read + Write + Seek>(
                     (Val::Int(i), _) => msi::Value::Int(*i),
                     (Val::Str(s), _) => msi::Value::Str(s.clone()),
                 };
-                if !col.is_valid_value(&value) {
+                let valid = col.is_valid_value(&value)
+                    || set_exempt(name, col, &value)
+                    || match &value {
+                        // Judge everything but the length where WiX does not enforce it.
+                        msi::Value::Str(s) if !crate::tables::enforces_width(name, col.name()) => {
+                            let head: String = s.chars().take(255).collect();
+                            col.is_valid_value(&msi::Value::Str(head))
+                        }
+                        _ => false,
+                    };
+                if !valid {
                     return Err(WixError::new(
                         rloc.clone(),
                         format!(
@@ -414,6 +429,15 @@ pub fn write_tables<F: Read + Write + Seek>(
     pool.write_data(&mut w)
         .map_err(|e| io("writing the string data", e))?;
     Ok(())
+}
+
+/// Values outside a column's `_Validation` set that Windows Installer nevertheless reads and
+/// WiX writes: `LockPermissions.Table` is `CreateFolder` for a folder's permissions (the
+/// table reference the LockPermissions documentation gives,
+/// <https://learn.microsoft.com/windows/win32/msi/lockpermissions-table>), though the SDK's
+/// set lists `Directory`.
+fn set_exempt(table: &str, col: &msi::Column, value: &msi::Value) -> bool {
+    table == "LockPermissions" && col.name() == "Table" && value.as_str() == Some("CreateFolder")
 }
 
 fn encode_cell(out: &mut Vec<u8>, cell: Cell, kind: Kind, long: bool) {

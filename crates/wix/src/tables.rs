@@ -30,6 +30,16 @@
 
 use msi::{Category, Column};
 
+/// Whether the database writer holds values of `table`.`column` to the column's width.
+/// WiX checks no widths when it binds (its table definitions only describe the schema), and
+/// Windows Installer stores longer strings as they are; real installers depend on that for
+/// `CustomAction.Target`, which holds whole inline scripts (`Script="vbscript"`) and long
+/// command lines far beyond its nominal 255 characters. Other columns keep the check, so a
+/// value that is too long there is still reported where it is written.
+pub fn enforces_width(table: &str, column: &str) -> bool {
+    !matches!((table, column), ("CustomAction", "Target"))
+}
+
 /// Every table [`schema`] defines, sorted by name (byte order).
 pub const TABLES: &[&str] = &[
     "ActionText",
@@ -1565,6 +1575,38 @@ fn verb() -> Vec<Column> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn custom_action_target_is_not_held_to_its_nominal_width() {
+        assert!(!super::enforces_width("CustomAction", "Target"));
+        assert!(super::enforces_width("CustomAction", "Source"));
+        let script: String = (0..40).map(|i| format!("x{i} = {i}\n")).collect();
+        assert!(script.len() > 255);
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("t.wxs");
+        std::fs::write(
+            &src,
+            format!(
+                "<Wix xmlns=\"http://schemas.microsoft.com/wix/2006/wi\"><Product Id=\"*\" Name=\"T\" \
+                 Language=\"1033\" Version=\"1.0.0\" Manufacturer=\"M\" \
+                 UpgradeCode=\"9D1B8F0C-6E2A-4B57-8C33-0F4E5A6B7C82\"><Package Compressed=\"yes\"/>\n\
+                 <CustomAction Id=\"Inline\" Script=\"vbscript\"><![CDATA[{script}]]></CustomAction>\n\
+                 <InstallExecuteSequence><Custom Action=\"Inline\" After=\"CostFinalize\"/></InstallExecuteSequence>\n\
+                 </Product></Wix>"
+            ),
+        )
+        .unwrap();
+        let mut opts = crate::CompileOptions::new("x86");
+        opts.current_dir = dir.path().to_path_buf();
+        opts.threads = 1;
+        let out = dir.path().join("t.msi");
+        let c = crate::compile_to_file(&[src], &out, &opts).expect("a long inline script builds");
+        let target = c.database.tables["CustomAction"]
+            .iter()
+            .find_map(|(row, _)| row[3].as_str().map(str::len))
+            .unwrap();
+        assert!(target > 255, "{target}");
+    }
     use super::{schema, TABLES};
     use msi::{Category, Column, ColumnType, Expr, Insert, Package, PackageType, Select, Value};
     use std::io::Cursor;

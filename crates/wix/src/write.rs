@@ -35,7 +35,7 @@ fn write_compound<F: Read + Write + Seek>(db: &Database, inner: F) -> Result<F> 
         .map_err(|e| io("creating the database", e))?;
     comp.set_storage_clsid("/", INSTALLER_CLSID)
         .map_err(|e| io("creating the database", e))?;
-    super::msidb::write_tables(&mut comp, db.codepage, &db.tables)?;
+    super::msidb::write_tables(&mut comp, db.codepage, &db.tables, &db.custom_schemas)?;
     for (name, blob) in &db.streams {
         let mut w = comp
             .create_stream(super::msidb::encode_stream_name(name, false))
@@ -295,6 +295,7 @@ mod tests {
             codepage: 1252,
             tables,
             streams: Vec::new(),
+            custom_schemas: BTreeMap::new(),
             summary: s,
             external: Vec::new(),
             warnings: Vec::new(),

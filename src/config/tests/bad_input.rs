@@ -99,6 +99,21 @@ const BAD: &[(&str, &str, &[&str])] = &[
         "package.metadata.svcpack.service.sid-type",
         &["named account", "allowed: unrestricted, restricted"],
     ),
+    (
+        "[package.metadata.svcpack.service]\naccount = 'CORP\\svc'\npassword = \"hunter2\" # <-\n",
+        "package.metadata.svcpack.service.password",
+        &["never written in the configuration", "SVCPACK_SERVICE_PASSWORD", "-AccountPassword"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\nsid-type = \"none\" # <-\n",
+        "package.metadata.svcpack.service.sid-type",
+        &["virtual account NT SERVICE\\<name>", "service SID", "allowed: unrestricted, restricted", "set `account`"],
+    ),
+    (
+        "[package.metadata.svcpack.service]\naccount = \"virtual\"\nsid-type = \"none\" # <-\n",
+        "package.metadata.svcpack.service.sid-type",
+        &["virtual account"],
+    ),
     // Recovery.
     (
         "[package.metadata.svcpack.service.recovery]\nactions = [\n  \"restart\",\n  \"explode\", # <-\n]\n",
@@ -616,6 +631,8 @@ fn secrets_are_never_echoed() {
         "[package.metadata.svcpack.sign]\ncertificate = \"signer.pfx\"\npfx-password = \"hunter2-secret\"\n",
         "[package.metadata.svcpack.sign]\npkcs11-module = \"/p11.so\"\nkey = \"pkcs11:object=k?pin-value=hunter2-secret\"\n",
         "[package.metadata.svcpack.sign]\npkcs11-module = \"/p11.so\"\nkey = \"pkcs11:object=k\"\ncertificate = \"signer.pem\"\npin-env = \"hunter2-secret\"\n",
+        "[package.metadata.svcpack.service]\naccount = 'CORP\\svc'\npassword = \"hunter2-secret\"\n",
+        "[package.metadata.svcpack.service]\naccount = 'CORP\\svc'\naccount-password = \"hunter2-secret\"\n",
     ] {
         let err = f.load(section).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");

@@ -155,7 +155,8 @@ fn empty_service_table_gets_service_defaults() {
     assert_eq!(s.display_name, "ledger-agent");
     assert_eq!(s.description.as_deref(), Some("Answers ledger queries"));
     assert_eq!(s.start, StartType::Auto);
-    assert_eq!(s.account, Account::LocalSystem);
+    assert_eq!(s.account, Account::Virtual);
+    assert_eq!(s.sid_type, crate::config::SidType::Unrestricted);
     assert!(s.arguments.is_empty());
     assert!(s.dependencies.is_empty());
     assert!(s.event_source);
@@ -168,7 +169,6 @@ fn empty_service_table_gets_service_defaults() {
             non_crash_failures: false,
         }
     );
-    assert_eq!(s.sid_type, crate::config::SidType::None);
     assert!(s.required_privileges.is_empty());
     assert_eq!(s.preshutdown_timeout_secs, None);
     assert_eq!(s.host, None);

@@ -106,6 +106,44 @@ fn pefile_reads_back_a_stamped_mingw_exe() {
 }
 
 #[test]
+fn pefile_sees_the_message_table_and_an_own_one_is_kept() {
+    let dir = tmp();
+    let Some(exe) = build_c(dir.path(), "hello", Arch::X64, HELLO_C, None, &[]) else {
+        return;
+    };
+    let table = pass_through_messages(4).unwrap();
+    let once = stamp_with_messages(
+        &std::fs::read(&exe).unwrap(),
+        &sample_stamp(),
+        None,
+        Some(&table),
+    )
+    .unwrap();
+    // Stamping again with another table keeps the one already there.
+    let other = message_table(&["other"]).unwrap();
+    let twice = stamp_with_messages(&once, &sample_stamp(), None, Some(&other)).unwrap();
+    let (a, b) = (dir.path().join("once.exe"), dir.path().join("twice.exe"));
+    std::fs::write(&a, &once).unwrap();
+    std::fs::write(&b, &twice).unwrap();
+    let Some(views) = pefile_many(&[&a, &b]) else {
+        return;
+    };
+    for j in &views {
+        let tables: Vec<&serde_json::Value> = j["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r[0] == 11)
+            .collect();
+        assert_eq!(tables.len(), 1, "{}", j["resources"]);
+        assert_eq!(tables[0][1], 1, "message table 1");
+        assert_eq!(tables[0][2], 0x0409);
+        assert_eq!(tables[0][3], table.len() as u64);
+        assert_eq!(j["checksum"], j["generated"]);
+    }
+}
+
+#[test]
 fn existing_resources_survive_in_pefile_view() {
     let dir = tmp();
     let Some(exe) = build_c(
@@ -366,8 +404,64 @@ fn stamped_programs_run_under_wine_and_windows_apis_read_them() {
         );
         assert_eq!(info.language.unwrap().to_string(), get("msi_language"));
     }
+
+    // An event source's message table, read the way Event Viewer reads it.
+    let Some(formatter) = build_c(
+        d,
+        "fmtmsg",
+        Arch::X64,
+        FORMAT_MESSAGE_C,
+        None,
+        &["-municode"],
+    ) else {
+        return;
+    };
+    let with_messages = d.join("hello-messages.exe");
+    let table = pass_through_messages(1024).unwrap();
+    std::fs::write(
+        &with_messages,
+        stamp_with_messages(&std::fs::read(&hello).unwrap(), &st, None, Some(&table)).unwrap(),
+    )
+    .unwrap();
+    let out = wine_run(&formatter, &[with_messages.to_str().unwrap()]).unwrap();
+    assert_eq!(
+        out, "0=disk full\n5=disk full\n1023=disk full\n1024=error 317\n",
+        "ids 0..1024 show their string; others are not found (ERROR_MR_MID_NOT_FOUND)"
+    );
+    assert_eq!(
+        wine_run(&with_messages, &[]).unwrap(),
+        "hello from svcpack test\n"
+    );
     wine_stop();
 }
+
+/// The event-source formatter: FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE) on the file
+/// named by argv[1], loaded as a data file, for a few ids with one insertion string.
+const FORMAT_MESSAGE_C: &str = r#"
+#include <windows.h>
+#include <stdio.h>
+int wmain(int argc, wchar_t **argv) {
+    HMODULE m;
+    static const DWORD ids[] = {0, 5, 1023, 1024};
+    int i;
+    if (argc < 2) return 2;
+    m = LoadLibraryExW(argv[1], NULL, LOAD_LIBRARY_AS_DATAFILE);
+    if (!m) { printf("load error %lu\n", GetLastError()); return 1; }
+    for (i = 0; i < 4; i++) {
+        wchar_t buf[256];
+        char text[512];
+        DWORD_PTR args[1];
+        DWORD n;
+        args[0] = (DWORD_PTR)L"disk full";
+        n = FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY, m,
+                           ids[i], 0, buf, 256, (va_list *)args);
+        if (n == 0) { printf("%lu=error %lu\n", ids[i], GetLastError()); continue; }
+        WideCharToMultiByte(CP_UTF8, 0, buf, -1, text, sizeof text, NULL, NULL);
+        printf("%lu=%s\n", ids[i], text);
+    }
+    return 0;
+}
+"#;
 
 /// Benchmark: stamping a ~14 MB Rust (x86_64-pc-windows-gnu) executable. Run with
 /// `cargo test --release --lib pe::tests::external::bench -- --ignored --nocapture`.

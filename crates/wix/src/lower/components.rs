@@ -19,6 +19,7 @@ pub(super) fn component_rows(
     rows: &[Row],
     dirs: &Dirs,
     arch: &str,
+    backward_compatible: bool,
 ) -> Result<Vec<Row>> {
     let mut table_rows = Vec::new();
     let file_by_id: BTreeMap<&str, usize> = files
@@ -65,6 +66,7 @@ pub(super) fn component_rows(
                     arch,
                     c.id.as_str(),
                     c.attributes & 0x100 != 0,
+                    backward_compatible,
                 )
                 .map_err(|m| WixError::new(c.loc.clone(), format!("Component `{}`: {m}", c.id)))?;
                 Val::Str(g)
@@ -144,6 +146,7 @@ fn auto_guid(
     arch: &str,
     component: &str,
     win64: bool,
+    backward_compatible: bool,
 ) -> std::result::Result<String, String> {
     let platform = match arch {
         "x86" => guid::Platform::X86,
@@ -152,7 +155,7 @@ fn auto_guid(
     };
     let finish = |kp: &guid::KeyPath<'_>| match dialect {
         Dialect::V3 => guid::component_guid_v3(kp),
-        Dialect::V4 => guid::component_guid_v4(kp, false),
+        Dialect::V4 => guid::component_guid_v4(kp, backward_compatible),
     };
     match key {
         KeyPath::File(f) => {

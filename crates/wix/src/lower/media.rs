@@ -30,6 +30,16 @@ pub(super) struct MediaLayout {
 const DEFAULT_MAX_UNCOMPRESSED_MB: u64 = 200;
 /// WiX stops opening cabinets at this index; later files all go into the last one.
 const MAX_CABINET_INDEX: i32 = 999;
+/// Files one Media row's sequence range may hold. The File table's Sequence column held
+/// 16-bit signed values before Windows Installer 2.0 (File table,
+/// https://learn.microsoft.com/windows/win32/msi/file-table), and a cabinet's CFFILE
+/// count is 16 bits: a Media row stays within both.
+const MAX_FILES_PER_MEDIA: usize = 32_767;
+/// Uncompressed bytes past which a MediaTemplate opens a new cabinet whatever
+/// MaximumUncompressedMediaSize says: Windows' cabinet API keeps offsets in a signed 32-bit
+/// `long` (2 GiB − 1, see `cab::MAX_CABINET_BYTES`), and MSZIP can expand incompressible
+/// data by 15 bytes per 32 KiB block plus the file headers, so this leaves ~140 MB of room.
+const CABINET_SPLIT_BYTES: u64 = 2_000_000_000;
 
 /// Where each file goes: the Media definitions in DiskId order, and each file's DiskId
 /// (indexed like the files).
@@ -120,7 +130,10 @@ fn assign_media(
     };
     let mut media = Vec::new();
     let mut disk = vec![1; files.len()];
-    let (mut index, mut filled) = (0i32, 0u64);
+    // A cabinet also closes before it would pass the cabinet API's 2 GiB or a Media row's
+    // file count, so a MediaTemplate never produces a package Windows cannot install.
+    let max_bytes = max_bytes.min(CABINET_SPLIT_BYTES);
+    let (mut index, mut filled, mut count) = (0i32, 0u64, 0usize);
     for (i, f) in files.iter().enumerate() {
         if !file_is_compressed(f.attributes, package.compressed) {
             disk[i] = authored_disk(i);
@@ -129,10 +142,11 @@ fn assign_media(
         if index != MAX_CABINET_INDEX {
             let size = data[i].source.size;
             filled += size;
-            if filled > max_bytes {
+            count += 1;
+            if filled > max_bytes || count > MAX_FILES_PER_MEDIA {
                 index += 1;
                 media.push(cabinet(index));
-                filled = size;
+                (filled, count) = (size, 1);
             } else if index == 0 {
                 index += 1;
                 media.push(cabinet(index));
@@ -208,6 +222,18 @@ pub(super) fn media_layout(
             .copied()
             .filter(|&i| disk_of(i) == *id)
             .collect();
+        if members.len() > MAX_FILES_PER_MEDIA {
+            return Err(WixError::new(
+                loc.clone(),
+                format!(
+                    "Media {id} holds {} files, but a Media row can hold at most \
+                     {MAX_FILES_PER_MEDIA} (Windows Installer's File sequence and the \
+                     cabinet's file count); spread the files over more Media (File/@DiskId) \
+                     or use a MediaTemplate",
+                    members.len()
+                ),
+            ));
+        }
         let last = members.iter().map(|&i| seq_of[i]).max().unwrap_or(0);
         let compressed_files: Vec<usize> = members
             .iter()

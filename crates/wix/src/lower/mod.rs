@@ -10,6 +10,7 @@ mod binaries;
 mod codepage;
 mod codes;
 mod components;
+mod custom_tables;
 mod directories;
 mod files;
 mod grouped;
@@ -18,6 +19,7 @@ mod payload;
 mod properties;
 mod sequences;
 mod summary;
+mod ui;
 mod upgrades;
 
 use std::collections::BTreeMap;
@@ -37,6 +39,8 @@ pub struct LowerOptions {
     /// Worker threads for cabinet compression (0 = all cores).
     pub threads: usize,
     pub creating_application: String,
+    /// WiX's `-bcgg`: registry key paths of v4+ sources hash the root's number, as v3 did.
+    pub backward_compatible_guids: bool,
 }
 
 /// A database ready to be written.
@@ -47,6 +51,9 @@ pub struct Database {
     pub tables: BTreeMap<String, Vec<(Vec<Val>, Location)>>,
     /// Streams: (name, contents), e.g. `Binary.Icon` or the embedded cabinet.
     pub streams: Vec<(String, Blob)>,
+    /// Column definitions of the tables authored with `CustomTable` (standard tables'
+    /// come from [`crate::tables`]).
+    pub custom_schemas: BTreeMap<String, Vec<crate::custom_table::CustomColumn>>,
     pub summary: Summary,
     /// Files to place next to the MSI: (relative path, contents).
     pub external: Vec<(PathBuf, Blob)>,
@@ -86,6 +93,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         wix_variables: _,
         mut secure_properties,
         feature_components,
+        custom,
     } = linked;
     let dialect = package.dialect;
 
@@ -112,6 +120,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         &rows,
         &dirs,
         &opts.arch,
+        opts.backward_compatible_guids,
     )?);
     let (binary_rows, binary_streams) = binaries::binary_rows(&streams)?;
     table_rows.extend(binary_rows);
@@ -132,8 +141,12 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     // becoming its release with the same MSI version, gets a new product code.
     let authored_product_code = package.product_code.is_some();
     properties::properties(&package, &mut rows, secure_properties);
-    let warnings = sequences::sequence_rows(dialect, &package, &schedules, &mut rows)?;
+    let ensured: Vec<&str> = custom.ensured.iter().map(|(t, _)| t.as_str()).collect();
+    let mut warnings =
+        sequences::sequence_rows(dialect, &package, &schedules, &ensured, &mut rows)?;
+    ui::drop_orphan_dialog_rows(&mut rows, &mut warnings);
     let mut tables = grouped::group_rows(rows, &package)?;
+    let custom_schemas = custom_tables::custom_tables(&custom, &mut tables, &mut out_streams)?;
 
     let blobs = codes::blob_digests(&out_streams, &external);
     if !authored_product_code {
@@ -153,6 +166,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         codepage,
         tables,
         streams: out_streams,
+        custom_schemas,
         summary,
         external,
         warnings,

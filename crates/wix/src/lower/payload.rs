@@ -6,6 +6,25 @@ use crate::error::{Result, WixError};
 use crate::model::FileDef;
 use crate::stream::SourceFile;
 
+/// The File table's FileSize column is a signed 32-bit integer (File table,
+/// https://learn.microsoft.com/windows/win32/msi/file-table); a cabinet's CFFILE size is
+/// 32 bits and its folder holds less (65,535 blocks of 32 KiB), so no larger file can be
+/// packaged at all.
+const MAX_FILE_BYTES: u64 = i32::MAX as u64;
+
+fn too_large(f: &FileDef, size: u64) -> WixError {
+    WixError::new(
+        f.loc.clone(),
+        format!(
+            "source file `{}` of File `{}` is {size} bytes, but Windows Installer packages \
+             files of at most {MAX_FILE_BYTES} bytes (2 GiB - 1: the File table's FileSize \
+             column is 32-bit signed)",
+            f.source.display(),
+            f.id
+        ),
+    )
+}
+
 pub(super) struct FileData {
     /// Size and MD5, measured once; the bytes are read again only into the cabinet.
     pub source: SourceFile,
@@ -17,6 +36,12 @@ pub(super) struct FileData {
 pub(super) fn read_payload(files: &[FileDef]) -> Result<Vec<FileData>> {
     let mut data: Vec<FileData> = Vec::with_capacity(files.len());
     for f in files {
+        // Sized before it is read: a 4 GB file is refused at once, not after hashing it.
+        if let Ok(meta) = std::fs::metadata(&f.source) {
+            if meta.len() > MAX_FILE_BYTES {
+                return Err(too_large(f, meta.len()));
+            }
+        }
         let scanned = crate::stream::scan_file(&f.source).map_err(|e| {
             WixError::new(
                 f.loc.clone(),
@@ -42,14 +67,8 @@ pub(super) fn read_payload(files: &[FileDef]) -> Result<Vec<FileData>> {
         if f.language.is_some() {
             language = f.language.clone();
         }
-        if scanned.size > i32::MAX as u64 {
-            return Err(WixError::new(
-                f.loc.clone(),
-                format!(
-                    "`{}` is larger than 2 GiB, the MSI limit",
-                    f.source.display()
-                ),
-            ));
+        if scanned.size > MAX_FILE_BYTES {
+            return Err(too_large(f, scanned.size));
         }
         data.push(FileData {
             source: SourceFile {

@@ -13,9 +13,12 @@ pub(super) fn sequence_rows(
     dialect: Dialect,
     package: &PackageInfo,
     schedules: &[Schedule],
+    ensured: &[&str],
     rows: &mut Vec<Row>,
 ) -> Result<Vec<Warning>> {
-    let present: BTreeSet<String> = rows.iter().map(|r| r.table.to_string()).collect();
+    // Tables with rows, and tables an EnsureTable makes exist though empty.
+    let mut present: BTreeSet<String> = rows.iter().map(|r| r.table.to_string()).collect();
+    present.extend(ensured.iter().map(|t| t.to_string()));
     let seq_opts = sequence::SequenceOptions {
         rules: if dialect == Dialect::V3 {
             sequence::Rules::WixV3

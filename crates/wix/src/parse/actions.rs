@@ -402,12 +402,37 @@ pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
             return Err(unexpected(el, child));
         }
         let mut a = Attrs::new(child);
+        // WiX v4+ lets `Custom/@Action` carry `virtual`/`override` (ParseHelper's access
+        // modifiers): a virtual scheduling yields to an override, as `Overridable="yes"`
+        // yields to a plain one.
+        let mut modifier_overridable = false;
         let (action, is_custom) = match child.name.as_str() {
-            "Custom" => (a.req_id("Action")?, true),
-            "Show" | "SelectionTree" => {
+            "Custom" => {
+                let raw = a.req("Action")?;
+                let bare = match raw.split_once(' ') {
+                    Some(("virtual", rest)) if p.v4() => {
+                        modifier_overridable = true;
+                        rest.trim()
+                    }
+                    Some(("override", rest)) if p.v4() => rest.trim(),
+                    _ => raw,
+                };
+                super::check_identifier(bare, "Action", &child.loc)?;
+                (bare.to_string(), true)
+            }
+            "Show" => {
+                // WiX v4+ marks the scheduling that replaces an overridable one with
+                // `override ` before the dialog's name.
+                let dialog = a.req("Dialog")?;
+                let dialog = dialog.strip_prefix("override ").unwrap_or(dialog);
+                super::check_identifier(dialog, "Dialog", &child.loc)?;
+                p.sec().reference("Dialog", dialog, &child.loc);
+                (dialog.to_string(), true)
+            }
+            "SelectionTree" => {
                 return Err(super::unsupported(
                     child,
-                    "authored UI dialogs are not supported",
+                    "the SelectionTree scheduling element is not supported",
                 ))
             }
             std => (std.to_string(), false),
@@ -426,7 +451,7 @@ pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
                 }));
             }
         }
-        let overridable = a.flag("Overridable")?;
+        let overridable = a.flag("Overridable")? || modifier_overridable;
         let suppress = a.flag("Suppress")?;
         let cond_attr = if p.v4() {
             a.opt("Condition").map(str::to_string)
@@ -436,7 +461,7 @@ pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
         a.finish()?;
         no_children(child)?;
         let condition = cond_attr.or_else(|| (!child.text.is_empty()).then(|| child.text.clone()));
-        if is_custom {
+        if is_custom && child.name == "Custom" {
             if placement.is_none() {
                 return Err(WixError::new(
                     child.loc.clone(),

@@ -25,7 +25,7 @@ pub(crate) struct ComCtx<'c> {
 }
 
 /// A Registry row as `ParseHelper.CreateRegistrySymbol` makes it (a string value).
-fn registry(
+pub(crate) fn registry(
     p: &mut Parser,
     el: &Element,
     comp: &str,

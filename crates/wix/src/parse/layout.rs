@@ -412,39 +412,28 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
         }
         None => directory,
     };
-    // The id is needed by children; v4 may omit it, and then the key path's id is used,
-    // which is known only after the children: they see a placeholder until then.
-    let placeholder = (id.is_none() && p.v4()).then(|| {
+    // The id is needed by children; it may be omitted (WiX v4+, and WiX 3.14's
+    // Compiler.cs ParseComponentElement, which defaults it to the key path's id through its
+    // `!(wix.OfficialWixComponentIdPlaceholder)`), and then the key path's id is used, which
+    // is known only after the children: they see a placeholder until then.
+    let placeholder = id.is_none().then(|| {
         let n = p.component_placeholders.len();
         p.component_placeholders.push(String::new());
         (n, format!("{m}{n}{m}", m = super::PLACEHOLDER_MARK))
     });
     let id = match id {
         Some(id) => id,
-        None if p.v4() => placeholder
+        None => placeholder
             .as_ref()
             .map(|(_, ph)| ph.clone())
             .unwrap_or_default(),
-        None => {
-            return Err(WixError::new(
-                el.loc.clone(),
-                "Component: missing required attribute `Id`",
-            ))
-        }
     };
     let guid = match guid.as_deref() {
         Some("*") => GuidSpec::Auto,
         Some("") => GuidSpec::Empty,
         Some(g) => GuidSpec::Explicit(g.to_string()),
-        None if p.v4() => GuidSpec::Auto,
-        None => {
-            return Err(WixError::new(
-                el.loc.clone(),
-                format!(
-                "Component `{id}`: missing required attribute `Guid` (use Guid=\"*\" to derive it)"
-            ),
-            ))
-        }
+        // WiX 3.14 defaults Guid to "*" as v4+ does (Compiler.cs ParseComponentElement).
+        None => GuidSpec::Auto,
     };
     let comp = Comp {
         id: id.clone(),
@@ -479,6 +468,18 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
                 "IniFile" => ini_file(p, child, &comp)?,
                 "TypeLib" | "AppId" => {
                     super::com::component_child(p, child, &comp, None)?;
+                    KeyCandidate::None
+                }
+                "Class" => {
+                    super::class::class(p, child, &comp.id, None)?;
+                    KeyCandidate::None
+                }
+                "ProgId" => {
+                    super::class::component_prog_id(p, child, &comp.id)?;
+                    KeyCandidate::None
+                }
+                "Category" => {
+                    super::publish_component::category(p, child, &comp.id)?;
                     KeyCandidate::None
                 }
                 "ReserveCost" => {
@@ -701,6 +702,8 @@ pub(super) fn file(
             (false, "CopyFile") => copy_file(p, child, comp, &id)?,
             (false, "TypeLib" | "AppId") => super::com::component_child(p, child, comp, Some(&id))?,
             (false, "PermissionEx") => permission_ex(p, child, "File", &id)?,
+            (false, "Permission") => super::permission::permission(p, child, "File", &id)?,
+            (false, "Class") => super::class::class(p, child, &comp.id, Some(&id))?,
             (false, "SymbolPath") => {}
             _ => return Err(unexpected(el, child)),
         }
@@ -921,6 +924,8 @@ fn permissions(p: &mut Parser, el: &Element, table: &'static str, id: &str) -> R
     for child in &el.children {
         if child.name == "PermissionEx" && !child.ns.is_util() {
             permission_ex(p, child, table, id)?;
+        } else if child.name == "Permission" && !child.ns.is_util() {
+            super::permission::permission(p, child, table, id)?;
         } else if child.name == "PermissionEx" || child.name == "Permission" {
             return Err(super::unsupported(
                 child,
@@ -1122,6 +1127,7 @@ fn create_folder(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandida
             (false, "PermissionEx") => {
                 permission_ex(p, child, "CreateFolder", &format!("{dir}/{}", comp.id))?
             }
+            (false, "Permission") => super::permission::permission(p, child, "CreateFolder", &dir)?,
             (false, "Shortcut") => {
                 // WiX: a shortcut in a CreateFolder points at that folder by default.
                 shortcut(p, child, comp, &format!("[{dir}]"))?;
@@ -1321,15 +1327,17 @@ fn shortcut(
         "LongName",
     ]);
     a.finish()?;
-    if let Some(child) = el.children.first() {
-        let why = if child.is("Icon") {
-            "define icons with a top-level Icon element and reference it with Shortcut/@Icon"
-        } else if child.is("ShortcutProperty") {
-            "shortcut properties (the MsiShortcutProperty table) are not supported"
+    for child in &el.children {
+        if child.is("ShortcutProperty") {
+            super::shortcut_property::shortcut_property(p, child, &id)?;
+        } else if child.is("Icon") {
+            return Err(super::unsupported(
+                child,
+                "define icons with a top-level Icon element and reference it with Shortcut/@Icon",
+            ));
         } else {
             return Err(unexpected(el, child));
-        };
-        return Err(super::unsupported(child, why));
+        }
     }
     check_long_name(&name, "Name", el)?;
     // An advertised shortcut's Target is the component's feature, which the linker fills

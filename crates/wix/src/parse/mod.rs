@@ -8,18 +8,25 @@
 //! [`super::link`] and [`super::lower`].
 
 mod actions;
+mod class;
 pub(crate) mod com;
 pub(crate) mod component;
+mod custom_table;
+pub(crate) mod extension;
 pub(crate) mod harvest;
 pub(crate) mod layout;
 mod naked;
 mod package;
+mod permission;
+mod publish_component;
 pub use package::platform_token;
 mod misc;
 mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
+mod shortcut_property;
 mod subdirectory;
+mod ui;
 mod version;
 
 use std::collections::BTreeSet;
@@ -389,6 +396,9 @@ impl<'e> Attrs<'e> {
     pub fn finish(&self) -> Result<()> {
         for a in &self.el.attrs {
             if !self.known.contains(a.name.as_str()) {
+                if let Some(e) = extension::unsupported_attribute(self.el, a) {
+                    return Err(e);
+                }
                 let allowed: Vec<&str> = self.known.iter().copied().collect();
                 let allowed = if allowed.is_empty() {
                     "none".to_string()
@@ -475,6 +485,9 @@ pub fn generated_id(prefix: &str, parts: &[&str]) -> String {
 }
 
 pub(crate) fn unexpected(parent: &Element, child: &Element) -> WixError {
+    if let Some(e) = extension::unsupported_element(child) {
+        return e;
+    }
     WixError::new(
         child.loc.clone(),
         format!(

@@ -347,6 +347,9 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         "Condition" if !p.v4() => launch_condition(p, el),
         "Launch" if p.v4() => launch(p, el),
         "WixVariable" => wix_variable(p, el),
+        "CustomTable" => super::custom_table::custom_table(p, el),
+        "CustomTableRef" => super::custom_table::custom_table_ref(p, el),
+        "EnsureTable" => super::custom_table::ensure_table(p, el),
         "AppId" => super::com::app_id(p, el, None),
         "Icon" => stream(p, el, "Icon"),
         "Binary" => stream(p, el, "Binary"),
@@ -376,7 +379,7 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
             a.finish()?;
             wixui_reference(p, el, &id)
         }
-        "UI" => ui(p, el),
+        "UI" => super::ui::ui(p, el),
         // v4 authors Publish beside ui:WixUI to customise the WixUI dialogs.
         "Publish" if p.v4() => {
             p.warnings.push(crate::Warning {
@@ -394,10 +397,18 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
 /// with Windows Installer's basic UI, and the user is told so. Anything else is an error.
 fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
     if !id.starts_with("WixUI_") {
-        return Err(WixError::new(
-            el.loc.clone(),
-            format!("{}: UI library `{id}` is not available; svcpack's native compiler builds packages without authored UI", el.display_name()),
-        ));
+        if el.ns.is_util() {
+            return Err(WixError::new(
+                el.loc.clone(),
+                format!(
+                    "{}: `{id}` is not one of WiX's dialog sets (WixUI_*)",
+                    el.display_name()
+                ),
+            ));
+        }
+        // A `UI` the sources author themselves.
+        p.sec().reference(super::ui::UI_SYMBOL, id, &el.loc);
+        return Ok(());
     }
     p.warnings.push(crate::Warning {
         location: el.loc.clone(),
@@ -405,31 +416,6 @@ fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
             "the WixUI dialog set `{id}` is not built by svcpack's native compiler; the package installs with Windows Installer's basic UI (progress only)"
         ),
     });
-    Ok(())
-}
-
-/// v3 `UI`: only references to WixUI dialog sets (and Publish tweaks of them) are accepted.
-fn ui(p: &mut Parser, el: &Element) -> Result<()> {
-    let mut a = Attrs::new(el);
-    a.ignore(&["Id"]);
-    a.finish()?;
-    for child in &el.children {
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "UIRef") => {
-                let mut c = Attrs::new(child);
-                let id = c.req("Id")?.to_string();
-                c.finish()?;
-                wixui_reference(p, child, &id)?;
-            }
-            (false, "Publish") => {}
-            _ => {
-                return Err(super::unsupported(
-                    child,
-                    "authored dialogs are not supported by svcpack's native compiler (only references to WixUI dialog sets, which become the basic UI)",
-                ))
-            }
-        }
-    }
     Ok(())
 }
 
@@ -746,13 +732,24 @@ fn property(p: &mut Parser, el: &Element) -> Result<()> {
     }
     match value {
         Some(v) if !v.is_empty() => sec.row("Property", &el.loc, vec![id.into(), v.into()]),
-        // A property without a value only declares it (e.g. Secure="yes"); it has no row,
-        // but it is a symbol a PropertyRef can pull in, as in WiX.
-        _ => sec.groups.push(crate::model::Reference {
-            table: "Property",
-            id,
-            loc: el.loc.clone(),
-        }),
+        // A property without a value has no row, but still defines the property symbol
+        // (WiX's PropertySymbol), so `PropertyRef` to it links its section in.
+        _ => {
+            let already = sec.rows.iter().any(|r| {
+                r.table == "Property"
+                    && r.values.first().and_then(|v| v.as_str()) == Some(id.as_str())
+            }) || sec
+                .groups
+                .iter()
+                .any(|g| g.table == "Property" && g.id == id);
+            if !already {
+                sec.groups.push(crate::model::Reference {
+                    table: "Property",
+                    id,
+                    loc: el.loc.clone(),
+                });
+            }
+        }
     }
     Ok(())
 }

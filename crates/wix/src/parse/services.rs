@@ -171,8 +171,15 @@ fn service_install(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandi
 
 fn service_control(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate> {
     let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
+    // WiX v4+ defaults the id to the service name made legal
+    // (Compiler_Package.cs ParseServiceControlElement, CreateIdentifierFromFilename).
+    let id = if p.v4() {
+        a.id("Id")?
+    } else {
+        Some(a.req_id("Id")?)
+    };
     let name = a.req("Name")?.to_string();
+    let id = id.unwrap_or_else(|| super::component::identifier_from_name(&name));
     let mut events = 0;
     // Install-time bits are the low nibble, uninstall-time bits the high one.
     let mut on = |attr: &'static str, install: i32, uninstall: i32, a: &mut Attrs| -> Result<()> {
