@@ -249,8 +249,10 @@ fn compile_collecting(
         variables.resolve_tree(&mut root)?;
         sections.extend(parse::parse_document(&root, &parse_opts, warnings)?);
     }
+    // `Files` elements find their files once every source is parsed, as in WiX.
+    parse::harvest::expand(&mut sections, &parse_opts, warnings)?;
     access::resolve(&mut sections, &access_decls)?;
-    let mut linked = link::link(sections)?;
+    let mut linked = link::link(sections, &opts.arch)?;
     if let Some(cp) = loc_codepage
         .as_deref()
         .map(localization_codepage)

@@ -14,7 +14,9 @@ pub(crate) mod component;
 mod custom_table;
 pub(crate) mod extension;
 pub mod firewall;
+pub(crate) mod harvest;
 pub(crate) mod layout;
+mod naked;
 mod package;
 mod permission;
 mod publish_component;
@@ -24,6 +26,7 @@ mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
 mod shortcut_property;
+mod subdirectory;
 mod ui;
 mod version;
 
