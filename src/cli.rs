@@ -327,7 +327,7 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
 }
 
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
-    let mut report = crate::helper::inspect_msi(&a.msi).map_err(Failure::Error)?;
+    let mut report = crate::inspect::inspect_msi(&a.msi).map_err(Failure::Error)?;
     report.signature = crate::sign::signature_info(&a.msi);
     let mut packaged = crate::sign::packaged_signatures(&a.msi);
     for f in &mut report.files {

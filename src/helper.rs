@@ -223,44 +223,6 @@ pub fn command_line(request: &settings::Request) -> String {
     crate::portable::windows_command_line(&request.to_args())
 }
 
-/// `cargo svcpack inspect`'s reading of an MSI: the compiler's report, with the service
-/// settings the helper's custom actions apply.
-pub fn inspect_msi(path: &std::path::Path) -> Result<crate::wix::inspect::Report, String> {
-    crate::wix::inspect::inspect_file_with(path, &inspect_decoder)
-}
-
-/// The helper's command lines in the compiler's neutral terms, for its MSI reader.
-pub fn inspect_decoder(command_line: &str) -> Option<crate::wix::inspect::DecodedAction> {
-    use crate::wix::inspect::{ActionSettings, DecodedAction};
-    if let Some(rules) = crate::firewall::inspect_rules(command_line) {
-        return Some(DecodedAction::FirewallAdd(rules));
-    }
-    Some(match decode(command_line).ok()? {
-        settings::Request::Configure(set) => DecodedAction::Configure(ActionSettings {
-            service: set.service,
-            actions: set
-                .actions
-                .iter()
-                .map(|(a, ms)| (a.word().to_string(), *ms))
-                .collect(),
-            reset_secs: set.reset_secs,
-            command: set.command,
-            non_crash_failures: set.non_crash_failures,
-            delayed_auto_start: set.delayed_auto_start,
-            sid_type: set.sid_type.word().to_string(),
-            privileges: set.privileges,
-            preshutdown_ms: set.preshutdown_ms,
-        }),
-        settings::Request::Stop {
-            service,
-            timeout_ms,
-        } => DecodedAction::Stop {
-            service,
-            timeout_ms,
-        },
-    })
-}
-
 /// Reads a custom action's command line back (what `cargo svcpack inspect` shows).
 pub fn decode(command_line: &str) -> Result<settings::Request, String> {
     settings::parse(&settings::split_args(command_line)).map(|(r, _)| r)
@@ -385,12 +347,11 @@ non-crash-failures = true
         let cache = tempfile::tempdir().unwrap();
         let (exe, ran) = build(&cargo, &triple, cache.path()).unwrap_or_else(|e| panic!("{e}"));
         assert!(ran && exe.is_file());
-        let started = std::time::Instant::now();
+        // A cached helper is not rebuilt: a cargo that cannot run is never asked.
         assert_eq!(
             build(OsStr::new("/nonexistent/cargo"), &triple, cache.path()).unwrap(),
             (exe.clone(), false)
         );
-        assert!(started.elapsed() < std::time::Duration::from_millis(50));
         let config = load(FULL);
         let request = configure_request(config.service.as_ref().unwrap());
         let mut cmd = std::process::Command::new(&exe);

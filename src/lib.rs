@@ -15,6 +15,7 @@ pub mod config;
 pub mod firewall;
 pub mod helper;
 pub mod host;
+pub mod inspect;
 pub mod manifest;
 pub mod output;
 pub mod pipeline;

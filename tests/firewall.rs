@@ -233,7 +233,7 @@ fn compile(src: &Path, dir: &Path) -> Result<std::path::PathBuf, String> {
 fn wix_v3_firewall_exceptions_become_helper_actions() {
     let dir = tempfile::tempdir().unwrap();
     let msi = compile(&repo().join("tests/wix/firewall-v3.wxs"), dir.path()).unwrap();
-    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let report = svcpack::inspect::inspect_msi(&msi).unwrap();
     let text: Vec<String> = report
         .firewall
         .iter()
@@ -297,7 +297,7 @@ fn wix_v3_firewall_exceptions_become_helper_actions() {
 fn wix_v4_firewall_exception_with_remote_addresses() {
     let dir = tempfile::tempdir().unwrap();
     let msi = compile(&repo().join("tests/wix/firewall-v4.wxs"), dir.path()).unwrap();
-    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let report = svcpack::inspect::inspect_msi(&msi).unwrap();
     assert_eq!(report.firewall.len(), 1, "{:?}", report.firewall);
     let f = &report.firewall[0];
     assert_eq!(f.name, "svcpack Firewall v4 (HTTP [LISTEN_PORT])");
@@ -409,7 +409,7 @@ fn template_carries_the_rules_and_inspect_reads_them() {
     let mut opts = svcpack::wix::CompileOptions::new("x64");
     opts.timestamp = 1_700_000_000;
     svcpack::wix::compile_to_file(&[src], &msi, &opts).unwrap_or_else(|e| panic!("{e}"));
-    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let report = svcpack::inspect::inspect_msi(&msi).unwrap();
     let names: Vec<(&str, &str, &str, &str)> = report
         .firewall
         .iter()

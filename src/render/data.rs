@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::codepage::{summary_info, SummaryInfo};
 use super::escape::check_xml_text;
-use super::files::{extra_files, Directory, ExtraFile};
+use super::files::{extra_files, Directory, ExtraFile, FileRef};
 use super::host_install::{host_install, HostInstall};
 use super::service::{service_data, ServiceData};
 use super::values::{file_name, fold, non_empty, path_text};
@@ -68,12 +68,6 @@ pub(super) struct InstallDir {
 pub(super) struct NamedDir {
     pub(super) id: String,
     pub(super) name: String,
-}
-
-#[derive(Serialize)]
-pub(super) struct FileRef {
-    pub(super) name: String,
-    pub(super) source: String,
 }
 
 #[derive(Serialize)]
