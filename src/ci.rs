@@ -2,8 +2,9 @@
 //! (`.github/workflows/release.yml` or `.gitlab-ci.yml` in the workspace root) from the
 //! templates in `templates/ci/`.
 //!
-//! This module owns the generated files' content: the pinned svcpack version, the build
-//! command line, the signing decision (sign when the repository holds the secrets the
+//! This module owns the generated files' content: the pinned svcpack version, the targets
+//! (the configured `targets`, else x86_64-pc-windows-gnu; all built in one job so one
+//! SHA256SUMS and one manifest cover them) and their MinGW linkers, the build command line, the signing decision (sign when the repository holds the secrets the
 //! `[sign]` table names, otherwise build with `--no-sign` and say so; always unsigned for
 //! pull/merge requests) and the list of published files. It writes only the one file, and
 //! never over an existing one without `force`.
@@ -41,6 +42,38 @@ pub struct CiInput<'a> {
     pub manifest_path: &'a str,
     pub config: &'a Config,
     pub release: &'a Release,
+    /// The configured `targets`; empty: [`DEFAULT_TARGET`].
+    pub targets: &'a [String],
+}
+
+/// What a pipeline builds when no `targets` are configured: Linux runners link with MinGW.
+pub const DEFAULT_TARGET: &str = "x86_64-pc-windows-gnu";
+
+/// The targets the pipeline builds.
+fn targets<'a>(input: &'a CiInput) -> Vec<&'a str> {
+    if input.targets.is_empty() {
+        vec![DEFAULT_TARGET]
+    } else {
+        input.targets.iter().map(String::as_str).collect()
+    }
+}
+
+/// Debian's MinGW linker packages for the targets (windows-gnu ones; others bring their
+/// own linker setup).
+fn linker_packages(targets: &[&str]) -> Vec<&'static str> {
+    let mut packages = Vec::new();
+    for t in targets {
+        let package = match t.split('-').next() {
+            _ if !t.ends_with("-windows-gnu") => None,
+            Some("x86_64") => Some("gcc-mingw-w64-x86-64"),
+            Some("i686" | "i586") => Some("gcc-mingw-w64-i686"),
+            _ => None,
+        };
+        if let Some(p) = package.filter(|p| !packages.contains(p)) {
+            packages.push(p);
+        }
+    }
+    packages
 }
 
 /// The environment variables signing reads secrets from: `certificate-env`, `password-env`,
@@ -110,11 +143,15 @@ fn signing_program(config: &Config) -> Option<&str> {
 /// are the CI's prefixes for annotations; `sudo` prefixes package installation.
 fn build_script(input: &CiInput, warning: &str, error: &str, sudo: &str, indent: usize) -> String {
     let mut cmd = format!(
-        "cargo svcpack build --manifest-path {} -p {} --target \"$TARGET\" --out-dir \"$OUT_DIR\"",
+        "cargo svcpack build --manifest-path {} -p {} \"$@\" --out-dir \"$OUT_DIR\"",
         shell_word(input.manifest_path),
         shell_word(input.package)
     );
-    let mut lines = Vec::new();
+    // Every target of $TARGETS as its own --target, in the positional parameters.
+    let mut lines = vec![
+        "set --".to_string(),
+        "for target in $TARGETS; do set -- \"$@\" --target \"$target\"; done".to_string(),
+    ];
     if input.config.sign.is_some() {
         let secrets = signing_secrets(input.config);
         lines.push("sign=\"\"".to_string());
@@ -184,6 +221,18 @@ fn shell_word(s: &str) -> String {
 pub fn render(provider: Provider, input: &CiInput) -> String {
     let winget = input.release.winget_id.is_some();
     let winget_note = if winget { " and winget manifests" } else { "" };
+    let targets = targets(input);
+    let linkers = linker_packages(&targets);
+    let install = |prefix: &str, sudo: &str| {
+        if linkers.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{prefix}{sudo}apt-get install -y -qq --no-install-recommends {}\n",
+                linkers.join(" ")
+            )
+        }
+    };
     let text = match provider {
         Provider::Github => {
             let secrets = signing_secrets(input.config);
@@ -218,17 +267,21 @@ pub fn render(provider: Provider, input: &CiInput) -> String {
                     "@BUILD_SCRIPT@",
                     &build_script(input, "::warning::", "::error::", "sudo ", 10),
                 )
+                .replace("@LINKERS_GITHUB@", &install("          ", "sudo "))
                 .replace("@SUBJECTS@", &subjects)
                 .replace("@UPLOADS@", &files.join(" "))
         }
-        Provider::Gitlab => GITLAB.replace(
-            "@BUILD_SCRIPT_GITLAB@",
-            &build_script(input, "WARNING: ", "ERROR: ", "", 6),
-        ),
+        Provider::Gitlab => GITLAB
+            .replace("@LINKERS_GITLAB@", &install("    - ", ""))
+            .replace(
+                "@BUILD_SCRIPT_GITLAB@",
+                &build_script(input, "WARNING: ", "ERROR: ", "", 6),
+            ),
     };
     text.replace("@SVCPACK_VERSION@", crate::manifest::SVCPACK_VERSION)
         .replace("@PACKAGE@", input.package)
         .replace("@WINGET_NOTE@", winget_note)
+        .replace("@TARGETS@", &targets.join(" "))
 }
 
 /// Writes the pipeline under `root`; refuses to replace an existing file without `force`.
@@ -291,6 +344,7 @@ pub fn init(
         manifest_path: &relative,
         config: &loaded.config,
         release: &loaded.release,
+        targets: &loaded.targets,
     };
     write(&root, provider, &input, force)
 }
@@ -326,6 +380,7 @@ mod tests {
             manifest_path: "Cargo.toml",
             config: &c,
             release: &r,
+            targets: &[],
         };
         let gh = render(Provider::Github, &input);
         assert!(
@@ -375,5 +430,48 @@ mod tests {
         );
         assert!(signing_packages(&c).is_empty());
         assert_eq!(signing_program(&c), Some("jsign"));
+    }
+
+    #[test]
+    fn configured_targets_are_built_in_one_job_with_their_linkers() {
+        let (c, r) = config("");
+        let targets = vec![
+            "x86_64-pc-windows-gnu".to_string(),
+            "i686-pc-windows-gnu".to_string(),
+        ];
+        let input = CiInput {
+            package: "ledger-agent",
+            manifest_path: "Cargo.toml",
+            config: &c,
+            release: &r,
+            targets: &targets,
+        };
+        let gh = render(Provider::Github, &input);
+        assert!(
+            gh.contains("TARGETS: \"x86_64-pc-windows-gnu i686-pc-windows-gnu\""),
+            "{gh}"
+        );
+        assert!(gh.contains(
+            "apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
+        ));
+        assert!(!gh.contains("matrix"), "{gh}");
+        let gl = render(Provider::Gitlab, &input);
+        assert!(gl.contains("for target in $TARGETS; do set -- \"$@\" --target \"$target\"; done"));
+        assert!(!gl.contains("parallel:"), "{gl}");
+        assert!(
+            !gh.contains('@') || !gh.contains("@TARGETS@"),
+            "placeholder left"
+        );
+        // Nothing configured: the default target alone.
+        let input = CiInput {
+            targets: &[],
+            ..input
+        };
+        let gl = render(Provider::Gitlab, &input);
+        assert!(gl.contains("TARGETS: \"x86_64-pc-windows-gnu\""), "{gl}");
+        assert!(
+            gl.contains("--no-install-recommends gcc-mingw-w64-x86-64\n"),
+            "{gl}"
+        );
     }
 }

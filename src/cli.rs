@@ -96,6 +96,10 @@ pub struct CompileArgs {
     /// Cabinet compression threads (WiX's -ct; 0 = all cores).
     #[arg(long = "ct", value_name = "N", default_value_t = 0)]
     pub cabinet_threads: usize,
+    /// The installer helper that implements `firewall:FirewallException` (default: built
+    /// from svcpack's embedded source with cargo for the architecture, then cached).
+    #[arg(long = "helper", value_name = "svcpack-helper.exe")]
+    pub helper: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -110,9 +114,10 @@ pub struct PackageArgs {
     /// Package to build (in a workspace).
     #[arg(short = 'p', long = "package", value_name = "PKG")]
     pub package: Option<String>,
-    /// Target triple (default: x86_64-pc-windows-gnu on non-Windows hosts).
-    #[arg(long, value_name = "TRIPLE")]
-    pub target: Option<String>,
+    /// Target triple (default: x86_64-pc-windows-gnu on non-Windows hosts); `build` takes it
+    /// repeatedly to package several architectures in one build.
+    #[arg(long = "target", value_name = "TRIPLE")]
+    pub targets: Vec<String>,
     /// A standalone svcpack.toml for a binary cargo does not build (needs --no-build --binary).
     #[arg(long = "config", value_name = "svcpack.toml")]
     pub config: Option<PathBuf>,
@@ -289,6 +294,16 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
         .iter()
         .map(|b| wix::BindPath::parse(b))
         .collect();
+    // The helper is built into cargo's target folder, as `build` keeps it.
+    let cache_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("svcpack-host");
+    opts.actions = Some(crate::firewall::action_provider(
+        a.arch.as_str(),
+        a.helper.clone(),
+        &cache_dir,
+    ));
     let out = a
         .out
         .clone()
@@ -327,7 +342,7 @@ fn inspect(a: InspectArgs) -> Result<(), Failure> {
         print!("{report}");
         return Ok(());
     }
-    let mut report = crate::helper::inspect_msi(&a.msi).map_err(Failure::Error)?;
+    let mut report = crate::inspect::inspect_msi(&a.msi).map_err(Failure::Error)?;
     report.signature = crate::sign::signature_info(&a.msi);
     let mut packaged = crate::sign::packaged_signatures(&a.msi);
     for f in &mut report.files {
@@ -386,7 +401,12 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
         let (info, loaded, target_dir) = configure(&a.pkg)?;
         let input = plan::PlanInput {
             manifest_path: a.pkg.manifest_path.clone(),
-            target: a.pkg.target.clone(),
+            // `--target` wins over the configured `targets`.
+            targets: if a.pkg.targets.is_empty() {
+                loaded.targets.clone()
+            } else {
+                a.pkg.targets.clone()
+            },
             profile: a.profile.clone(),
             features: a.features.clone(),
             all_features: a.all_features,
@@ -469,11 +489,17 @@ fn render_unit(
 
 fn render(a: RenderArgs) -> Result<(), Failure> {
     let (info, loaded, _) = configure(&a.pkg)?;
-    let target = a
-        .pkg
-        .target
-        .clone()
-        .unwrap_or_else(|| plan::default_target().to_string());
+    // Without --target: the first configured target, as build would package it first.
+    let target = match (&a.pkg.targets[..], loaded.targets.first()) {
+        ([], Some(first)) => first.clone(),
+        ([], None) => plan::default_target().to_string(),
+        ([one], _) => one.clone(),
+        _ => {
+            return Err(Failure::Usage(
+                "render prints the WiX source of one target: give --target once".into(),
+            ))
+        }
+    };
     let arch = plan::Arch::from_target(&target).map_err(Failure::Usage)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");

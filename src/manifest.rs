@@ -2,6 +2,8 @@
 //!
 //! This module owns the manifest's schema and its exact serialization; it does no I/O.
 //! The file is `<package>-<version>-<arch>.manifest.json` ([`file_name`]) in the out-dir,
+//! or `<package>-<version>.manifest.json` ([`multi_target_file_name`]) for a build of several
+//! targets,
 //! pretty-printed JSON (two-space indent, keys in the order below, artifacts sorted by
 //! `path`) ending with a newline, so identical builds give identical bytes.
 //!
@@ -14,8 +16,12 @@
 //!   "package": "ledger-agent",          // package name (artifact file names start with it)
 //!   "version": "1.4.0-beta.2",          // full semver of the package
 //!   "msi_version": "1.4.0",             // the MSI ProductVersion it maps to
-//!   "target": "x86_64-pc-windows-msvc", // Rust target triple of the exe
-//!   "arch": "x64",                      // "x64" | "x86" | "arm64"
+//!   "target": "x86_64-pc-windows-msvc", // Rust target triple of the exe (several targets:
+//!                                       //   the first of `targets`)
+//!   "arch": "x64",                      // "x64" | "x86" | "arm64" (of `target`)
+//!   "targets": [                        // every target of the build, in build order
+//!     { "target": "x86_64-pc-windows-msvc", "arch": "x64" }
+//!   ],
 //!   "service": null | {                 // null: a plain application package
 //!     "name": "LedgerAgent",            // SCM key name
 //!     "display_name": "Ledger Agent",
@@ -43,15 +49,20 @@
 //!                                       //   | "winget-manifest" (path "winget/<file>")
 //!       "size": 1234567,                // bytes
 //!       "sha256": "…",                  // lowercase hex
-//!       "signed": true                  // Authenticode-signed (the zip: its exe is)
+//!       "signed": true,                 // Authenticode-signed (the zip: its exe is)
+//!       "target": "x86_64-pc-windows-msvc", // the target it was made for; absent for files
+//!       "arch": "x64"                   //   that cover every target (SHA256SUMS, winget)
 //!     }
 //!   ]
 //! }
 //! ```
 //!
-//! `SHA256SUMS` covers the MSI, the zip and the SBOM; the manifest lists those, `SHA256SUMS`
-//! itself and the winget manifests (when configured); nothing can list the manifest's own digest. New optional keys may be added
-//! within a schema version, so readers should ignore keys they do not know.
+//! `SHA256SUMS` covers every Windows target's MSI, zip and SBOM and every Linux target's
+//! .deb and tarball; the manifest lists those,
+//! `SHA256SUMS` itself and the winget manifests (when configured); nothing can list the
+//! manifest's own digest. New optional keys may be added within a schema version (`targets`
+//! and the artifacts' `target`/`arch` were), so readers should ignore keys they do not know.
+//! A JSON Schema of this format is `tests/schemas/svcpack-manifest-1.json`.
 
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +78,12 @@ pub const SVCPACK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The manifest's file name: `<package>-<version>-<arch>.manifest.json`.
 pub fn file_name(package: &str, version: &str, arch: Arch) -> String {
     format!("{package}-{version}-{}.manifest.json", arch.as_str())
+}
+
+/// The manifest's file name for a build of several targets:
+/// `<package>-<version>.manifest.json`.
+pub fn multi_target_file_name(package: &str, version: &str) -> String {
+    format!("{package}-{version}.manifest.json")
 }
 
 /// The whole manifest. Field order here is key order in the JSON.
@@ -86,10 +103,23 @@ pub struct Manifest {
     pub target: String,
     /// The Windows architecture.
     pub arch: Arch,
+    /// Every target of the build (`target` and `arch` repeat the first); empty when read
+    /// from a manifest written before the key existed.
+    #[serde(default)]
+    pub targets: Vec<TargetSummary>,
     /// `None` (JSON `null`) for a plain application package.
     pub service: Option<ServiceSummary>,
     /// Every artifact except the manifest, sorted by path when written.
     pub artifacts: Vec<Artifact>,
+}
+
+/// One target of the build.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetSummary {
+    /// The Rust target triple.
+    pub target: String,
+    /// Its Windows architecture.
+    pub arch: Arch,
 }
 
 /// The service as installed, in the manifest's words.
@@ -150,6 +180,12 @@ pub struct Artifact {
     pub sha256: String,
     /// Authenticode-signed (for the zip: its exe is signed).
     pub signed: bool,
+    /// The target triple it was made for; `None` for files covering every target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The architecture of `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<Arch>,
 }
 
 /// What an artifact is.
@@ -205,6 +241,16 @@ impl Arch {
     }
 }
 
+impl From<crate::plan::Arch> for Arch {
+    fn from(a: crate::plan::Arch) -> Self {
+        match a {
+            crate::plan::Arch::X64 => Arch::X64,
+            crate::plan::Arch::X86 => Arch::X86,
+            crate::plan::Arch::Arm64 => Arch::Arm64,
+        }
+    }
+}
+
 impl std::fmt::Display for Arch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -233,7 +279,16 @@ impl Artifact {
             size: digest.size,
             sha256: digest.sha256,
             signed,
+            target: None,
+            arch: None,
         }
+    }
+
+    /// The same artifact, marked as made for `target`.
+    pub fn for_target(mut self, target: &str, arch: Arch) -> Self {
+        self.target = Some(target.to_string());
+        self.arch = Some(arch);
+        self
     }
 }
 
@@ -276,14 +331,31 @@ impl Manifest {
         arch: Arch,
         artifacts: Vec<Artifact>,
     ) -> Self {
+        let first = TargetSummary {
+            target: target.into(),
+            arch,
+        };
+        Self::for_targets(config, package, first, Vec::new(), artifacts)
+    }
+
+    /// The manifest of a build of `package` for `first` and then `more` targets; artifacts
+    /// in any order.
+    pub fn for_targets(
+        config: &Config,
+        package: &str,
+        first: TargetSummary,
+        more: Vec<TargetSummary>,
+        artifacts: Vec<Artifact>,
+    ) -> Self {
         let mut manifest = Manifest {
             schema: SCHEMA_VERSION,
             svcpack_version: SVCPACK_VERSION.into(),
             package: package.into(),
             version: config.version.full(),
             msi_version: config.version.product_version(),
-            target: target.into(),
-            arch,
+            target: first.target.clone(),
+            arch: first.arch,
+            targets: std::iter::once(first).chain(more).collect(),
             service: config.service.as_ref().map(ServiceSummary::from_service),
             artifacts,
         };
@@ -315,6 +387,8 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
+
+    use serde_json::json;
 
     use super::*;
     use crate::config::{
@@ -407,6 +481,12 @@ mod tests {
   "msi_version": "1.4.0",
   "target": "x86_64-pc-windows-msvc",
   "arch": "x64",
+  "targets": [
+    {
+      "target": "x86_64-pc-windows-msvc",
+      "arch": "x64"
+    }
+  ],
   "service": {
     "name": "Ledger Agent ✓",
     "display_name": "Ledger ‘Agent’ \"Pro\"",
@@ -498,7 +578,9 @@ mod tests {
             m.to_json().unwrap(),
             "{\n  \"schema\": 1,\n  \"svcpack_version\": \"0.0.0-snapshot\",\n  \"package\": \"plain-app\",\n  \
              \"version\": \"1.4.0-beta.2+g1234\",\n  \"msi_version\": \"1.4.0\",\n  \
-             \"target\": \"aarch64-pc-windows-msvc\",\n  \"arch\": \"arm64\",\n  \"service\": null,\n  \
+             \"target\": \"aarch64-pc-windows-msvc\",\n  \"arch\": \"arm64\",\n  \"targets\": [\n    {\n      \
+             \"target\": \"aarch64-pc-windows-msvc\",\n      \"arch\": \"arm64\"\n    }\n  ],\n  \
+             \"service\": null,\n  \
              \"artifacts\": []\n}\n"
         );
     }
@@ -512,6 +594,61 @@ mod tests {
         let mut b = a.clone();
         b.artifacts = reversed;
         assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
+    }
+
+    #[test]
+    fn several_targets_are_listed_and_each_artifact_names_its_own() {
+        let c = config(None);
+        let msi = |arch: &str| format!("p-1.0.0-{arch}.msi");
+        let artifacts = vec![
+            Artifact::from_bytes(&msi("x64"), ArtifactKind::Msi, b"a", false)
+                .for_target("x86_64-pc-windows-gnu", Arch::X64),
+            Artifact::from_bytes(&msi("x86"), ArtifactKind::Msi, b"b", false)
+                .for_target("i686-pc-windows-gnu", Arch::X86),
+            Artifact::from_bytes("SHA256SUMS", ArtifactKind::Checksums, b"s", false),
+        ];
+        let target = |t: &str, arch| TargetSummary {
+            target: t.into(),
+            arch,
+        };
+        let m = Manifest::for_targets(
+            &c,
+            "p",
+            target("x86_64-pc-windows-gnu", Arch::X64),
+            vec![target("i686-pc-windows-gnu", Arch::X86)],
+            artifacts,
+        );
+        let v: serde_json::Value = serde_json::from_str(&m.to_json().unwrap()).unwrap();
+        assert_eq!(
+            (&v["target"], &v["arch"]),
+            (&json!("x86_64-pc-windows-gnu"), &json!("x64"))
+        );
+        assert_eq!(
+            v["targets"],
+            json!([
+                {"target": "x86_64-pc-windows-gnu", "arch": "x64"},
+                {"target": "i686-pc-windows-gnu", "arch": "x86"}
+            ])
+        );
+        let arts = v["artifacts"].as_array().unwrap();
+        assert_eq!(arts[0]["path"], "SHA256SUMS");
+        assert!(arts[0].get("target").is_none() && arts[0].get("arch").is_none());
+        assert_eq!(
+            (&arts[2]["path"], &arts[2]["arch"]),
+            (&json!("p-1.0.0-x86.msi"), &json!("x86"))
+        );
+        assert_eq!(Manifest::from_json(&m.to_json().unwrap()).unwrap(), m);
+        // A manifest written before `targets` existed still reads.
+        let mut old: serde_json::Value = serde_json::from_str(SNAPSHOT).unwrap();
+        old.as_object_mut().unwrap().remove("targets");
+        assert!(Manifest::from_json(&old.to_string())
+            .unwrap()
+            .targets
+            .is_empty());
+        assert_eq!(
+            multi_target_file_name("ledger-agent", "1.4.0"),
+            "ledger-agent-1.4.0.manifest.json"
+        );
     }
 
     #[test]

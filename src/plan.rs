@@ -126,10 +126,10 @@ pub enum Stage {
     Zip,
     /// The CycloneDX SBOM of what the (final, signed) MSI installs.
     Sbom,
-    /// winget manifests (with `[release] winget-id`).
-    Winget,
     /// The .deb and the tarball (Linux targets).
     Linux,
+    /// winget manifests (with `[release] winget-id`).
+    Winget,
     Checksums,
 }
 
@@ -153,19 +153,41 @@ impl Stage {
             Stage::Checksums => "checksums + manifest",
         }
     }
+
+    /// True for the stages that run once per target (compile through sbom, and linux);
+    /// configure runs before them, winget and checksums + manifest once after all of them.
+    pub fn per_target(self) -> bool {
+        !matches!(self, Stage::Configure | Stage::Winget | Stage::Checksums)
+    }
 }
 
-/// File names of the artifacts (inside the out-dir).
+/// One target of the build: its triple, its architecture and the file names (inside the
+/// out-dir) of the artifacts made for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Artifacts {
+pub struct TargetPlan {
+    /// The Rust target triple.
+    pub triple: String,
+    pub arch: Arch,
+    /// `<package>-<version>-<arch>.msi` (empty for a Linux target).
     pub msi: String,
+    /// `<package>-<version>-<arch>-portable.zip` (empty for a Linux target).
     pub zip: String,
-    pub checksums: String,
-    pub manifest: String,
-    /// `<package>-<version>-<arch>.cdx.json`.
+    /// `<package>-<version>-<arch>.cdx.json` (empty for a Linux target).
     pub sbom: String,
     /// Linux targets: the .deb and the tarball instead of the Windows artifacts.
     pub linux: Option<LinuxArtifacts>,
+}
+
+impl TargetPlan {
+    /// True when `stage` runs for this target: compile for every target, the linux stage
+    /// for Linux targets, the exe, MSI, zip and SBOM stages for Windows targets.
+    pub fn runs(&self, stage: Stage) -> bool {
+        match stage {
+            Stage::Compile => true,
+            Stage::Linux => self.linux.is_some(),
+            _ => self.linux.is_none() && stage.per_target(),
+        }
+    }
 }
 
 /// File names of a Linux target's packages.
@@ -177,6 +199,17 @@ pub struct LinuxArtifacts {
     pub tarball: String,
 }
 
+/// File names (inside the out-dir) of the artifacts that cover the whole build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifacts {
+    /// `SHA256SUMS`: every target's MSI, zip and SBOM, or .deb and tarball.
+    pub checksums: String,
+    /// `<package>-<version>-<arch>.manifest.json` for one Windows target (the name it always
+    /// had), `<package>-<version>-<triple>.manifest.json` for one Linux target,
+    /// `<package>-<version>.manifest.json` for several.
+    pub manifest: String,
+}
+
 /// The whole build, decided up front.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -184,8 +217,10 @@ pub struct Plan {
     pub config: Config,
     pub warnings: Vec<String>,
     pub version: MsiVersion,
-    pub target: String,
-    pub arch: Arch,
+    /// The targets, in command-line order; never empty. Each Windows target gets its own
+    /// exe, MSI, zip and SBOM, each Linux target its .deb and tarball; checksums and
+    /// manifest cover them all, winget manifests every Windows target.
+    pub targets: Vec<TargetPlan>,
     pub exe: ExeSource,
     pub wix: WixSource,
     pub out_dir: PathBuf,
@@ -196,7 +231,8 @@ pub struct Plan {
     pub host_cache_dir: PathBuf,
     /// `[release]`: download URL and winget identifier.
     pub release: crate::config::Release,
-    /// `[linux]` and the Linux reading of the service keys (Linux targets).
+    /// `[linux]` and the Linux reading of the service keys, checked; `None` when no Linux
+    /// target is built.
     pub linux: Option<crate::config::Linux>,
 }
 
@@ -204,7 +240,8 @@ pub struct Plan {
 #[derive(Clone, Debug, Default)]
 pub struct PlanInput {
     pub manifest_path: Option<PathBuf>,
-    pub target: Option<String>,
+    /// `--target`, repeated; empty: [`default_target`].
+    pub targets: Vec<String>,
     pub profile: Option<String>,
     pub features: Vec<String>,
     pub all_features: bool,
@@ -227,14 +264,36 @@ pub fn plan(
     warnings: Vec<String>,
     input: &PlanInput,
 ) -> Result<Plan, String> {
-    let target = input
-        .target
-        .clone()
-        .unwrap_or_else(|| default_target().to_string());
-    let arch = Arch::from_target(&target)?;
+    let triples = if input.targets.is_empty() {
+        vec![default_target().to_string()]
+    } else {
+        input.targets.clone()
+    };
+    // The Linux settings, checked once, before any work, when a Linux target is built.
+    let linux = if triples.iter().any(|t| crate::linux::is_linux_target(t)) {
+        let linux = input.linux.clone().ok_or_else(|| {
+            "a Linux --target needs the configuration's Linux settings, which were not read"
+                .to_string()
+        })?;
+        crate::linux::check(&linux)?;
+        crate::linux::check_dests(&config, &linux)?;
+        Some(linux)
+    } else {
+        None
+    };
+    let mut targets: Vec<TargetPlan> = Vec::new();
+    for triple in triples {
+        targets.push(target_plan(&package, linux.as_ref(), &targets, triple)?);
+    }
+    let windows = targets.iter().any(|t| t.linux.is_none());
     let version = config.version.clone();
-    let linux_target = crate::linux::is_linux_target(&target);
     let exe = match &input.prebuilt {
+        Some(p) if targets.len() > 1 => {
+            return Err(format!(
+                "--binary {} is one executable, for one architecture: give one --target with --no-build",
+                p.display()
+            ))
+        }
         Some(p) => ExeSource::Prebuilt(p.clone()),
         None => ExeSource::Cargo {
             manifest_path: input
@@ -264,77 +323,80 @@ pub fn plan(
         (None, Some(t)) => t.join("svcpack"),
         (None, None) => package.manifest_dir.join("target").join("svcpack"),
     };
-    let host_cache_dir = match &input.target_dir {
-        Some(t) => t.join("svcpack-host"),
-        None => package.manifest_dir.join("target").join("svcpack-host"),
+    let full_version = package.version.to_string();
+    let manifest = match &targets[..] {
+        // A Linux package's manifest has always carried the triple.
+        [one] if one.linux.is_some() => {
+            format!(
+                "{}-{full_version}-{}.manifest.json",
+                package.name, one.triple
+            )
+        }
+        [one] => crate::manifest::file_name(&package.name, &full_version, one.arch.into()),
+        _ => crate::manifest::multi_target_file_name(&package.name, &full_version),
     };
-    if linux_target {
-        return linux_plan(LinuxPlan {
-            package,
-            config,
-            warnings,
-            version,
-            target,
-            arch,
-            exe,
-            wix,
-            out_dir,
-            host_cache_dir,
-            input,
-        });
-    }
-    let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
     let artifacts = Artifacts {
-        msi: format!("{stem}.msi"),
-        zip: format!("{stem}-portable.zip"),
         checksums: "SHA256SUMS".into(),
-        manifest: format!("{stem}.manifest.json"),
-        sbom: format!("{stem}.cdx.json"),
-        linux: None,
+        manifest,
     };
-    let sign = config.sign.is_some() && !input.no_sign;
+    // Only Windows artifacts are signed; a Linux-only build ignores `[sign]` (with the
+    // warning the Linux settings carry).
+    let sign = windows && config.sign.is_some() && !input.no_sign;
     let mut stages = vec![Stage::Configure];
     if matches!(exe, ExeSource::Cargo { .. }) {
         stages.push(Stage::Compile);
     }
-    let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
-    if hosted {
-        if let WixSource::CargoWix(p) = &wix {
-            return Err(format!(
-                "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
-                 but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
-                p.display()
-            ));
+    if windows {
+        let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
+        if hosted {
+            if let WixSource::CargoWix(p) = &wix {
+                return Err(format!(
+                    "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
+                     but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
+                    p.display()
+                ));
+            }
+            stages.push(Stage::Host);
         }
-        stages.push(Stage::Host);
+        if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
+            stages.push(Stage::Helper);
+        }
+        stages.push(Stage::Stamp);
+        if !matches!(config.compress, Compress::None) {
+            stages.push(Stage::Compress);
+        }
+        if sign {
+            stages.push(Stage::SignExe);
+        }
+        stages.extend([Stage::Render, Stage::Msi]);
+        if sign {
+            stages.push(Stage::SignMsi);
+        }
+        stages.extend([Stage::Zip, Stage::Sbom]);
     }
-    if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
-        stages.push(Stage::Helper);
+    if linux.is_some() {
+        stages.push(Stage::Linux);
     }
-    stages.push(Stage::Stamp);
-    if !matches!(config.compress, Compress::None) {
-        stages.push(Stage::Compress);
-    }
-    if sign {
-        stages.push(Stage::SignExe);
-    }
-    stages.extend([Stage::Render, Stage::Msi]);
-    if sign {
-        stages.push(Stage::SignMsi);
-    }
-    stages.extend([Stage::Zip, Stage::Sbom]);
-    if input.release.winget_id.is_some() {
+    if windows && input.release.winget_id.is_some() {
         stages.push(Stage::Winget);
     }
     stages.push(Stage::Checksums);
+    let mut warnings = warnings;
+    if let Some(l) = &linux {
+        // Windows-only keys are worth a warning only when a Linux package is made.
+        warnings.extend(l.warnings.iter().cloned());
+    }
+    let host_cache_dir = match &input.target_dir {
+        Some(t) => t.join("svcpack-host"),
+        None => package.manifest_dir.join("target").join("svcpack-host"),
+    };
     Ok(Plan {
         host_cache_dir,
         package,
         config,
         warnings,
         version,
-        target,
-        arch,
+        targets,
         exe,
         wix,
         out_dir,
@@ -342,71 +404,62 @@ pub fn plan(
         stages,
         sign,
         release: input.release.clone(),
-        linux: None,
+        linux,
     })
 }
 
-/// What [`linux_plan`] starts from.
-struct LinuxPlan<'a> {
-    package: PackageInfo,
-    config: Config,
-    warnings: Vec<String>,
-    version: MsiVersion,
-    target: String,
-    arch: Arch,
-    exe: ExeSource,
-    wix: WixSource,
-    out_dir: PathBuf,
-    host_cache_dir: PathBuf,
-    input: &'a PlanInput,
-}
-
-/// A Linux target's plan: compile, then the .deb and the tarball, then checksums and the
-/// manifest. No service host (systemd restarts the program), no signing, no MSI. The
-/// configuration's Linux-only errors fail here, before any work.
-fn linux_plan(p: LinuxPlan) -> Result<Plan, String> {
-    let linux = p.input.linux.clone().ok_or_else(|| {
-        format!(
-            "--target {}: no Linux settings were read from the configuration",
-            p.target
-        )
-    })?;
-    crate::linux::check(&linux)?;
-    crate::linux::check_dests(&p.config, &linux)?;
-    let deb = crate::linux::deb_file_name(&p.package, &linux, &p.target)?;
-    let tarball = crate::linux::tarball_file_name(&p.package, &p.target);
-    let stem = format!("{}-{}-{}", p.package.name, p.package.version, p.target);
-    let artifacts = Artifacts {
-        msi: String::new(),
-        zip: String::new(),
-        checksums: "SHA256SUMS".into(),
-        manifest: format!("{stem}.manifest.json"),
-        sbom: String::new(),
-        linux: Some(LinuxArtifacts { deb, tarball }),
-    };
-    let mut stages = vec![Stage::Configure];
-    if matches!(p.exe, ExeSource::Cargo { .. }) {
-        stages.push(Stage::Compile);
+/// One target's plan and artifact names, refusing a second target whose artifacts would
+/// have the same names: Windows names carry the architecture, Linux names the Debian
+/// architecture and the triple, so one Windows and one Linux target may share an
+/// architecture, two of the same system may not.
+fn target_plan(
+    package: &PackageInfo,
+    linux: Option<&crate::config::Linux>,
+    earlier: &[TargetPlan],
+    triple: String,
+) -> Result<TargetPlan, String> {
+    let arch = Arch::from_target(&triple)?;
+    let is_linux = crate::linux::is_linux_target(&triple);
+    if let Some(same) = earlier
+        .iter()
+        .find(|t| t.arch == arch && t.linux.is_some() == is_linux)
+    {
+        return Err(if same.triple == triple {
+            format!("--target {triple} is given twice")
+        } else {
+            format!(
+                "--target {triple} and --target {} are both {} {} targets: one build makes one package per \
+                 architecture and system",
+                same.triple,
+                arch.as_str(),
+                if is_linux { "Linux" } else { "Windows" }
+            )
+        });
     }
-    stages.extend([Stage::Linux, Stage::Checksums]);
-    let mut warnings = p.warnings;
-    warnings.extend(linux.warnings.iter().cloned());
-    Ok(Plan {
-        package: p.package,
-        config: p.config,
-        warnings,
-        version: p.version,
-        target: p.target,
-        arch: p.arch,
-        exe: p.exe,
-        wix: p.wix,
-        out_dir: p.out_dir,
-        artifacts,
-        stages,
-        sign: false,
-        host_cache_dir: p.host_cache_dir,
-        release: p.input.release.clone(),
-        linux: Some(linux),
+    if is_linux {
+        let linux = linux.ok_or_else(|| {
+            format!("--target {triple}: the configuration's Linux settings were not read")
+        })?;
+        return Ok(TargetPlan {
+            linux: Some(LinuxArtifacts {
+                deb: crate::linux::deb_file_name(package, linux, &triple)?,
+                tarball: crate::linux::tarball_file_name(package, &triple),
+            }),
+            triple,
+            arch,
+            msi: String::new(),
+            zip: String::new(),
+            sbom: String::new(),
+        });
+    }
+    let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
+    Ok(TargetPlan {
+        triple,
+        arch,
+        msi: format!("{stem}.msi"),
+        zip: format!("{stem}-portable.zip"),
+        sbom: format!("{stem}.cdx.json"),
+        linux: None,
     })
 }
 
@@ -478,15 +531,16 @@ mod tests {
             cfg,
             vec![],
             &PlanInput {
-                target: Some("x86_64-pc-windows-gnu".into()),
+                targets: vec!["x86_64-pc-windows-gnu".into()],
                 target_dir: Some("/t".into()),
                 ..Default::default()
             },
         )
         .unwrap();
-        assert_eq!(p.artifacts.msi, "ledger-agent-2.0.0-beta.1-x64.msi");
+        assert_eq!(p.targets.len(), 1);
+        assert_eq!(p.targets[0].msi, "ledger-agent-2.0.0-beta.1-x64.msi");
         assert_eq!(
-            p.artifacts.zip,
+            p.targets[0].zip,
             "ledger-agent-2.0.0-beta.1-x64-portable.zip"
         );
         assert_eq!(
@@ -519,7 +573,7 @@ mod tests {
             cfg,
             vec![],
             &PlanInput {
-                target: Some("i686-pc-windows-msvc".into()),
+                targets: vec!["i686-pc-windows-msvc".into()],
                 prebuilt: Some("/x/agent.exe".into()),
                 out_dir: Some("/o".into()),
                 ..Default::default()
@@ -528,7 +582,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.exe, ExeSource::Prebuilt("/x/agent.exe".into()));
         assert!(!p.stages.contains(&Stage::Compile));
-        assert_eq!(p.arch, Arch::X86);
+        assert_eq!(p.targets[0].arch, Arch::X86);
         assert_eq!(p.out_dir, PathBuf::from("/o"));
     }
 
@@ -539,7 +593,7 @@ mod tests {
             s.host = Some(crate::config::Host::default());
         }
         let input = PlanInput {
-            target: Some("x86_64-pc-windows-gnu".into()),
+            targets: vec!["x86_64-pc-windows-gnu".into()],
             target_dir: Some("/t".into()),
             ..Default::default()
         };
@@ -570,5 +624,75 @@ mod tests {
             p.host_cache_dir,
             p.package.manifest_dir.join("target").join("svcpack-host")
         );
+    }
+
+    #[test]
+    fn several_targets_get_one_package_each_and_one_manifest() {
+        let (pkg, cfg) = sample();
+        let input = PlanInput {
+            targets: vec![
+                "x86_64-pc-windows-gnu".into(),
+                "i686-pc-windows-gnu".into(),
+                "aarch64-pc-windows-msvc".into(),
+            ],
+            target_dir: Some("/t".into()),
+            ..Default::default()
+        };
+        let p = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap();
+        let names: Vec<(&str, Arch, &str, &str)> = p
+            .targets
+            .iter()
+            .map(|t| (t.triple.as_str(), t.arch, t.msi.as_str(), t.sbom.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                (
+                    "x86_64-pc-windows-gnu",
+                    Arch::X64,
+                    "ledger-agent-2.0.0-beta.1-x64.msi",
+                    "ledger-agent-2.0.0-beta.1-x64.cdx.json"
+                ),
+                (
+                    "i686-pc-windows-gnu",
+                    Arch::X86,
+                    "ledger-agent-2.0.0-beta.1-x86.msi",
+                    "ledger-agent-2.0.0-beta.1-x86.cdx.json"
+                ),
+                (
+                    "aarch64-pc-windows-msvc",
+                    Arch::Arm64,
+                    "ledger-agent-2.0.0-beta.1-arm64.msi",
+                    "ledger-agent-2.0.0-beta.1-arm64.cdx.json"
+                ),
+            ]
+        );
+        assert_eq!(
+            p.artifacts.manifest,
+            "ledger-agent-2.0.0-beta.1.manifest.json"
+        );
+        assert_eq!(p.artifacts.checksums, "SHA256SUMS");
+
+        let twice = PlanInput {
+            targets: vec!["i686-pc-windows-gnu".into(), "i686-pc-windows-gnu".into()],
+            ..input.clone()
+        };
+        let e = plan(pkg.clone(), cfg.clone(), vec![], &twice).unwrap_err();
+        assert!(e.contains("is given twice"), "{e}");
+        let same_arch = PlanInput {
+            targets: vec![
+                "x86_64-pc-windows-gnu".into(),
+                "x86_64-pc-windows-msvc".into(),
+            ],
+            ..input.clone()
+        };
+        let e = plan(pkg.clone(), cfg.clone(), vec![], &same_arch).unwrap_err();
+        assert!(e.contains("are both x64"), "{e}");
+        let prebuilt = PlanInput {
+            prebuilt: Some("/x/agent.exe".into()),
+            ..input
+        };
+        let e = plan(pkg, cfg, vec![], &prebuilt).unwrap_err();
+        assert!(e.contains("give one --target"), "{e}");
     }
 }

@@ -369,10 +369,12 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
     Ok(text.into_bytes())
 }
 
-/// The SBOM of a build: reads the packaged files the configuration names and, when cargo
-/// built the program, its crate graph. Returns the bytes and a one-line summary.
+/// The SBOM of one target of a build: reads the packaged files the configuration names
+/// and, when cargo built the program, its crate graph for that target. Returns the bytes
+/// and a one-line summary.
 pub fn for_build(
     plan: &crate::plan::Plan,
+    target: &crate::plan::TargetPlan,
     exe: &[u8],
     host: Option<(&[u8], &str)>,
     msi: &[u8],
@@ -390,7 +392,7 @@ pub fn for_build(
             cargo: &crate::cargo::cargo_program(),
             manifest_path,
             package,
-            target: &plan.target,
+            target: &target.triple,
             features,
             all_features: *all_features,
             no_default_features: *no_default_features,
@@ -415,9 +417,9 @@ pub fn for_build(
     let input = SbomInput {
         package: &plan.package,
         config: &plan.config,
-        target: &plan.target,
-        arch: plan.arch.as_str(),
-        msi_name: &plan.artifacts.msi,
+        target: &target.triple,
+        arch: target.arch.as_str(),
+        msi_name: &target.msi,
         msi,
         product_code: crate::winget::product_code(msi).ok(),
         program: Packaged {
@@ -442,7 +444,7 @@ pub fn for_build(
     let crates = graph.map(|g| g.crates.len().saturating_sub(1)).unwrap_or(0);
     let summary = format!(
         "{} (CycloneDX {SPEC_VERSION}, {} files, {crates} crates)",
-        plan.artifacts.sbom,
+        target.sbom,
         1 + usize::from(host.is_some()) + owned.len()
     );
     Ok((bytes, summary))

@@ -5,7 +5,10 @@
 //! `<id>.installer.yaml` and `<id>.locale.en-US.yaml` (default locale), as winget-pkgs lays
 //! them out under `manifests/<letter>/<publisher>/<name>/<version>/`. It does no I/O: the
 //! pipeline hands it the final (signed) MSI's bytes and its ProductCode, so the
-//! InstallerSha256 is the digest of the file users download. Every string is written as a
+//! InstallerSha256 is the digest of the file users download. A build of several targets
+//! gets one installer manifest with one installer per architecture; each MSI has its own
+//! ProductCode, so each installer entry then carries its own ProductCode and
+//! AppsAndFeaturesEntries (one target keeps them at the manifest's root). Every string is written as a
 //! JSON-style double-quoted YAML scalar, which YAML reads back exactly.
 
 use crate::checksums::sha256_hex;
@@ -25,6 +28,12 @@ pub struct WingetInput<'a> {
     pub release: &'a Release,
     pub package: &'a PackageInfo,
     pub config: &'a Config,
+    /// One per target, in build order; never empty.
+    pub installers: &'a [WingetInstaller<'a>],
+}
+
+/// One MSI of the release.
+pub struct WingetInstaller<'a> {
     /// `x64`, `x86` or `arm64` (winget's spelling too).
     pub arch: &'a str,
     pub msi_name: &'a str,
@@ -65,24 +74,58 @@ pub fn manifests(input: &WingetInput) -> Result<Option<Vec<OutputFile>>, String>
         footer("version")
     );
 
-    let installer_url = url.for_file(&version, input.msi_name);
-    let sha = sha256_hex(input.msi).to_ascii_uppercase();
     let cfg = input.config;
-    let installer_file = format!(
+    let installer = |i: &WingetInstaller| {
+        let url = url.for_file(&version, i.msi_name);
+        let sha = sha256_hex(i.msi).to_ascii_uppercase();
+        (url, sha)
+    };
+    // The Add/Remove Programs entry an MSI makes, `indent`ed under its key.
+    let entries = |product_code: &str, indent: &str| {
+        format!(
+            "{indent}AppsAndFeaturesEntries:\n{indent}- DisplayName: {name}\n{indent}  Publisher: {publisher}\n\
+             {indent}  DisplayVersion: {dv}\n{indent}  ProductCode: {pc}\n{indent}  UpgradeCode: {uc}\n",
+            pc = q(product_code),
+            name = q(&cfg.product_name),
+            publisher = q(&cfg.manufacturer),
+            dv = q(&cfg.version.product_version()),
+            uc = q(cfg.upgrade_code.as_str()),
+        )
+    };
+    let mut installer_file = format!(
         "{}{ident}InstallerType: wix\nScope: machine\nInstallModes:\n- silent\n- silentWithProgress\n\
-         UpgradeBehavior: install\nProductCode: {pc}\nAppsAndFeaturesEntries:\n\
-         - DisplayName: {name}\n  Publisher: {publisher}\n  DisplayVersion: {dv}\n  ProductCode: {pc}\n  UpgradeCode: {uc}\n\
-         Installers:\n- Architecture: {arch}\n  InstallerUrl: {url}\n  InstallerSha256: {sha}\n{}",
+         UpgradeBehavior: install\n",
         header("installer"),
-        footer("installer"),
-        pc = q(input.product_code),
-        name = q(&cfg.product_name),
-        publisher = q(&cfg.manufacturer),
-        dv = q(&cfg.version.product_version()),
-        uc = q(cfg.upgrade_code.as_str()),
-        arch = input.arch,
-        url = q(&installer_url),
     );
+    match input.installers {
+        [] => return Err("no installer for the winget manifests".into()),
+        [one] => {
+            let (url, sha) = installer(one);
+            installer_file.push_str(&format!(
+                "ProductCode: {pc}\n{entries}Installers:\n- Architecture: {arch}\n  InstallerUrl: {url}\n  \
+                 InstallerSha256: {sha}\n",
+                pc = q(one.product_code),
+                entries = entries(one.product_code, ""),
+                arch = one.arch,
+                url = q(&url),
+            ));
+        }
+        several => {
+            installer_file.push_str("Installers:\n");
+            for i in several {
+                let (url, sha) = installer(i);
+                installer_file.push_str(&format!(
+                    "- Architecture: {arch}\n  InstallerUrl: {url}\n  InstallerSha256: {sha}\n  \
+                     ProductCode: {pc}\n{entries}",
+                    arch = i.arch,
+                    url = q(&url),
+                    pc = q(i.product_code),
+                    entries = entries(i.product_code, "  "),
+                ));
+            }
+        }
+    }
+    installer_file.push_str(&footer("installer"));
 
     let pkg = input.package;
     let short = pkg

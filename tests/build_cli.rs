@@ -343,7 +343,7 @@ fn standalone_config_packages_a_prebuilt_binary() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let msi = out.join("go-agent-1.4.0-x64.msi");
-    let r = svcpack::helper::inspect_msi(&msi).unwrap();
+    let r = svcpack::inspect::inspect_msi(&msi).unwrap();
     assert_eq!(r.product_name.as_deref(), Some("Go Agent"));
     assert_eq!(r.product_version.as_deref(), Some("1.4.0"));
     assert!(
@@ -459,7 +459,7 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
         err.contains("main.wxs:171: warning:") && err.contains("WixUI_FeatureTree"),
         "{err}"
     );
-    let r = svcpack::helper::inspect_msi(&out.join("example-service-0.1.0-x64.msi")).unwrap();
+    let r = svcpack::inspect::inspect_msi(&out.join("example-service-0.1.0-x64.msi")).unwrap();
     assert_eq!(r.product_version.as_deref(), Some("0.1.0"));
     let exe_row = r
         .files

@@ -131,7 +131,7 @@ fn plain_application_installs_and_uninstalls() {
         String::from_utf8_lossy(&o.stderr)
     );
     let msi = built_msi(&out);
-    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let report = svcpack::inspect::inspect_msi(&msi).unwrap();
     assert!(report.services.is_empty());
     let wine = WinePrefix::new();
     wine.msiexec_install(&msi).assert_success();
@@ -199,7 +199,7 @@ command = "cmd.exe /c echo failed > \"C:\\failed marker.txt\""
     );
     let msi = built_msi(&out);
 
-    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let report = svcpack::inspect::inspect_msi(&msi).unwrap();
     let svc = &report.services[0];
     assert_eq!(svc.name, name);
     assert_eq!(svc.start_type, "delayed");
@@ -283,7 +283,7 @@ fn service_settings_are_applied_by_the_installers_custom_action() {
     let msi = built_msi(&out);
 
     // What the MSI carries: no MsiServiceConfig rows, the helper's command lines.
-    let report = svcpack::helper::inspect_msi(&msi).unwrap();
+    let report = svcpack::inspect::inspect_msi(&msi).unwrap();
     let svc = &report.services[0];
     assert_eq!(svc.settings_from, "custom action");
     assert_eq!(svc.start_type, "delayed");

@@ -2,7 +2,8 @@
 //! workflow passes actionlint and the `.gitlab-ci.yml` GitLab's published CI schema
 //! (`tests/schemas/gitlab-ci/ci.json`, with check-jsonschema); an existing file is never
 //! replaced without `--force`; an unknown provider is a usage error; and the workflow's build
-//! step, run as written (a pull-request dry run), packages the example service.
+//! step, run as written (a pull-request dry run), packages the example service; the configured
+//! `targets` are built in one job.
 //!
 //! The linters come from `scripts/setup --test`; without them those checks skip with a
 //! notice, and fail where `SVCPACK_REQUIRE_TOOLS=1`.
@@ -35,12 +36,17 @@ fn tool(program: &str, args: &[&str], what: &str) -> bool {
     ok
 }
 
-/// A copy of the example service, with signing and release settings when `extra`.
+/// A copy of the example service, with signing and release settings and two targets when
+/// `extra`.
 fn example(work: &Path, extra: bool) -> PathBuf {
     let dir = copy_fixture("example-service", &work.join("svc"));
     if extra {
         let manifest = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).unwrap();
+        let text = std::fs::read_to_string(&manifest).unwrap().replacen(
+            "[package.metadata.svcpack]\n",
+            "[package.metadata.svcpack]\ntargets = [\"x86_64-pc-windows-gnu\", \"i686-pc-windows-gnu\"]\n",
+            1,
+        );
         std::fs::write(&manifest, format!("{text}{SIGN_AND_RELEASE}")).unwrap();
     }
     dir
@@ -100,6 +106,14 @@ fn generated_pipelines_pass_actionlint_and_the_gitlab_schema() {
         assert_eq!(workflow.contains("::warning::"), extra, "{workflow}");
         assert_eq!(workflow.contains("dist/winget/*.yaml"), extra);
         assert!(gitlab.contains("cargo svcpack build --manifest-path Cargo.toml"));
+        // One job builds the configured targets, so one SHA256SUMS covers them.
+        let targets = if extra {
+            "TARGETS: \"x86_64-pc-windows-gnu i686-pc-windows-gnu\""
+        } else {
+            "TARGETS: \"x86_64-pc-windows-gnu\""
+        };
+        assert!(workflow.contains(targets), "{workflow}");
+        assert!(gitlab.contains(targets), "{gitlab}");
         if actionlint {
             run_ok(Command::new("actionlint").arg(dir.join(".github/workflows/release.yml")));
         }
@@ -196,8 +210,8 @@ fn the_workflow_build_step_packages_the_example_service() {
         .current_dir(&dir)
         .env("PATH", path)
         .env("CARGO_TARGET_DIR", fixtures_target_dir())
-        .env("TARGET", tc.target())
-        .env("OUT_DIR", format!("dist/{}", tc.target()))
+        .env("TARGETS", tc.target())
+        .env("OUT_DIR", "dist")
         .env("EVENT", "pull_request")
         .env("SIGN_CERT", "")
         .env("SIGN_PASSWORD", "")
@@ -210,7 +224,7 @@ fn the_workflow_build_step_packages_the_example_service() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(stdout.contains("Dry run: building unsigned"), "{stdout}");
-    let out = dir.join("dist").join(tc.target());
+    let out = dir.join("dist");
     for name in [
         "example-service-0.1.0-x64.msi",
         "example-service-0.1.0-x64-portable.zip",

@@ -2825,6 +2825,10 @@ fn mutated_corpus_never_panics() {
     let seed = "corpus/svcpack/searches-v4.wxs";
     let text = std::fs::read_to_string(tests_dir().join(seed)).unwrap();
     seeds.push(("searches-v4.wxs".to_string(), text));
+    // Files outside components, `Files` harvesting and inline subdirectories.
+    let seed = "corpus/svcpack/naked-files-v4.wxs";
+    let text = std::fs::read_to_string(tests_dir().join(seed)).unwrap();
+    seeds.push(("naked-files-v4.wxs".to_string(), text));
     std::fs::write(work.path().join("readme.txt"), "readme").unwrap();
     let wxl = work.path().join("searches.wxl");
     std::fs::copy(tests_dir().join("corpus/svcpack/searches.wxl"), &wxl).unwrap();

@@ -129,7 +129,7 @@ fn sc_value(wine: &WinePrefix, key: &str) -> Option<u32> {
 /// The names and contents of a zip's entries (stored or deflated).
 /// What Wine cannot show: the MSI's tables and the zip's content.
 fn check_artifacts(msi: &Path, port: u16) {
-    let report = svcpack::helper::inspect_msi(msi).unwrap();
+    let report = svcpack::inspect::inspect_msi(msi).unwrap();
     let svc = &report.services[0];
     assert_eq!(svc.name, SERVICE);
     assert_eq!(svc.arguments, None, "the host takes no arguments: {svc:?}");

@@ -1,6 +1,7 @@
 //! Installer sources shaped like the ones open-source projects ship (`tests/corpus/projects/`,
 //! provenance in its README), compiled the way each project builds them: its `-d` defines,
-//! its architecture, stand-in payload files where its build would have produced binaries.
+//! its architecture, stand-in payload files where its build would have produced binaries,
+//! and the installer helper `cargo svcpack compile` adds for firewall exceptions.
 //!
 //! Each project has one expected outcome. Sources that use only WiX svcpack compiles must
 //! build, and the MSI must read back with msitools' `msiinfo`; sources that need a WiX
@@ -204,7 +205,6 @@ const PROJECTS: &[Project] = &[
         defines: &[("Version", "0.25.1"), ("ProductName", "windows_exporter")],
         standins: &["Work/windows_exporter.exe"],
         expect: Expect::Fails(&[
-            "main.wxs:70: fw:FirewallException needs WixToolset.Firewall.wixext, which svcpack does not support",
             "main.wxs:26: Binary `Wix4UtilCA_X64` needs WixToolset.Util.wixext, which svcpack does not support",
         ]),
     },
@@ -266,6 +266,15 @@ fn build(p: &Project, work: &Path) -> Result<PathBuf, String> {
     }
     let cwd = work.join(p.cwd);
     let mut opts = CompileOptions::new(p.arch);
+    // As `cargo svcpack compile` builds it: firewall exceptions run through the installer
+    // helper, here a stand-in file (the MSI only carries it in its Binary table).
+    let helper = work.join("svcpack-helper.exe");
+    std::fs::write(&helper, b"stand-in for svcpack-helper.exe\n").unwrap();
+    opts.actions = Some(svcpack::firewall::action_provider(
+        p.arch,
+        Some(helper),
+        &work.join("helper-cache"),
+    ));
     opts.current_dir = cwd.clone();
     opts.threads = 1;
     opts.timestamp = 1_700_000_000;

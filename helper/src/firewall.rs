@@ -8,7 +8,7 @@
 //! firewall-remove RULE...
 //! RULE = --name NAME [--protocol tcp|udp|any] [--ports 80,443,8000-8010]
 //!        [--profiles domain,private,public] [--remote any|localsubnet|ADDR,...]
-//!        [--program PATH] [--ignore-failure yes|no]
+//!        [--program PATH] [--description TEXT] [--ignore-failure yes|no]
 //! ```
 //!
 //! Every `--name` starts a new rule; the options after it describe that rule. The rules
@@ -74,6 +74,8 @@ pub struct Rule {
     pub remote: String,
     /// The program whose traffic the rule allows (a full path); `None`: any program.
     pub program: Option<String>,
+    /// Shown in the firewall's rule list.
+    pub description: Option<String>,
     /// A failure to add this rule is a warning, not an installation failure.
     pub ignore_failure: bool,
 }
@@ -88,6 +90,7 @@ impl Rule {
             profiles: Vec::new(),
             remote: "any".to_string(),
             program: None,
+            description: None,
             ignore_failure: false,
         }
     }
@@ -109,6 +112,9 @@ impl Rule {
         put("--remote", &self.remote);
         if let Some(p) = &self.program {
             put("--program", p);
+        }
+        if let Some(d) = &self.description {
+            put("--description", d);
         }
         if self.ignore_failure {
             put("--ignore-failure", "yes");
@@ -138,6 +144,9 @@ impl Rule {
         out.push(format!("profile={profile}"));
         if let Some(p) = &self.program {
             out.push(format!("program={p}"));
+        }
+        if let Some(d) = &self.description {
+            out.push(format!("description={d}"));
         }
         out.push("enable=yes".to_string());
         out
@@ -300,6 +309,7 @@ pub fn parse(verb: &str, args: &[String]) -> Result<Request, String> {
                 }
                 rule.program = Some(value.to_string());
             }
+            "--description" => rule.description = Some(value.to_string()),
             "--ignore-failure" => {
                 rule.ignore_failure = match value {
                     "yes" => true,

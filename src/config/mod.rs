@@ -25,6 +25,7 @@
 //! | `compress` | `"none"`; `"upx"` with `upx-args`, default `["--best"]` |
 //! | `backend` | `"native"`; or `"wix"` |
 //! | `copyright` | `Copyright (c) <year> <manufacturer>` ([`Config::copyright_text`]) |
+//! | `targets` | none: `--target`, else the host's default target; a list of target triples (none twice) packaged in one build and built by `init --ci` pipelines |
 //! | `[service]` | absent: a plain application package |
 //! | `service.name` | the package name (1–256 characters, no `/` or `\`) |
 //! | `service.display-name` | the product name |
@@ -96,6 +97,7 @@ mod resolve;
 mod schema;
 mod service;
 mod sign;
+mod targets;
 mod tree;
 mod values;
 
@@ -166,6 +168,8 @@ pub struct Loaded {
     pub release: Release,
     /// `[linux]` and the Linux reading of the shared keys, for Linux targets.
     pub linux: Linux,
+    /// `targets`: the target triples built without `--target`; empty when not configured.
+    pub targets: Vec<String>,
 }
 
 /// The whole validated configuration, all defaults applied.

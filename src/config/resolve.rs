@@ -90,9 +90,11 @@ pub(crate) fn cargo(file: &Path, text: &str, pkg: &PackageInfo) -> Result<Loaded
         .map_err(locate)?;
     let release = super::release::read(&svcpack).map_err(locate)?;
     let linux = super::linux::read(&svcpack, &config, pkg, &locate).map_err(locate)?;
+    let targets = super::targets::read(&svcpack).map_err(locate)?;
     Ok(Loaded {
         config,
         release,
+        targets,
         linux,
         warnings: resolver
             .warnings
@@ -132,6 +134,7 @@ pub(crate) fn standalone(file: &Path, text: &str) -> Result<(PackageInfo, Loaded
         .collect();
     let release = super::release::read(&top).map_err(locate)?;
     let linux = super::linux::read(&top, &config, &resolver.pkg, &locate).map_err(locate)?;
+    let targets = super::targets::read(&top).map_err(locate)?;
     Ok((
         resolver.pkg,
         Loaded {
@@ -139,6 +142,7 @@ pub(crate) fn standalone(file: &Path, text: &str) -> Result<(PackageInfo, Loaded
             warnings,
             release,
             linux,
+            targets,
         },
     ))
 }

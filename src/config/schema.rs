@@ -127,6 +127,7 @@ macro_rules! top_level {
             value("upx-args"),
             value("backend"),
             value("copyright"),
+            value("targets"),
             Field { name: "service", shape: Shape::Table(SERVICE) },
             Field { name: "files", shape: Shape::Tables(FILES) },
             Field { name: "sign", shape: Shape::Table(SIGN) },

@@ -149,10 +149,7 @@ fn dest_path(entry: &FileEntry) -> String {
 pub fn check_dests(config: &Config, linux: &Linux) -> Result<(), String> {
     let unit = unit::unit_name(linux);
     let taken = [
-        (
-            config.binary.as_str(),
-            "the program's own name on Linux",
-        ),
+        (config.binary.as_str(), "the program's own name on Linux"),
         ("install.sh", "the tarball's install script"),
         ("uninstall.sh", "the tarball's uninstall script"),
         (unit.as_str(), "the tarball's systemd unit"),

@@ -3,10 +3,10 @@
 
 use crate::portable::{self, PortableFile, PortableInput};
 
-use super::state::{Build, Context};
+use super::state::{Context, TargetBuild};
 
 /// Builds the portable zip.
-pub(super) fn zip(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn zip(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let plan = cx.plan;
     let mut files: Vec<(String, Vec<u8>)> = b
         .signed_config

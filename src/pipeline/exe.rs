@@ -6,14 +6,14 @@ use std::path::Path;
 use crate::cargo;
 use crate::config::Compress;
 use crate::pe;
-use crate::plan::{ExeSource, Plan};
+use crate::plan::{ExeSource, Plan, TargetPlan};
 use crate::progress::Reporter;
 
 use super::options::RunOptions;
-use super::state::{Build, Context};
+use super::state::{Context, TargetBuild};
 
 /// `cargo build` of the package's bin target; skipped for a prebuilt binary.
-pub(super) fn compile(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn compile(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let ExeSource::Cargo {
         manifest_path,
         package,
@@ -30,7 +30,7 @@ pub(super) fn compile(cx: &Context, b: &mut Build) -> Result<Option<String>, Str
         manifest_path: manifest_path.clone(),
         package: package.clone(),
         bin: bin.clone(),
-        target: cx.plan.target.clone(),
+        target: b.target.triple.clone(),
         profile: profile.clone(),
         features: features.clone(),
         all_features: *all_features,
@@ -43,7 +43,7 @@ pub(super) fn compile(cx: &Context, b: &mut Build) -> Result<Option<String>, Str
 }
 
 /// Stamps a copy of the program (cargo's output is never modified).
-pub(super) fn stamp(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn stamp(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let source = match &cx.plan.exe {
         ExeSource::Prebuilt(p) => p.clone(),
         ExeSource::Cargo { .. } => b
@@ -53,7 +53,7 @@ pub(super) fn stamp(cx: &Context, b: &mut Build) -> Result<Option<String>, Strin
     };
     let bytes =
         std::fs::read(&source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
-    b.exe = stamp_exe(cx.plan, &source, &bytes, cx.opts, cx.rep)?;
+    b.exe = stamp_exe(cx.plan, b.target, &source, &bytes, cx.opts, cx.rep)?;
     Ok(Some(format!(
         "{} ({})",
         cx.exe_name,
@@ -62,13 +62,13 @@ pub(super) fn stamp(cx: &Context, b: &mut Build) -> Result<Option<String>, Strin
 }
 
 /// UPX packing, when configured.
-pub(super) fn compress(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn compress(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let Compress::Upx { args } = &cx.plan.config.compress else {
         return Ok(None);
     };
     // Runs on the stamped exe (the readiness and machine checks already saw the real
     // imports, which UPX hides) and before signing (packing would break a signature).
-    let packed = crate::compress::compress_upx(&b.exe, &cx.exe_name, args, cx.stage_dir)
+    let packed = crate::compress::compress_upx(&b.exe, &cx.exe_name, args, &b.dir)
         .map_err(|e| e.to_string())?;
     cx.rep.warning(crate::compress::ANTIVIRUS_WARNING);
     let detail = format!("{} {}", cx.exe_name, packed.summary());
@@ -80,19 +80,20 @@ pub(super) fn compress(cx: &Context, b: &mut Build) -> Result<Option<String>, St
 /// talks to the service manager, then writes the version resource (and icon).
 fn stamp_exe(
     plan: &Plan,
+    target: &TargetPlan,
     source: &Path,
     bytes: &[u8],
     opts: &RunOptions,
     rep: &Reporter,
 ) -> Result<Vec<u8>, String> {
     let info = pe::inspect(bytes).map_err(|e| format!("{}: {e}", source.display()))?;
-    if info.machine != plan.arch.machine() {
+    if info.machine != target.arch.machine() {
         return Err(format!(
             "{} is built for {}, but the package is for {} (target {})",
             source.display(),
             info.machine,
-            plan.arch.as_str(),
-            plan.target
+            target.arch.as_str(),
+            target.triple
         ));
     }
     if let Some(service) = &plan.config.service {

@@ -4,15 +4,15 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::plan::{ExeSource, Plan, WixSource};
+use crate::plan::{ExeSource, Plan, TargetPlan, WixSource};
 use crate::{render, wix};
 
-use super::state::{Build, Context};
+use super::state::{Context, TargetBuild};
 
 /// Writes the files the WiX source names into the staging directory and renders it.
-pub(super) fn render(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn render(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let plan = cx.plan;
-    let stage_dir = cx.stage_dir;
+    let stage_dir = b.dir.as_path();
     let path = stage_dir.join(&cx.exe_name);
     write_file(&path, &b.exe)?;
     let host_paths = match &b.host {
@@ -39,7 +39,7 @@ pub(super) fn render(cx: &Context, b: &mut Build) -> Result<Option<String>, Stri
                 b.signed_config.as_ref().unwrap_or(&plan.config),
                 &plan.package,
                 &path,
-                plan.arch.as_str(),
+                b.target.arch.as_str(),
             );
             input.host = host_paths
                 .as_ref()
@@ -62,13 +62,13 @@ pub(super) fn render(cx: &Context, b: &mut Build) -> Result<Option<String>, Stri
 }
 
 /// Compiles the WiX source into a single-file MSI.
-pub(super) fn compile(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn compile(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let plan = cx.plan;
     let src = b
         .wxs
         .clone()
         .ok_or_else(|| "no WiX source was rendered".to_string())?;
-    let mut copts = wix::CompileOptions::new(plan.arch.as_str());
+    let mut copts = wix::CompileOptions::new(b.target.arch.as_str());
     copts.timestamp = cx.opts.timestamp;
     if let WixSource::CargoWix(p) = &plan.wix {
         copts.current_dir = p
@@ -76,13 +76,17 @@ pub(super) fn compile(cx: &Context, b: &mut Build) -> Result<Option<String>, Str
             .and_then(Path::parent)
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        copts.defines = cargo_wix_defines(plan, b.exe_path.as_deref().unwrap_or(Path::new("")))?;
+        copts.defines = cargo_wix_defines(
+            plan,
+            b.target,
+            b.exe_path.as_deref().unwrap_or(Path::new("")),
+        )?;
     } else {
-        copts.current_dir = cx.stage_dir.to_path_buf();
+        copts.current_dir = b.dir.clone();
     }
     // Streamed to a file in the staging directory (the compiler never holds the whole
     // MSI), then read for signing and checksums.
-    let staged_msi = cx.stage_dir.join(".compiled.msi");
+    let staged_msi = b.dir.join(".compiled.msi");
     let compiled = wix::compile_to_file(&[src], &staged_msi, &copts).map_err(|e| {
         for w in &e.warnings {
             cx.rep.warning(&w.to_string());
@@ -107,6 +111,7 @@ pub(super) fn compile(cx: &Context, b: &mut Build) -> Result<Option<String>, Str
 /// cargo-wix's preprocessor variables for a cargo-wix source.
 fn cargo_wix_defines(
     plan: &Plan,
+    target: &TargetPlan,
     exe: &Path,
 ) -> Result<std::collections::BTreeMap<String, String>, String> {
     let profile = match &plan.exe {
@@ -123,8 +128,8 @@ fn cargo_wix_defines(
         .to_path_buf();
     let input = render::CargoWixInput {
         version: &plan.version,
-        arch: plan.arch.as_str(),
-        target_triple: &plan.target,
+        arch: target.arch.as_str(),
+        target_triple: &target.triple,
         profile: &profile,
         target_dir: &target_dir,
         bin_dir: &bin_dir,

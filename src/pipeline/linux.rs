@@ -3,14 +3,15 @@
 
 use crate::plan::ExeSource;
 
-use super::state::{Build, Context};
+use super::state::{Context, TargetBuild};
 
-/// Builds the .deb and the tarball into the build state.
-pub(super) fn packages(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+/// Builds one Linux target's .deb and tarball into its build state.
+pub(super) fn packages(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let plan = cx.plan;
-    let (Some(linux), Some(names)) = (&plan.linux, &plan.artifacts.linux) else {
+    let (Some(linux), Some(names)) = (&plan.linux, &b.target.linux) else {
         return Ok(None);
     };
+    let triple = b.target.triple.as_str();
     let source = match &plan.exe {
         ExeSource::Prebuilt(p) => p.clone(),
         ExeSource::Cargo { .. } => b
@@ -20,9 +21,8 @@ pub(super) fn packages(cx: &Context, b: &mut Build) -> Result<Option<String>, St
     };
     let built =
         std::fs::read(&source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
-    crate::linux::check_elf(&built, &plan.target)
-        .map_err(|e| format!("{}: {e}", source.display()))?;
-    let program = match crate::linux::strip::strip(&built, &plan.target, cx.stage_dir) {
+    crate::linux::check_elf(&built, triple).map_err(|e| format!("{}: {e}", source.display()))?;
+    let program = match crate::linux::strip::strip(&built, triple, &b.dir) {
         Ok(stripped) => stripped,
         Err(why) => {
             cx.rep.warning(&format!(
@@ -36,7 +36,7 @@ pub(super) fn packages(cx: &Context, b: &mut Build) -> Result<Option<String>, St
         pkg: &plan.package,
         linux,
         program: &program,
-        triple: &plan.target,
+        triple,
         unix_time: cx.opts.timestamp,
     };
     b.deb = crate::linux::deb::build(&input)?;

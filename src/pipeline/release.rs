@@ -1,68 +1,97 @@
-//! The release metadata built from the final artifacts: the SBOM, the winget manifests,
-//! SHA256SUMS and the machine-readable manifest that lists every artifact.
+//! The release metadata built from the final artifacts: each Windows target's SBOM, then —
+//! once every target is built — the winget manifests (one installer per Windows target),
+//! SHA256SUMS and the machine-readable manifest that lists every artifact of every target.
 
 use crate::checksums;
-use crate::manifest::{Artifact, ArtifactKind, Manifest};
+use crate::manifest::{Artifact, ArtifactKind, Manifest, TargetSummary};
 
-use super::state::{Build, Context};
+use super::state::{Context, Release, TargetBuild};
 
-/// The CycloneDX SBOM; after signing, so it names the final MSI's digest.
-pub(super) fn sbom(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+/// The CycloneDX SBOM of one target; after signing, so it names the final MSI's digest.
+pub(super) fn sbom(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let host = b.host.as_ref().map(|(e, c)| (&e[..], c.as_str()));
     let (bytes, summary) =
-        crate::sbom::for_build(cx.plan, &b.exe, host, &b.msi, cx.opts.timestamp)?;
+        crate::sbom::for_build(cx.plan, b.target, &b.exe, host, &b.msi, cx.opts.timestamp)?;
     b.sbom = bytes;
     Ok(Some(summary))
 }
 
-/// The winget manifests (with `[release] winget-id`).
-pub(super) fn winget(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+/// The winget manifests (with `[release] winget-id`): one installer per Windows target
+/// (winget installs Windows packages only).
+pub(super) fn winget(
+    cx: &Context,
+    built: &[TargetBuild],
+    r: &mut Release,
+) -> Result<Option<String>, String> {
     let plan = cx.plan;
-    let product_code = crate::winget::product_code(&b.msi)?;
+    let built: Vec<&TargetBuild> = built.iter().filter(|b| b.target.linux.is_none()).collect();
+    let codes = built
+        .iter()
+        .map(|b| crate::winget::product_code(&b.msi).map_err(|m| format!("{}: {m}", b.target.msi)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let installers: Vec<crate::winget::WingetInstaller> = built
+        .iter()
+        .zip(&codes)
+        .map(|(b, code)| crate::winget::WingetInstaller {
+            arch: b.target.arch.as_str(),
+            msi_name: &b.target.msi,
+            msi: &b.msi,
+            product_code: code,
+        })
+        .collect();
     let input = crate::winget::WingetInput {
         release: &plan.release,
         package: &plan.package,
         config: &plan.config,
-        arch: plan.arch.as_str(),
-        msi_name: &plan.artifacts.msi,
-        msi: &b.msi,
-        product_code: &product_code,
+        installers: &installers,
     };
-    b.winget = crate::winget::manifests(&input)?.unwrap_or_default();
+    r.winget = crate::winget::manifests(&input)?.unwrap_or_default();
     Ok(Some(format!(
         "{} manifests in {}/",
-        b.winget.len(),
+        r.winget.len(),
         crate::winget::DIR
     )))
 }
 
 /// SHA256SUMS and the manifest, hashed from the final, signed bytes; lists every artifact
-/// as the output of the build.
-pub(super) fn checksums(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+/// of every target as the output of the build.
+pub(super) fn checksums(
+    cx: &Context,
+    built: &mut [TargetBuild],
+    r: &mut Release,
+) -> Result<Option<String>, String> {
     let plan = cx.plan;
     let a = &plan.artifacts;
-    if let Some(names) = &a.linux {
-        return linux_checksums(cx, b, names);
+    // The zip counts as signed (its exe is); Linux packages are never signed.
+    let signed = cx.signer.is_some();
+    let mut summed: Vec<(String, &[u8])> = Vec::new();
+    for b in built.iter() {
+        for (path, _, bytes, _) in target_artifacts(b, signed) {
+            summed.push((path.clone(), bytes));
+        }
     }
-    let sums = checksums::sha256sums(&[
-        (a.msi.clone(), &b.msi[..]),
-        (a.zip.clone(), &b.zip[..]),
-        (a.sbom.clone(), &b.sbom[..]),
-    ]);
-    // The zip counts as signed (its exe is).
-    let signed = b.signer.is_some();
-    let mut artifacts = vec![
-        Artifact::from_bytes(&a.msi, ArtifactKind::Msi, &b.msi, signed),
-        Artifact::from_bytes(&a.zip, ArtifactKind::PortableZip, &b.zip, signed),
-        Artifact::from_bytes(
-            &a.checksums,
-            ArtifactKind::Checksums,
-            sums.as_bytes(),
-            false,
-        ),
-        Artifact::from_bytes(&a.sbom, ArtifactKind::Sbom, &b.sbom, false),
-    ];
-    for (name, bytes) in &b.winget {
+    let sums = checksums::sha256sums(&summed);
+    let mut artifacts = Vec::new();
+    let mut targets = Vec::new();
+    for b in built.iter() {
+        let t = b.target;
+        let arch = t.arch.into();
+        for (path, kind, bytes, signed) in target_artifacts(b, signed) {
+            artifacts
+                .push(Artifact::from_bytes(path, kind, bytes, signed).for_target(&t.triple, arch));
+        }
+        targets.push(TargetSummary {
+            target: t.triple.clone(),
+            arch,
+        });
+    }
+    artifacts.push(Artifact::from_bytes(
+        &a.checksums,
+        ArtifactKind::Checksums,
+        sums.as_bytes(),
+        false,
+    ));
+    for (name, bytes) in &r.winget {
         artifacts.push(Artifact::from_bytes(
             name,
             ArtifactKind::WingetManifest,
@@ -70,66 +99,61 @@ pub(super) fn checksums(cx: &Context, b: &mut Build) -> Result<Option<String>, S
             false,
         ));
     }
-    let arch = crate::manifest::Arch::from_target(&plan.target)
-        .ok_or_else(|| "unknown architecture".to_string())?;
-    let manifest = Manifest::new(
+    let mut targets = targets.into_iter();
+    let first = targets
+        .next()
+        .ok_or_else(|| "the build has no target".to_string())?;
+    let manifest = Manifest::for_targets(
         &plan.config,
         &plan.package.name,
-        &plan.target,
-        arch,
+        first,
+        targets.collect(),
         artifacts,
     )
     .to_json()
     .map_err(|e| e.to_string())?;
-    b.outputs = vec![
-        (a.msi.clone(), std::mem::take(&mut b.msi)),
-        (a.zip.clone(), std::mem::take(&mut b.zip)),
-        (a.checksums.clone(), sums.into_bytes()),
-        (a.manifest.clone(), manifest.into_bytes()),
-        (a.sbom.clone(), std::mem::take(&mut b.sbom)),
-    ];
-    b.outputs.append(&mut b.winget);
+    // Out-dir order: each target's MSI and zip (or .deb and tarball), then the files that
+    // cover them all, then each Windows target's SBOM, then the winget manifests — for one
+    // target, the order it always had.
+    let mut outputs = Vec::new();
+    for b in built.iter_mut() {
+        match &b.target.linux {
+            Some(names) => {
+                outputs.push((names.deb.clone(), std::mem::take(&mut b.deb)));
+                outputs.push((names.tarball.clone(), std::mem::take(&mut b.tarball)));
+            }
+            None => {
+                outputs.push((b.target.msi.clone(), std::mem::take(&mut b.msi)));
+                outputs.push((b.target.zip.clone(), std::mem::take(&mut b.zip)));
+            }
+        }
+    }
+    outputs.push((a.checksums.clone(), sums.into_bytes()));
+    outputs.push((a.manifest.clone(), manifest.into_bytes()));
+    for b in built.iter_mut().filter(|b| b.target.linux.is_none()) {
+        outputs.push((b.target.sbom.clone(), std::mem::take(&mut b.sbom)));
+    }
+    outputs.append(&mut r.winget);
+    r.outputs = outputs;
     Ok(Some(String::new()))
 }
 
-/// A Linux target's SHA256SUMS and manifest: the .deb and the tarball (never signed).
-fn linux_checksums(
-    cx: &Context,
-    b: &mut Build,
-    names: &crate::plan::LinuxArtifacts,
-) -> Result<Option<String>, String> {
-    let plan = cx.plan;
-    let a = &plan.artifacts;
-    let sums = checksums::sha256sums(&[
-        (names.deb.clone(), &b.deb[..]),
-        (names.tarball.clone(), &b.tarball[..]),
-    ]);
-    let artifacts = vec![
-        Artifact::from_bytes(&names.deb, ArtifactKind::Deb, &b.deb, false),
-        Artifact::from_bytes(&names.tarball, ArtifactKind::Tarball, &b.tarball, false),
-        Artifact::from_bytes(
-            &a.checksums,
-            ArtifactKind::Checksums,
-            sums.as_bytes(),
-            false,
-        ),
-    ];
-    let arch = crate::manifest::Arch::from_target(&plan.target)
-        .ok_or_else(|| "unknown architecture".to_string())?;
-    let manifest = Manifest::new(
-        &plan.config,
-        &plan.package.name,
-        &plan.target,
-        arch,
-        artifacts,
-    )
-    .to_json()
-    .map_err(|e| e.to_string())?;
-    b.outputs = vec![
-        (names.deb.clone(), std::mem::take(&mut b.deb)),
-        (names.tarball.clone(), std::mem::take(&mut b.tarball)),
-        (a.checksums.clone(), sums.into_bytes()),
-        (a.manifest.clone(), manifest.into_bytes()),
-    ];
-    Ok(Some(String::new()))
+/// One target's artifacts as (file name, kind, bytes, signed): a Windows target's MSI, zip
+/// and SBOM, a Linux target's .deb and tarball.
+fn target_artifacts<'b>(
+    b: &'b TargetBuild,
+    signed: bool,
+) -> Vec<(&'b String, ArtifactKind, &'b [u8], bool)> {
+    let t = b.target;
+    match &t.linux {
+        Some(names) => vec![
+            (&names.deb, ArtifactKind::Deb, &b.deb[..], false),
+            (&names.tarball, ArtifactKind::Tarball, &b.tarball[..], false),
+        ],
+        None => vec![
+            (&t.msi, ArtifactKind::Msi, &b.msi[..], signed),
+            (&t.zip, ArtifactKind::PortableZip, &b.zip[..], signed),
+            (&t.sbom, ArtifactKind::Sbom, &b.sbom[..], false),
+        ],
+    }
 }

@@ -2,33 +2,37 @@
 //! password), the executables are signed after stamp/compress and before render/zip (so
 //! the MSI and the zip carry the same signed bytes), and the MSI right after compiling.
 
-use crate::plan::Stage;
+use std::path::Path;
+
+use crate::plan::{Plan, Stage};
 use crate::progress::Reporter;
 use crate::sign::{SignReport, Signer};
 
-use super::state::{Build, Context};
+use super::state::{Context, TargetBuild};
 
-/// Prepares the signer when the plan signs; returns the detail line's addition.
-pub(super) fn prepare(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
-    let plan = cx.plan;
+/// Prepares the signer when the plan signs, in the staging directory; returns it and the
+/// detail line's addition.
+pub(super) fn prepare(
+    plan: &Plan,
+    rep: &Reporter,
+    stage_dir: &Path,
+) -> Result<Option<(Signer, String)>, String> {
     let (Some(sign), true) = (&plan.config.sign, plan.stages.contains(&Stage::SignExe)) else {
         return Ok(None);
     };
     let env = |k: &str| std::env::var(k).ok();
-    let (s, warnings) =
-        crate::sign::prepare(sign, &env, cx.stage_dir).map_err(|e| e.to_string())?;
+    let (s, warnings) = crate::sign::prepare(sign, &env, stage_dir).map_err(|e| e.to_string())?;
     for w in &warnings {
-        cx.rep.warning(w);
+        rep.warning(w);
     }
     let detail = format!("signing with {}", s.tool());
-    b.signer = Some(s);
-    Ok(Some(detail))
+    Ok(Some((s, detail)))
 }
 
 /// Signs the program, the service host, the installer helper and the configured PE files.
-pub(super) fn sign_exe(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn sign_exe(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let plan = cx.plan;
-    let s = b
+    let s = cx
         .signer
         .as_ref()
         .ok_or_else(|| "signing was not prepared".to_string())?;
@@ -44,7 +48,7 @@ pub(super) fn sign_exe(cx: &Context, b: &mut Build) -> Result<Option<String>, St
     let (files, reports) = crate::sign::sign_files(
         s,
         &plan.config.files,
-        cx.stage_dir,
+        &b.dir,
         &plan.config.product_name,
         plan.package.homepage.as_deref(),
     )
@@ -61,12 +65,12 @@ pub(super) fn sign_exe(cx: &Context, b: &mut Build) -> Result<Option<String>, St
 }
 
 /// Signs the compiled MSI.
-pub(super) fn sign_msi(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
-    let s = b
+pub(super) fn sign_msi(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
+    let s = cx
         .signer
         .as_ref()
         .ok_or_else(|| "signing was not prepared".to_string())?;
-    let name = &cx.plan.artifacts.msi;
+    let name = &b.target.msi;
     let report = sign_one(cx, s, &mut b.msi, name)?;
     Ok(Some(detail(name, &report)))
 }

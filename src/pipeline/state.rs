@@ -1,13 +1,14 @@
 //! What the stages of one build hand to each other: the inputs every stage reads
-//! ([`Context`]) and the bytes and paths earlier stages produced for later ones ([`Build`]).
+//! ([`Context`]), the products of one target's stages ([`TargetBuild`]) and the files that
+//! cover every target ([`Release`]).
 //!
 //! Artifacts are held in memory until publishing, so a failed stage leaves nothing behind
 //! but the staging directory, which is deleted.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::plan::Plan;
+use crate::plan::{Plan, TargetPlan};
 use crate::progress::Reporter;
 
 use super::options::RunOptions;
@@ -17,15 +18,18 @@ pub(super) struct Context<'a> {
     pub plan: &'a Plan,
     pub opts: &'a RunOptions,
     pub rep: &'a Reporter,
-    /// The private staging directory (scratch files, the rendered WiX source).
-    pub stage_dir: &'a Path,
     /// The installed program's file name, `<binary>.exe`.
     pub exe_name: String,
+    /// Prepared by configure when the plan signs. Its scratch files live in the private
+    /// staging directory, so a `Context` must be dropped before the staging directory is.
+    pub signer: Option<crate::sign::Signer>,
 }
 
-/// Products of the stages so far.
-#[derive(Default)]
-pub(super) struct Build {
+/// Products of one target's stages so far.
+pub(super) struct TargetBuild<'a> {
+    pub target: &'a TargetPlan,
+    /// This target's staging directory (scratch files, the rendered WiX source).
+    pub dir: PathBuf,
     /// cargo's output (never modified), then the staged copy the WiX source names.
     pub exe_path: Option<PathBuf>,
     /// The stamped (compressed, signed) program.
@@ -35,9 +39,6 @@ pub(super) struct Build {
     pub host: Option<(Vec<u8>, String)>,
     /// svcpack's installer helper (services): the stamped (and signed) exe.
     pub helper: Option<Vec<u8>>,
-    /// Its scratch files live in the staging directory, so a `Build` must be dropped
-    /// before the staging directory is.
-    pub signer: Option<crate::sign::Signer>,
     /// The configuration with `files` pointing at signed copies of their PE files, once the
     /// sign-exe stage made them; render and zip read it so MSI and zip carry the same bytes.
     pub signed_config: Option<Config>,
@@ -45,10 +46,36 @@ pub(super) struct Build {
     pub msi: Vec<u8>,
     pub zip: Vec<u8>,
     pub sbom: Vec<u8>,
-    pub winget: Vec<(String, Vec<u8>)>,
     /// Linux targets: the .deb and the tarball.
     pub deb: Vec<u8>,
     pub tarball: Vec<u8>,
+}
+
+impl<'a> TargetBuild<'a> {
+    pub fn new(target: &'a TargetPlan, dir: PathBuf) -> Self {
+        TargetBuild {
+            target,
+            dir,
+            exe_path: None,
+            exe: Vec::new(),
+            host: None,
+            helper: None,
+            signed_config: None,
+            wxs: None,
+            msi: Vec::new(),
+            zip: Vec::new(),
+            sbom: Vec::new(),
+            deb: Vec::new(),
+            tarball: Vec::new(),
+        }
+    }
+}
+
+/// Files that cover every target, and finally every artifact of the build.
+#[derive(Default)]
+pub(super) struct Release {
+    /// winget manifests: one installer entry per Windows target.
+    pub winget: Vec<(String, Vec<u8>)>,
     /// Every artifact, by file name in the out-dir, once the last stage listed them.
     pub outputs: Vec<(String, Vec<u8>)>,
 }

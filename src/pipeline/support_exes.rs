@@ -4,10 +4,10 @@
 
 use crate::cargo;
 
-use super::state::{Build, Context};
+use super::state::{Context, TargetBuild};
 
 /// Builds, stamps and configures the service host; skipped unless the service is hosted.
-pub(super) fn host(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn host(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let plan = cx.plan;
     let Some((service, settings)) = plan
         .config
@@ -19,12 +19,16 @@ pub(super) fn host(cx: &Context, b: &mut Build) -> Result<Option<String>, String
     };
     // Built from source with the program's cargo and target (also with --no-build),
     // cached in the target dir by cargo's own fingerprints.
-    let built = crate::host::build(&cargo::cargo_program(), &plan.target, &plan.host_cache_dir)
-        .map_err(|e| e.to_string())?;
+    let built = crate::host::build(
+        &cargo::cargo_program(),
+        &b.target.triple,
+        &plan.host_cache_dir,
+    )
+    .map_err(|e| e.to_string())?;
     let bytes =
         std::fs::read(&built).map_err(|e| format!("cannot read {}: {e}", built.display()))?;
     let year = crate::config::year_of_unix_time(cx.opts.timestamp as i64);
-    let stamped = crate::host::stamp(&built, &bytes, &plan.config, plan.arch.machine(), year)
+    let stamped = crate::host::stamp(&built, &bytes, &plan.config, b.target.arch.machine(), year)
         .map_err(|e| e.to_string())?;
     let conf =
         crate::host::config_file(service, settings, &cx.exe_name).map_err(|e| e.to_string())?;
@@ -39,17 +43,20 @@ pub(super) fn host(cx: &Context, b: &mut Build) -> Result<Option<String>, String
 }
 
 /// Builds (or takes from the cache) and stamps the installer helper.
-pub(super) fn helper(cx: &Context, b: &mut Build) -> Result<Option<String>, String> {
+pub(super) fn helper(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
     let plan = cx.plan;
     // Built like the service host, into the same cache folder; a cached build is used
     // without running cargo.
-    let (built, ran) =
-        crate::helper::build(&cargo::cargo_program(), &plan.target, &plan.host_cache_dir)
-            .map_err(|e| e.to_string())?;
+    let (built, ran) = crate::helper::build(
+        &cargo::cargo_program(),
+        &b.target.triple,
+        &plan.host_cache_dir,
+    )
+    .map_err(|e| e.to_string())?;
     let bytes =
         std::fs::read(&built).map_err(|e| format!("cannot read {}: {e}", built.display()))?;
     let year = crate::config::year_of_unix_time(cx.opts.timestamp as i64);
-    let stamped = crate::helper::stamp(&built, &bytes, &plan.config, plan.arch.machine(), year)
+    let stamped = crate::helper::stamp(&built, &bytes, &plan.config, b.target.arch.machine(), year)
         .map_err(|e| e.to_string())?;
     let detail = format!(
         "{} ({}{})",

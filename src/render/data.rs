@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::codepage::{summary_info, SummaryInfo};
 use super::escape::check_xml_text;
-use super::files::{extra_files, Directory, ExtraFile};
+use super::files::{extra_files, Directory, ExtraFile, FileRef};
 use super::host_install::{host_install, HostInstall};
 use super::service::{service_data, ServiceData};
 use super::values::{file_name, fold, non_empty, path_text};
@@ -37,6 +37,9 @@ pub(super) struct HelperData {
     pub(super) source: String,
     pub(super) configure: String,
     pub(super) stop: String,
+    /// The firewall rules' arguments (a formatted value, already MSI-escaped); `None`
+    /// when the service has no rules.
+    pub(super) firewall: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -65,12 +68,6 @@ pub(super) struct InstallDir {
 pub(super) struct NamedDir {
     pub(super) id: String,
     pub(super) name: String,
-}
-
-#[derive(Serialize)]
-pub(super) struct FileRef {
-    pub(super) name: String,
-    pub(super) source: String,
 }
 
 #[derive(Serialize)]
@@ -196,6 +193,11 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
                 },
                 configure: crate::helper::command_line(&crate::helper::configure_request(service)),
                 stop: crate::helper::command_line(&crate::helper::stop_request(service)),
+                firewall: crate::firewall::formatted_rules(
+                    service,
+                    "[#MainExe]",
+                    &super::escape::escape_formatted,
+                ),
             }),
             None => None,
         },

@@ -9,6 +9,14 @@ use super::values::{fold, path_hash, path_text};
 use super::{RenderError, INSTALL_FOLDER_ID};
 use crate::config::{Config, RelPath};
 
+/// A file the package installs under a name of its own: the program, the license, the
+/// service host and its configuration.
+#[derive(Serialize)]
+pub(super) struct FileRef {
+    pub(super) name: String,
+    pub(super) source: String,
+}
+
 #[derive(Serialize)]
 pub(super) struct Directory {
     pub(super) id: String,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::data::FileRef;
+use super::files::FileRef;
 use super::values::{fold, path_hash, path_text};
 use super::{RenderError, RenderInput};
 use crate::config::{Config, RelPath};

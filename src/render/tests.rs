@@ -1099,7 +1099,7 @@ mod native {
             let service = table(&msi_path, "ServiceInstall");
             // ServiceInstall: ..., StartName (8), Password (9), ...
             let password = service[0][9].clone();
-            let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
+            let report = crate::inspect::inspect_msi(&msi_path).expect("inspect");
             if needs {
                 assert_eq!(props["MsiHiddenProperties"], PASSWORD_PROPERTY, "{account}");
                 assert!(
@@ -1139,7 +1139,7 @@ mod native {
         let exe = f.exe();
         let input = RenderInput::new(&config, &pkg, &exe, "x64");
         let msi_path = compile(&f, &render(&input, None).expect("renders"), "x64");
-        let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
+        let report = crate::inspect::inspect_msi(&msi_path).expect("inspect");
 
         assert_eq!(
             report.product_name.as_deref(),
@@ -1260,7 +1260,7 @@ mod native {
                 .into_iter()
                 .map(|r| (r[0].clone(), r[1].clone()))
                 .collect();
-            let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
+            let report = crate::inspect::inspect_msi(&msi_path).expect("inspect");
             runs.push((guids, report.product_code));
         }
         assert_eq!(runs[0].0.len(), 5);
@@ -1280,7 +1280,7 @@ mod native {
         let exe = f.exe();
         let input = RenderInput::new(&config, &pkg, &exe, "x86");
         let msi_path = compile(&f, &render(&input, None).expect("renders"), "x86");
-        let report = crate::helper::inspect_msi(&msi_path).expect("inspect");
+        let report = crate::inspect::inspect_msi(&msi_path).expect("inspect");
         assert!(report.services.is_empty());
         assert_eq!(report.codepage, 1252);
         assert_eq!(report.files.len(), 2);

@@ -21,9 +21,29 @@ pub struct Report {
     pub codepage: i32,
     pub files: Vec<FileReport>,
     pub services: Vec<ServiceReport>,
+    /// Inbound firewall rules an installer's custom action adds (values as authored:
+    /// `[PROPERTY]` references are resolved only when the package installs).
+    pub firewall: Vec<FirewallReport>,
     pub signed: bool,
     /// Signer details when a signature is present (filled by the signing module's reader).
     pub signature: Option<BTreeMap<String, String>>,
+}
+
+/// One inbound allow rule.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FirewallReport {
+    pub name: String,
+    /// `tcp`, `udp` or `any`.
+    pub protocol: String,
+    /// Local ports and ranges; empty: any port.
+    pub ports: String,
+    /// Empty: all profiles.
+    pub profiles: Vec<String>,
+    pub remote: String,
+    pub program: Option<String>,
+    pub ignore_failure: bool,
+    /// The condition of the action that adds the rule.
+    pub condition: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -199,6 +219,8 @@ pub enum DecodedAction {
     Configure(ActionSettings),
     /// The action stops `service` and waits at most `timeout_ms` for its processes to end.
     Stop { service: String, timeout_ms: u32 },
+    /// The action adds these inbound firewall rules.
+    FirewallAdd(Vec<FirewallReport>),
 }
 
 /// What a configuring custom action sets, in the service manager's terms.
@@ -270,18 +292,47 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
     files.sort_by(|a, b| a.id.cmp(&b.id));
     let configs = rows(&mut pkg, "MsiServiceConfig");
     let failures = rows(&mut pkg, "MsiServiceConfigFailureActions");
-    // A helper's EXE custom actions from the Binary table (type & 0x3F == 2) whose command
-    // line (directly, or as `[Property]`) the decoder recognises.
-    let helper_requests: Vec<DecodedAction> = rows(&mut pkg, "CustomAction")
+    let actions = rows(&mut pkg, "CustomAction");
+    // Values type-51 actions set (SetProperty), which an EXE action's `[Property]` may use.
+    let set_values: BTreeMap<String, String> = actions
+        .iter()
+        .filter(|r| r.get("Type").and_then(i).is_some_and(|t| t & 0x3F == 51))
+        .filter_map(|r| Some((s(r.get("Source")?)?, s(r.get("Target")?)?)))
+        .collect();
+    let conditions: BTreeMap<String, String> = rows(&mut pkg, "InstallExecuteSequence")
         .into_iter()
-        .filter(|r| r.get("Type").and_then(i).is_some_and(|t| t & 0x3F == 2))
+        .filter_map(|r| Some((s(r.get("Action")?)?, s(r.get("Condition")?)?)))
+        .collect();
+    // A helper's EXE custom actions from the Binary table (type & 0x3F == 2), not rollback
+    // ones (0x100), whose command line (with `[Property]` references replaced by the
+    // property's or its SetProperty's value) the decoder recognises.
+    let mut firewall: Vec<FirewallReport> = Vec::new();
+    let helper_requests: Vec<DecodedAction> = actions
+        .iter()
+        .filter(|r| {
+            r.get("Type")
+                .and_then(i)
+                .is_some_and(|t| t & 0x3F == 2 && t & 0x100 == 0)
+        })
         .filter_map(|r| {
             let target = r.get("Target").and_then(s)?;
-            let line = match target.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-                Some(prop) => props.get(prop)?.clone(),
-                None => target,
-            };
-            decoder(&line)
+            let line = substitute(&target, &|p| {
+                props.get(p).or_else(|| set_values.get(p)).cloned()
+            })?;
+            match decoder(&line)? {
+                DecodedAction::FirewallAdd(rules) => {
+                    let condition = r
+                        .get("Action")
+                        .and_then(s)
+                        .and_then(|a| conditions.get(&a).cloned());
+                    firewall.extend(rules.into_iter().map(|mut f| {
+                        f.condition = condition.clone();
+                        f
+                    }));
+                    None
+                }
+                other => Some(other),
+            }
         })
         .collect();
     let launch_conditions: Vec<String> = rows(&mut pkg, "LaunchCondition")
@@ -422,9 +473,36 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
         codepage: pkg.database_codepage().id(),
         files,
         services,
+        firewall,
         signed,
         signature: None,
     })
+}
+
+/// `text` with each `[Name]` replaced by `value(Name)`; `None` when a reference has no
+/// value. Only plain property references are replaced (`[#File]`, `[\[]` stay).
+fn substitute(text: &str, value: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('[') {
+        let Some(len) = rest[start..].find(']') else {
+            break;
+        };
+        let name = &rest[start + 1..start + len];
+        out.push_str(&rest[..start]);
+        if !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            out.push_str(&value(name)?);
+        } else {
+            out.push_str(&rest[start..=start + len]);
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 impl Report {
@@ -539,6 +617,32 @@ impl Report {
                 ));
             }
             o.push_str(&format!("    {}\n", extra.join("; ")));
+        }
+        if !self.firewall.is_empty() {
+            o.push_str(&format!("Firewall rules ({}):\n", self.firewall.len()));
+            for f in &self.firewall {
+                let ports = if f.ports.is_empty() {
+                    "any port"
+                } else {
+                    &f.ports
+                };
+                let profiles = if f.profiles.is_empty() {
+                    "all profiles".to_string()
+                } else {
+                    f.profiles.join(",")
+                };
+                o.push_str(&format!(
+                    "  {}: inbound {} {ports} from {} ({profiles})",
+                    f.name, f.protocol, f.remote
+                ));
+                if let Some(p) = &f.program {
+                    o.push_str(&format!("; program {p}"));
+                }
+                if f.ignore_failure {
+                    o.push_str("; failure ignored");
+                }
+                o.push('\n');
+            }
         }
         o
     }

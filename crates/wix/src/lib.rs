@@ -73,6 +73,41 @@ pub struct CompileOptions {
     /// `-bcgg`: generate `Guid="*"` component GUIDs with WiX v3's algorithm, so packages
     /// built from v4+ sources keep the component codes their v3 builds had.
     pub backward_compatible_guids: bool,
+    /// The program that implements extension elements WiX implements with its own
+    /// custom-action DLLs (`firewall:FirewallException`); `None`: they are an error.
+    pub actions: Option<ActionProvider>,
+}
+
+/// Makes (or finds) the action provider's program.
+pub type HelperSource = std::sync::Arc<
+    dyn Fn() -> std::result::Result<PathBuf, String> + Send + Sync + std::panic::RefUnwindSafe,
+>;
+/// Turns firewall rules into the action provider's arguments.
+pub type FirewallArgs = std::sync::Arc<
+    dyn Fn(&[parse::firewall::FirewallRule]) -> String + Send + Sync + std::panic::RefUnwindSafe,
+>;
+
+/// A program carried in the Binary table that runs as deferred custom actions, and how
+/// to ask it for firewall rules: the compiler does not know the program, only these.
+#[derive(Clone)]
+pub struct ActionProvider {
+    /// The program's file, made on first use (its error is reported at the element).
+    pub helper: HelperSource,
+    /// The rules as the program's arguments, an MSI formatted string.
+    pub firewall_rules: FirewallArgs,
+    /// The first argument that adds rules (the rules' arguments follow).
+    pub add_verb: &'static str,
+    /// The first argument that removes rules.
+    pub remove_verb: &'static str,
+}
+
+impl std::fmt::Debug for ActionProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActionProvider")
+            .field("add_verb", &self.add_verb)
+            .field("remove_verb", &self.remove_verb)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CompileOptions {
@@ -92,6 +127,7 @@ impl CompileOptions {
             cultures: Vec::new(),
             bind_variables: BTreeMap::new(),
             backward_compatible_guids: false,
+            actions: None,
         }
     }
 }
@@ -184,6 +220,7 @@ fn compile_collecting(
         arch: opts.arch.clone(),
         current_dir: opts.current_dir.clone(),
         bind_paths: opts.bind_paths.clone(),
+        actions: opts.actions.clone(),
     };
     let mut roots = Vec::new();
     let mut access_decls = Vec::new();
@@ -212,8 +249,10 @@ fn compile_collecting(
         variables.resolve_tree(&mut root)?;
         sections.extend(parse::parse_document(&root, &parse_opts, warnings)?);
     }
+    // `Files` elements find their files once every source is parsed, as in WiX.
+    parse::harvest::expand(&mut sections, &parse_opts, warnings)?;
     access::resolve(&mut sections, &access_decls)?;
-    let mut linked = link::link(sections)?;
+    let mut linked = link::link(sections, &opts.arch)?;
     if let Some(cp) = loc_codepage
         .as_deref()
         .map(localization_codepage)

@@ -14,7 +14,7 @@ use super::model::{
     ComponentDef, FileDef, MajorUpgrade, MediaDef, MediaTemplate, Member, PackageInfo, Row,
     Schedule, Section, SectionKind, StreamDef, Val, ADVERTISED_TARGET,
 };
-use super::standard_directory::standard_directory_name;
+use super::standard_directory::{standard_directory_name, standard_directory_parent};
 use super::xml::Dialect;
 
 /// The linked product: everything reachable from the package section.
@@ -71,8 +71,9 @@ fn primary_key(row: &Row) -> Option<Key> {
     }
 }
 
-/// Links all sections into one product.
-pub fn link(sections: Vec<Section>) -> Result<Linked> {
+/// Links all sections into one product for `arch` (which picks the parents of the
+/// `*6432Folder` standard directories).
+pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
     let mut entry = None;
     for (i, s) in sections.iter().enumerate() {
         if s.kind == SectionKind::Package {
@@ -235,6 +236,7 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
         custom: Default::default(),
     };
     let mut memberships = Vec::new();
+    let mut implied = Vec::new();
     let mut ordered = vec![pkg_section];
     for i in included.iter().copied().filter(|i| *i != entry) {
         ordered.extend(sections[i].take());
@@ -273,10 +275,31 @@ pub fn link(sections: Vec<Section>) -> Result<Linked> {
         out.secure_properties.extend(s.secure_properties);
         out.custom.extend(s.custom);
         memberships.extend(s.memberships);
+        implied.extend(s.implied_directories);
     }
-    add_standard_directories(&mut out, &std_dirs, dialect);
+    add_implied_directories(&mut out, implied);
+    add_standard_directories(&mut out, &std_dirs, dialect, arch);
     resolve_features(&mut out, &memberships, dialect)?;
     Ok(out)
+}
+
+/// The intermediate directories of multi-level names, once per id, where no directory
+/// with that id is defined (WiX's binder, CreateWindowsInstallerDataFromIRCommand
+/// AddDirectorySubdirectories, skips ids already in the Directory table).
+fn add_implied_directories(out: &mut Linked, implied: Vec<Row>) {
+    let mut defined: BTreeSet<String> = out
+        .rows
+        .iter()
+        .filter(|r| r.table == "Directory")
+        .filter_map(|r| r.values[0].as_str().map(str::to_string))
+        .collect();
+    for r in implied {
+        if let Some(id) = r.values[0].as_str() {
+            if defined.insert(id.to_string()) {
+                out.rows.push(r);
+            }
+        }
+    }
 }
 
 /// Standard directories referenced but not authored get their standard rows (as WiX v4
@@ -285,8 +308,9 @@ fn add_standard_directories(
     out: &mut Linked,
     wanted: &BTreeMap<String, Location>,
     dialect: Dialect,
+    arch: &str,
 ) {
-    let defined: BTreeSet<String> = out
+    let mut defined: BTreeSet<String> = out
         .rows
         .iter()
         .filter(|r| r.table == "Directory")
@@ -308,11 +332,29 @@ fn add_standard_directories(
         if defined.contains(id) || id == "TARGETDIR" {
             continue;
         }
+        // A standard directory and, up to TARGETDIR, the standard parents it needs.
+        let add_standard = |out: &mut Linked, defined: &mut BTreeSet<String>, id: &str| {
+            let mut cur = Some(id);
+            while let Some(d) = cur.filter(|d| *d != "TARGETDIR" && !defined.contains(*d)) {
+                let parent = standard_directory_parent(d, arch);
+                add(
+                    out,
+                    d,
+                    parent,
+                    standard_directory_name(d).unwrap_or("."),
+                    loc,
+                );
+                defined.insert(d.to_string());
+                cur = parent;
+            }
+        };
         if id == "INSTALLFOLDER" {
+            // Link/AddDefaultSymbolsCommand.cs: named "[Manufacturer] [ProductName]" (its
+            // source side "."), in ProgramFiles6432Folder, or LocalAppDataFolder per user.
             let parent = if out.package.per_machine == Some(false) {
                 "LocalAppDataFolder"
             } else {
-                "ProgramFiles64Folder"
+                "ProgramFiles6432Folder"
             };
             let name = format!("{} {}", out.package.manufacturer, out.package.name);
             let default_dir = super::shortname::msi_filename(
@@ -330,24 +372,11 @@ fn add_standard_directories(
                 &format!("{default_dir}:."),
                 loc,
             );
-            if !defined.contains(parent) {
-                add(
-                    out,
-                    parent,
-                    Some("TARGETDIR"),
-                    standard_directory_name(parent).unwrap_or("."),
-                    loc,
-                );
-            }
+            defined.insert(id.clone());
+            add_standard(out, &mut defined, parent);
             continue;
         }
-        add(
-            out,
-            id,
-            Some("TARGETDIR"),
-            standard_directory_name(id).unwrap_or("."),
-            loc,
-        );
+        add_standard(out, &mut defined, id);
         need_targetdir = true;
     }
     if need_targetdir && !defined.contains("TARGETDIR") {

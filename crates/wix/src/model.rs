@@ -134,6 +134,23 @@ pub struct FileDef {
     pub loc: Location,
 }
 
+/// A `Files` element: files found by wildcard when the sources are linked, each installed
+/// by its own component (WiX's HarvestFilesSymbol, expanded by HarvestFilesCommand).
+#[derive(Clone, Debug)]
+pub struct HarvestDef {
+    /// The directory the files (and, below it, their subdirectories) install into.
+    pub directory: String,
+    /// `Include` patterns, then `Exclude/@Files` patterns (`;`-separated lists split).
+    pub inclusions: Vec<String>,
+    pub exclusions: Vec<String>,
+    /// The feature, feature group or component group the components join, if any.
+    pub parent: Option<Member>,
+    /// The enclosing directories' `FileSource`, where relative patterns start (else the
+    /// source file's folder).
+    pub source_path: Option<String>,
+    pub loc: Location,
+}
+
 /// Something a feature, component group or feature group contains.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Member {
@@ -272,6 +289,11 @@ pub struct Section {
     pub wix_variables: Vec<(String, String, Location)>,
     /// Properties to add to SecureCustomProperties (Upgrade ActionProperty, Secure="yes").
     pub secure_properties: Vec<String>,
+    /// `Files` elements, expanded into components after all sources are parsed.
+    pub harvests: Vec<HarvestDef>,
+    /// Directory rows implied by a multi-level `Name`/`Subdirectory` (`a\b\c` makes `a`
+    /// and `a\b`): added once per id when linked, unless a directory with the id exists.
+    pub implied_directories: Vec<Row>,
     /// CustomTable definitions and rows, EnsureTable requests.
     pub custom: crate::custom_table::CustomTables,
 }
@@ -296,6 +318,8 @@ impl Section {
             major_upgrade: None,
             wix_variables: Vec::new(),
             secure_properties: Vec::new(),
+            harvests: Vec::new(),
+            implied_directories: Vec::new(),
             custom: Default::default(),
         }
     }

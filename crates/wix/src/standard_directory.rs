@@ -38,3 +38,22 @@ pub fn standard_directory_name(id: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The parent WiX's standard library gives a standard directory's row
+/// (WixStandardLibrary.GetStandardDirectoryParent): the `*6432Folder` directories sit in
+/// the platform's 32- or 64-bit folder (so their children install there), the per-user
+/// program files folder in LocalAppDataFolder, everything else in TARGETDIR.
+pub fn standard_directory_parent(id: &str, arch: &str) -> Option<&'static str> {
+    let x86 = arch == "x86";
+    Some(match id {
+        "TARGETDIR" => return None,
+        "CommonFiles6432Folder" if x86 => "CommonFilesFolder",
+        "CommonFiles6432Folder" => "CommonFiles64Folder",
+        "ProgramFiles6432Folder" if x86 => "ProgramFilesFolder",
+        "ProgramFiles6432Folder" => "ProgramFiles64Folder",
+        "System6432Folder" if x86 => "SystemFolder",
+        "System6432Folder" => "System64Folder",
+        "PerUserProgramFilesFolder" => "LocalAppDataFolder",
+        _ => "TARGETDIR",
+    })
+}

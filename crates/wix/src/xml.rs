@@ -20,6 +20,10 @@ pub enum Namespace {
     Util4,
     /// `http://wixtoolset.org/schemas/v4/wxs/ui` (only `WixUI`, which is reported and skipped)
     Ui4,
+    /// `http://schemas.microsoft.com/wix/FirewallExtension`
+    Firewall3,
+    /// `http://wixtoolset.org/schemas/v4/wxs/firewall`
+    Firewall4,
     /// Any other namespace (a WiX extension svcpack does not build, or something else
     /// entirely): kept in the tree so that parsing can name what it needs
     /// ([`super::parse::extension`]).
@@ -34,23 +38,39 @@ impl Namespace {
             "http://schemas.microsoft.com/wix/UtilExtension" => Some(Namespace::Util3),
             "http://wixtoolset.org/schemas/v4/wxs/util" => Some(Namespace::Util4),
             "http://wixtoolset.org/schemas/v4/wxs/ui" => Some(Namespace::Ui4),
+            "http://schemas.microsoft.com/wix/FirewallExtension" => Some(Namespace::Firewall3),
+            "http://wixtoolset.org/schemas/v4/wxs/firewall" => Some(Namespace::Firewall4),
             _ => None,
         }
     }
 
-    /// An extension namespace (util, ui) rather than the main WiX one.
+    /// An extension namespace (util, ui, firewall) rather than the main WiX one.
     pub fn is_util(self) -> bool {
         matches!(
             self,
-            Namespace::Util3 | Namespace::Util4 | Namespace::Ui4 | Namespace::Foreign
+            Namespace::Util3
+                | Namespace::Util4
+                | Namespace::Ui4
+                | Namespace::Firewall3
+                | Namespace::Firewall4
+                | Namespace::Foreign
         )
+    }
+
+    /// The firewall extension's namespace (v3 or v4).
+    pub fn is_firewall(self) -> bool {
+        matches!(self, Namespace::Firewall3 | Namespace::Firewall4)
     }
 
     /// The source dialect: WiX v3 or v4+ (which decides e.g. the component-GUID algorithm).
     pub fn dialect(self) -> Dialect {
         match self {
-            Namespace::Wix3 | Namespace::Util3 => Dialect::V3,
-            Namespace::Wix4 | Namespace::Util4 | Namespace::Ui4 | Namespace::Foreign => Dialect::V4,
+            Namespace::Wix3 | Namespace::Util3 | Namespace::Firewall3 => Dialect::V3,
+            Namespace::Wix4
+            | Namespace::Util4
+            | Namespace::Ui4
+            | Namespace::Firewall4
+            | Namespace::Foreign => Dialect::V4,
         }
     }
 }
@@ -93,6 +113,8 @@ impl Element {
     pub fn display_name(&self) -> String {
         if self.ns == Namespace::Ui4 {
             format!("ui:{}", self.name)
+        } else if self.ns.is_firewall() {
+            format!("firewall:{}", self.name)
         } else if self.ns.is_util() {
             format!("util:{}", self.name)
         } else {

@@ -142,6 +142,15 @@ fn feature_children_inner(
                 layout::component(p, child, &ctx)?
             }
             "ComponentGroup" if p.v4() => return Err(unexpected(el, child)),
+            // WiX puts Files under a FeatureGroup in a feature named after the group
+            // (Compiler.cs ParseFeatureGroupElement); here the group holds them, as it
+            // holds naked files, so they install with the features that use the group.
+            "File" if p.v4() => {
+                super::naked::naked_file(p, child, &super::naked::in_parent(Some(me.clone())))?
+            }
+            "Files" if p.v4() => {
+                super::naked::files(p, child, &super::naked::in_parent(Some(me.clone())))?
+            }
             "Condition" if !p.v4() => {
                 let fid = feature_id.ok_or_else(|| unexpected(el, child))?;
                 let mut a = Attrs::new(child);

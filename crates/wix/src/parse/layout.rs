@@ -3,7 +3,9 @@
 //! [`super::services`].
 
 use super::component::{identifier_from_name, permission_ex, Comp, KeyCandidate};
-use super::{condition_text, no_children, services, unexpected, Attrs, Parser};
+use super::{
+    condition_text, naked, no_children, services, subdirectory, unexpected, Attrs, Parser,
+};
 use crate::error::{Result, WixError};
 use crate::model::{
     ComponentDef, FileDef, GuidSpec, KeyPath, Member, Membership, Val, ADVERTISED_TARGET,
@@ -51,17 +53,27 @@ fn check_long_name(name: &str, attr: &str, el: &Element) -> Result<()> {
     Ok(())
 }
 
-pub fn directory(p: &mut Parser, el: &Element, parent: Option<&str>) -> Result<()> {
+/// A `Directory` under `parent` (`None` at the top level); `outer` carries the enclosing
+/// directories' disk and file source, which nested directories inherit and extend.
+pub fn directory(p: &mut Parser, el: &Element, parent: Option<&str>, outer: &Ctx) -> Result<()> {
     let mut a = Attrs::new(el);
     let id = a.id("Id")?;
     let name = a.opt("Name").map(str::to_string);
     let short = a.opt("ShortName").map(str::to_string);
     let source_name = a.opt("SourceName").map(str::to_string);
     let short_source = a.opt("ShortSourceName").map(str::to_string);
-    let disk_id = a.int_range("DiskId", 1, 32767)?;
+    let disk_id = a.int_range("DiskId", 1, 32767)?.or(outer.disk_id);
     let file_source = a.opt("FileSource").or(a.opt("src")).map(str::to_string);
     a.ignore(&["ComponentGuidGenerationSeed"]);
     a.finish()?;
+    // WiX v4+ accepts a relative name (`a\b`) that makes a directory per level
+    // (Compiler.cs ParseDirectoryElement, GetAttributeLongFilename allowRelative).
+    let name = match name {
+        Some(n) if p.v4() && n != "." && subdirectory::is_multi_level(&n) => Some(
+            subdirectory::canonical_relative(&n, "Directory", "Name", &el.loc)?,
+        ),
+        other => other,
+    };
     let authored_parent = parent;
     let parent = match parent {
         Some(pid) => Some(pid.to_string()),
@@ -97,32 +109,11 @@ pub fn directory(p: &mut Parser, el: &Element, parent: Option<&str>) -> Result<(
     }
     let name = name.filter(|n| n != ".");
     if let Some(n) = &name {
-        check_long_name(n, "Name", el)?;
+        if !subdirectory::is_multi_level(n) {
+            check_long_name(n, "Name", el)?;
+        }
     }
-    let mut default_dir = match &name {
-        Some(n) => msi_filename(
-            p.dialect,
-            n,
-            short.as_deref(),
-            true,
-            "Directory",
-            parent.as_deref().unwrap_or(""),
-        ),
-        None if id == "TARGETDIR" => "SourceDir".to_string(),
-        None => ".".to_string(),
-    };
-    if let Some(sn) = &source_name {
-        default_dir.push(':');
-        default_dir.push_str(&msi_filename(
-            p.dialect,
-            sn,
-            short_source.as_deref(),
-            true,
-            "Directory",
-            parent.as_deref().unwrap_or(""),
-        ));
-    }
-    if id == "TARGETDIR" && default_dir != "SourceDir" {
+    if id == "TARGETDIR" && name.is_some() && name.as_deref() != Some("SourceDir") {
         return Err(WixError::new(
             el.loc.clone(),
             "Directory: TARGETDIR must have Name=\"SourceDir\"",
@@ -131,22 +122,37 @@ pub fn directory(p: &mut Parser, el: &Element, parent: Option<&str>) -> Result<(
     if let Some(pid) = &parent {
         p.sec().reference("Directory", pid.clone(), &el.loc);
     }
-    p.sec().row(
-        "Directory",
+    let dialect = p.dialect;
+    subdirectory::directory_rows(
+        p.sec(),
+        dialect,
+        &subdirectory::DirectoryNames {
+            id: &id,
+            authored_parent,
+            parent: parent.as_deref(),
+            name: name.as_deref(),
+            short_name: short.as_deref(),
+            source_name: source_name.as_deref(),
+            short_source_name: short_source.as_deref(),
+        },
+        false,
         &el.loc,
-        vec![id.clone().into(), Val::opt_str(parent), default_dir.into()],
     );
+    // Compiler.cs ParseDirectoryElement: FileSource replaces the inherited source path;
+    // otherwise the directory's (source) name extends it.
+    let file_source = match file_source {
+        Some(fs) if fs.ends_with('/') || fs.ends_with('\\') => fs,
+        Some(fs) => format!("{fs}/"),
+        None => match source_name.as_deref().or(name.as_deref()) {
+            Some(n) => format!("{}{n}/", outer.file_source),
+            None => outer.file_source.clone(),
+        },
+    };
     let ctx = Ctx {
         directory: Some(id.clone()),
         disk_id,
         parent: None,
-        file_source: match file_source {
-            Some(fs) => fs,
-            None => match &name {
-                Some(n) => format!("{}{}/", "", n),
-                None => String::new(),
-            },
-        },
+        file_source,
     };
     directory_children(p, el, &id, &ctx)
 }
@@ -154,8 +160,10 @@ pub fn directory(p: &mut Parser, el: &Element, parent: Option<&str>) -> Result<(
 fn directory_children(p: &mut Parser, el: &Element, id: &str, ctx: &Ctx) -> Result<()> {
     for child in &el.children {
         match (child.ns.is_util(), child.name.as_str()) {
-            (false, "Directory") => directory(p, child, Some(id))?,
+            (false, "Directory") => directory(p, child, Some(id), ctx)?,
             (false, "Component") => component(p, child, ctx)?,
+            (false, "File") if p.v4() => naked::naked_file(p, child, ctx)?,
+            (false, "Files") if p.v4() => naked::files(p, child, ctx)?,
             (false, "Merge") => {
                 return Err(super::unsupported(child, "merge modules are not supported"))
             }
@@ -170,12 +178,15 @@ pub fn directory_ref(p: &mut Parser, el: &Element) -> Result<()> {
     let mut a = Attrs::new(el);
     let id = a.req_id("Id")?;
     let disk_id = a.int_range("DiskId", 1, 32767)?;
-    let file_source = a
+    let mut file_source = a
         .opt("FileSource")
         .or(a.opt("src"))
         .unwrap_or_default()
         .to_string();
     a.finish()?;
+    if !file_source.is_empty() && !file_source.ends_with('/') && !file_source.ends_with('\\') {
+        file_source.push('/');
+    }
     p.sec().reference("Directory", id.clone(), &el.loc);
     let ctx = Ctx {
         directory: Some(id.clone()),
@@ -186,32 +197,6 @@ pub fn directory_ref(p: &mut Parser, el: &Element) -> Result<()> {
     directory_children(p, el, &id, &ctx)
 }
 
-/// v4's `*6432Folder` ids resolve to the 32- or 64-bit folder for the platform.
-pub fn resolve_6432(id: &str, arch: &str) -> String {
-    let x86 = arch == "x86";
-    match id {
-        "ProgramFiles6432Folder" => if x86 {
-            "ProgramFilesFolder"
-        } else {
-            "ProgramFiles64Folder"
-        }
-        .into(),
-        "CommonFiles6432Folder" => if x86 {
-            "CommonFilesFolder"
-        } else {
-            "CommonFiles64Folder"
-        }
-        .into(),
-        "System6432Folder" => if x86 {
-            "SystemFolder"
-        } else {
-            "System64Folder"
-        }
-        .into(),
-        other => other.to_string(),
-    }
-}
-
 pub fn standard_directory(p: &mut Parser, el: &Element) -> Result<()> {
     let mut a = Attrs::new(el);
     let raw = a.req("Id")?;
@@ -219,8 +204,9 @@ pub fn standard_directory(p: &mut Parser, el: &Element) -> Result<()> {
     if standard_directory_name(raw).is_none() {
         return Err(a.err(format!("`{raw}` is not a standard directory (e.g. ProgramFiles6432Folder, CommonAppDataFolder)")));
     }
-    let id = resolve_6432(raw, &p.opts.arch);
-    // The standard rows themselves are added by the linker when referenced.
+    // The standard rows themselves are added by the linker when referenced; the
+    // `*6432Folder` ones are real rows under the platform's folder, as WiX v6 makes them.
+    let id = raw.to_string();
     p.sec().reference("Directory", id.clone(), &el.loc);
     let ctx = Ctx {
         directory: Some(id.clone()),
@@ -255,8 +241,16 @@ pub fn component_group(p: &mut Parser, el: &Element) -> Result<()> {
     let mut a = Attrs::new(el);
     let id = a.req_id("Id")?;
     let directory = a.id("Directory")?;
-    let source = a.opt("Source").unwrap_or_default().to_string();
+    let subdir = if p.v4() {
+        a.opt("Subdirectory").map(str::to_string)
+    } else {
+        None
+    };
+    let mut source = a.opt("Source").unwrap_or_default().to_string();
     a.finish()?;
+    if !source.is_empty() && !source.ends_with('/') && !source.ends_with('\\') {
+        source.push('/');
+    }
     p.sec().groups.push(crate::model::Reference {
         table: "ComponentGroup",
         id: id.clone(),
@@ -265,18 +259,38 @@ pub fn component_group(p: &mut Parser, el: &Element) -> Result<()> {
     if let Some(d) = &directory {
         p.sec().reference("Directory", d.clone(), &el.loc);
     }
+    // Compiler.cs ParseComponentGroupElement (HandleSubdirectory): `Subdirectory` names a
+    // directory below `Directory`, which it needs.
+    let directory = match (directory, subdir) {
+        (Some(d), Some(sd)) => {
+            let sd =
+                subdirectory::canonical_relative(&sd, "ComponentGroup", "Subdirectory", &el.loc)?;
+            let dialect = p.dialect;
+            Some(subdirectory::inline_directory(
+                p.sec(),
+                dialect,
+                &d,
+                &sd,
+                &el.loc,
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(a.err("`Subdirectory` needs `Directory` (the directory it is below)"))
+        }
+        (d, None) => d,
+    };
     let parent = Member::ComponentGroup(id.clone());
+    let ctx = Ctx {
+        directory: directory.clone(),
+        disk_id: None,
+        parent: Some(parent.clone()),
+        file_source: source.clone(),
+    };
     for child in &el.children {
         match (child.ns.is_util(), child.name.as_str()) {
-            (false, "Component") => {
-                let ctx = Ctx {
-                    directory: directory.clone(),
-                    disk_id: None,
-                    parent: Some(parent.clone()),
-                    file_source: source.clone(),
-                };
-                component(p, child, &ctx)?;
-            }
+            (false, "Component") => component(p, child, &ctx)?,
+            (false, "File") if p.v4() => naked::naked_file(p, child, &ctx)?,
+            (false, "Files") if p.v4() => naked::files(p, child, &ctx)?,
             (false, "ComponentRef") | (false, "ComponentGroupRef") => group_ref(p, child, &parent)?,
             _ => return Err(unexpected(el, child)),
         }
@@ -358,6 +372,11 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     };
     // Component/@Feature exists in both dialects (WiX v3.x Compiler.cs ParseComponentElement).
     let feature_attr = a.id("Feature")?;
+    let subdir = if p.v4() {
+        a.opt("Subdirectory").map(str::to_string)
+    } else {
+        None
+    };
     a.ignore(&[
         "ComPlusFlags",
         "MultiInstance",
@@ -384,6 +403,15 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     if dir_attr.is_some() {
         p.sec().reference("Directory", directory.clone(), &el.loc);
     }
+    // Compiler.cs ParseComponentElement: `Subdirectory` names a directory below that one.
+    let directory = match subdir {
+        Some(sd) => {
+            let sd = subdirectory::canonical_relative(&sd, "Component", "Subdirectory", &el.loc)?;
+            let dialect = p.dialect;
+            subdirectory::inline_directory(p.sec(), dialect, &directory, &sd, &el.loc)
+        }
+        None => directory,
+    };
     // The id is needed by children; it may be omitted (WiX v4+, and WiX 3.14's
     // Compiler.cs ParseComponentElement, which defaults it to the key path's id through its
     // `!(wix.OfficialWixComponentIdPlaceholder)`), and then the key path's id is used, which
@@ -423,11 +451,14 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
         if child.is("File") {
             files += 1;
         }
-        let cand = if child.ns.is_util() {
+        let cand = if child.ns.is_firewall() {
+            super::firewall::exception(p, el, child, &comp, None)?;
+            KeyCandidate::None
+        } else if child.ns.is_util() {
             services::util_component_child(p, el, child, &comp)?
         } else {
             match child.name.as_str() {
-                "File" => file(p, child, &comp, ctx, disk_id)?,
+                "File" => file(p, child, &comp, ctx, disk_id, None)?,
                 "RegistryKey" => registry_key(p, child, &comp, None, None)?,
                 "RegistryValue" => registry_value(p, child, &comp, None, None)?,
                 "RemoveRegistryKey" => remove_registry_key(p, child, &comp)?,
@@ -557,7 +588,7 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-fn file_name_of(el: &Element) -> Option<String> {
+pub(super) fn file_name_of(el: &Element) -> Option<String> {
     el.attr("Name").map(str::to_string).or_else(|| {
         el.attr("Source").or(el.attr("src")).map(|s| {
             let s = s.replace('\\', "/");
@@ -566,14 +597,20 @@ fn file_name_of(el: &Element) -> Option<String> {
     })
 }
 
-fn file(
+/// A `File` in `comp`. A naked file (`File` outside a Component, see [`super::naked`])
+/// passes the id its generated component gave it and leaves the component attributes to it.
+pub(super) fn file(
     p: &mut Parser,
     el: &Element,
     comp: &Comp,
     ctx: &Ctx,
     comp_disk: Option<i32>,
+    naked_id: Option<&str>,
 ) -> Result<KeyCandidate> {
     let mut a = Attrs::new(el);
+    if naked_id.is_some() {
+        a.ignore(&["Bitness", "Condition", "Directory", "Subdirectory"]);
+    }
     let id_attr = a.id("Id")?;
     let name_attr = a.opt("Name").map(str::to_string);
     let short = a.opt("ShortName").map(str::to_string);
@@ -643,6 +680,7 @@ fn file(
     // WiX v3: the name made an identifier.
     let id = match id_attr {
         Some(id) => id,
+        None if naked_id.is_some() => naked_id.unwrap_or_default().to_string(),
         None if p.v4() => p.gen_id("fil", &[Some(&comp.directory), Some(&name)]),
         None => identifier_from_name(&name),
     };
@@ -670,6 +708,9 @@ fn file(
             (false, "Permission") => super::permission::permission(p, child, "File", &id)?,
             (false, "Class") => super::class::class(p, child, &comp.id, Some(&id))?,
             (false, "SymbolPath") => {}
+            _ if child.ns.is_firewall() => {
+                super::firewall::exception(p, el, child, comp, Some(&id))?
+            }
             _ => return Err(unexpected(el, child)),
         }
     }

@@ -13,7 +13,10 @@ pub(crate) mod com;
 pub(crate) mod component;
 mod custom_table;
 pub(crate) mod extension;
+pub mod firewall;
+pub(crate) mod harvest;
 pub(crate) mod layout;
+mod naked;
 mod package;
 mod permission;
 mod publish_component;
@@ -23,6 +26,7 @@ mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
 mod shortcut_property;
+mod subdirectory;
 mod ui;
 mod version;
 
@@ -44,6 +48,8 @@ pub struct ParseOptions {
     pub current_dir: PathBuf,
     /// Then the unnamed bind paths, in order; `!(bindpath.NAME)` picks a named one.
     pub bind_paths: Vec<crate::BindPath>,
+    /// The program implementing extension elements (see [`crate::ActionProvider`]).
+    pub actions: Option<crate::ActionProvider>,
 }
 
 /// Parses one document (root `Wix`, or v4 `Package`/`Fragment` under `Wix`).
@@ -67,6 +73,7 @@ pub fn parse_document(
     let dialect = root.ns.dialect();
     let mut sections = Vec::new();
     let mut placeholders = Vec::new();
+    let mut helper_binary = false;
     for child in &root.children {
         let mut p = Parser {
             opts,
@@ -75,6 +82,8 @@ pub fn parse_document(
             feature_display: 0,
             warnings: Vec::new(),
             component_placeholders: std::mem::take(&mut placeholders),
+            firewall_rules: Vec::new(),
+            helper_binary,
         };
         let parsed = match (child.ns.is_util(), child.name.as_str()) {
             (false, "Product") if dialect == Dialect::V3 => package::product_v3(&mut p, child),
@@ -91,6 +100,7 @@ pub fn parse_document(
         parsed?;
         sections.extend(p.section.take());
         placeholders = std::mem::take(&mut p.component_placeholders);
+        helper_binary = p.helper_binary;
     }
     if !placeholders.is_empty() {
         for s in &mut sections {
@@ -167,6 +177,10 @@ pub(crate) struct Parser<'o> {
     /// The ids of v4 Components authored without Id, by placeholder number (one counter
     /// per source file, as in WiX's compiler).
     pub component_placeholders: Vec<String>,
+    /// This section's firewall rules by component, as the component's actions carry them.
+    pub firewall_rules: Vec<(String, Vec<firewall::FirewallRule>)>,
+    /// Some section already carries the action provider's Binary row.
+    pub helper_binary: bool,
 }
 
 impl Parser<'_> {

@@ -353,12 +353,14 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         "AppId" => super::com::app_id(p, el, None),
         "Icon" => stream(p, el, "Icon"),
         "Binary" => stream(p, el, "Binary"),
-        "Directory" => layout::directory(p, el, None),
+        "Directory" => layout::directory(p, el, None, &layout::Ctx::default()),
         "DirectoryRef" => layout::directory_ref(p, el),
         "StandardDirectory" if p.v4() => layout::standard_directory(p, el),
         "Component" => layout::component(p, el, &layout::Ctx::top(el.attr("Directory"))),
         "ComponentGroup" => layout::component_group(p, el),
         "ComponentGroupRef" | "ComponentRef" => layout::package_level_ref(p, el),
+        "File" if p.v4() => super::naked::naked_file(p, el, &super::naked::in_parent(None)),
+        "Files" if p.v4() => super::naked::files(p, el, &super::naked::in_parent(None)),
         "Feature" => actions::feature(p, el, None),
         "FeatureRef" => actions::feature_ref(p, el, None),
         "FeatureGroup" => actions::feature_group(p, el),
@@ -701,6 +703,26 @@ fn property(p: &mut Parser, el: &Element) -> Result<()> {
         None if !el.text.is_empty() => Some(el.text.clone()),
         None => None,
     };
+    // Compiler.cs AddProperty: `[X]` in a value is not expanded (only a custom action sets
+    // a property from another); WiX warns for every such reference.
+    if let Some(v) = value.as_deref() {
+        let mut rest = v;
+        while let Some(start) = rest.find('[') {
+            let Some(len) = rest[start + 1..].find(']') else {
+                break;
+            };
+            let inner = &rest[start + 1..start + 1 + len];
+            if super::check_identifier(inner, "Value", &el.loc).is_ok() {
+                p.warnings.push(crate::Warning {
+                    location: el.loc.clone(),
+                    message: format!(
+                        "The '{id}' Property contains '[{inner}]' in its value which is an illegal reference to another property. If this value is a string literal, not a property reference, please ignore this warning. To set a property with the value of another property, use a CustomAction with Property and Value attributes."
+                    ),
+                });
+            }
+            rest = &rest[start + 1 + len + 1..];
+        }
+    }
     // Searches (RegistrySearch, DirectorySearch, ...) set the property at install time.
     let (_, search_secure) = super::search::property_searches(p, el, &id, compliance_check)?;
     secure |= search_secure;
