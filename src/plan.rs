@@ -504,6 +504,13 @@ mod tests {
     }
 
     fn sample() -> (PackageInfo, Config) {
+        let (pkg, cfg, _) = sample_with("");
+        (pkg, cfg)
+    }
+
+    /// The sample package with `service_keys` added to its `[service]` table, and its
+    /// Linux settings.
+    fn sample_with(service_keys: &str) -> (PackageInfo, Config, crate::config::Linux) {
         let dir = std::env::temp_dir();
         let pkg = PackageInfo {
             name: "ledger-agent".into(),
@@ -516,11 +523,13 @@ mod tests {
             bins: vec!["ledger-agent".into()],
             manifest_dir: dir.join("svcpack-plan-test-nonexistent"),
         };
-        let toml = "[package]\nname = \"ledger-agent\"\nversion = \"2.0.0-beta.1\"\n[package.metadata.svcpack]\nupgrade-code = \"8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B\"\n[package.metadata.svcpack.service]\nname = \"LedgerAgent\"\n";
+        let toml = format!(
+            "[package]\nname = \"ledger-agent\"\nversion = \"2.0.0-beta.1\"\n[package.metadata.svcpack]\nupgrade-code = \"8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B\"\n[package.metadata.svcpack.service]\nname = \"LedgerAgent\"\n{service_keys}"
+        );
         let loaded =
-            crate::config::load_cargo_str(&pkg.manifest_dir.join("Cargo.toml"), toml, &pkg)
+            crate::config::load_cargo_str(&pkg.manifest_dir.join("Cargo.toml"), &toml, &pkg)
                 .unwrap();
-        (pkg, loaded.config)
+        (pkg, loaded.config, loaded.linux)
     }
 
     #[test]
@@ -694,5 +703,212 @@ mod tests {
         };
         let e = plan(pkg, cfg, vec![], &prebuilt).unwrap_err();
         assert!(e.contains("give one --target"), "{e}");
+    }
+
+    fn mixed(targets: &[&str]) -> PlanInput {
+        PlanInput {
+            targets: targets.iter().map(|t| t.to_string()).collect(),
+            target_dir: Some("/t".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn windows_and_linux_targets_mix_in_one_build() {
+        let (pkg, cfg, linux) = sample_with("");
+        let input = PlanInput {
+            linux: Some(linux),
+            ..mixed(&[
+                "x86_64-pc-windows-gnu",
+                "x86_64-unknown-linux-gnu",
+                "aarch64-unknown-linux-gnu",
+            ])
+        };
+        let p = plan(pkg, cfg, vec![], &input).unwrap();
+        // A Windows and a Linux target may share an architecture: their names differ.
+        let names: Vec<(&str, Arch, &str, Option<&LinuxArtifacts>)> = p
+            .targets
+            .iter()
+            .map(|t| (t.triple.as_str(), t.arch, t.msi.as_str(), t.linux.as_ref()))
+            .collect();
+        let deb = |deb: &str, tarball: &str| LinuxArtifacts {
+            deb: deb.into(),
+            tarball: tarball.into(),
+        };
+        assert_eq!(
+            names,
+            vec![
+                (
+                    "x86_64-pc-windows-gnu",
+                    Arch::X64,
+                    "ledger-agent-2.0.0-beta.1-x64.msi",
+                    None
+                ),
+                (
+                    "x86_64-unknown-linux-gnu",
+                    Arch::X64,
+                    "",
+                    Some(&deb(
+                        "ledger-agent_2.0.0~beta.1-1_amd64.deb",
+                        "ledger-agent-2.0.0-beta.1-x86_64-unknown-linux-gnu.tar.gz"
+                    ))
+                ),
+                (
+                    "aarch64-unknown-linux-gnu",
+                    Arch::Arm64,
+                    "",
+                    Some(&deb(
+                        "ledger-agent_2.0.0~beta.1-1_arm64.deb",
+                        "ledger-agent-2.0.0-beta.1-aarch64-unknown-linux-gnu.tar.gz"
+                    ))
+                ),
+            ]
+        );
+        assert_eq!(
+            p.artifacts.manifest,
+            "ledger-agent-2.0.0-beta.1.manifest.json"
+        );
+        assert_eq!(
+            p.stages,
+            vec![
+                Stage::Configure,
+                Stage::Compile,
+                Stage::Helper,
+                Stage::Stamp,
+                Stage::Render,
+                Stage::Msi,
+                Stage::Zip,
+                Stage::Sbom,
+                Stage::Linux,
+                Stage::Checksums
+            ]
+        );
+        // Each target runs its own system's stages.
+        let runs = |t: &TargetPlan| -> Vec<Stage> {
+            p.stages
+                .iter()
+                .copied()
+                .filter(|&s| s.per_target() && t.runs(s))
+                .collect()
+        };
+        assert_eq!(
+            runs(&p.targets[0]),
+            vec![
+                Stage::Compile,
+                Stage::Helper,
+                Stage::Stamp,
+                Stage::Render,
+                Stage::Msi,
+                Stage::Zip,
+                Stage::Sbom
+            ]
+        );
+        assert_eq!(runs(&p.targets[1]), vec![Stage::Compile, Stage::Linux]);
+        assert_eq!(runs(&p.targets[2]), vec![Stage::Compile, Stage::Linux]);
+        // The Windows-only key of the sample warns because a Linux package is made.
+        assert!(
+            p.warnings.iter().any(|w| w.contains("upgrade-code")),
+            "{:?}",
+            p.warnings
+        );
+        assert!(p.linux.is_some());
+    }
+
+    #[test]
+    fn a_linux_only_build_compiles_and_packages_for_linux_only() {
+        let (pkg, mut cfg, linux) = sample_with("");
+        if let Some(s) = cfg.service.as_mut() {
+            s.host = Some(crate::config::Host::default());
+        }
+        let input = PlanInput {
+            linux: Some(linux),
+            release: crate::config::Release {
+                download_url: None,
+                winget_id: Some("Example.LedgerAgent".into()),
+            },
+            ..mixed(&["x86_64-unknown-linux-gnu"])
+        };
+        let p = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap();
+        // No service host (systemd restarts the program), no MSI, no winget manifests.
+        assert_eq!(
+            p.stages,
+            vec![
+                Stage::Configure,
+                Stage::Compile,
+                Stage::Linux,
+                Stage::Checksums
+            ]
+        );
+        assert!(!p.sign);
+        // One Linux target keeps the manifest name it always had, with the triple.
+        assert_eq!(
+            p.artifacts.manifest,
+            "ledger-agent-2.0.0-beta.1-x86_64-unknown-linux-gnu.manifest.json"
+        );
+        // A prebuilt program skips compile.
+        let prebuilt = PlanInput {
+            prebuilt: Some("/x/ledger-agent".into()),
+            ..input
+        };
+        let p = plan(pkg, cfg, vec![], &prebuilt).unwrap();
+        assert_eq!(
+            p.stages,
+            vec![Stage::Configure, Stage::Linux, Stage::Checksums]
+        );
+        assert_eq!(p.exe, ExeSource::Prebuilt("/x/ledger-agent".into()));
+    }
+
+    #[test]
+    fn two_linux_targets_of_one_architecture_are_refused() {
+        let (pkg, cfg, linux) = sample_with("");
+        let input = PlanInput {
+            linux: Some(linux),
+            ..mixed(&["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"])
+        };
+        let e = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap_err();
+        assert!(
+            e.contains("are both x64 Linux targets") && e.contains("x86_64-unknown-linux-musl"),
+            "{e}"
+        );
+        let twice = PlanInput {
+            targets: vec![
+                "x86_64-pc-windows-gnu".into(),
+                "aarch64-unknown-linux-gnu".into(),
+                "aarch64-unknown-linux-gnu".into(),
+            ],
+            ..input
+        };
+        let e = plan(pkg, cfg, vec![], &twice).unwrap_err();
+        assert!(
+            e.contains("--target aarch64-unknown-linux-gnu is given twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn linux_errors_and_warnings_count_only_when_a_linux_target_is_built() {
+        // A domain account has no Linux counterpart; Windows takes it.
+        let (pkg, cfg, linux) = sample_with("account = 'CORP\\svc-ledger'\n");
+        assert!(!linux.errors.is_empty());
+        let windows = PlanInput {
+            linux: Some(linux.clone()),
+            ..mixed(&["x86_64-pc-windows-gnu"])
+        };
+        let p = plan(pkg.clone(), cfg.clone(), vec![], &windows).unwrap();
+        assert!(p.linux.is_none());
+        assert!(
+            !p.warnings.iter().any(|w| w.contains("upgrade-code")),
+            "{:?}",
+            p.warnings
+        );
+        let both = PlanInput {
+            linux: Some(linux),
+            ..mixed(&["x86_64-pc-windows-gnu", "x86_64-unknown-linux-gnu"])
+        };
+        let e = plan(pkg, cfg, vec![], &both).unwrap_err();
+        assert!(
+            e.contains("domain account") && e.contains("service.account"),
+            "{e}"
+        );
     }
 }
