@@ -757,3 +757,111 @@ fn render_prints_the_unit_for_a_linux_target() {
         "demand start is not enabled: {unit}"
     );
 }
+
+/// A program for aarch64 Linux (it exits with status 0 through the exit system call),
+/// compiled by Debian's cross gcc (`gcc-aarch64-linux-gnu`, installed by `scripts/setup
+/// --test`) with debugging symbols and without a C library, which needs no aarch64
+/// headers; `None` after a notice when the compiler is missing. Cargo cannot build for
+/// aarch64 here (no aarch64 Rust standard library is installed), so the aarch64 package is
+/// made from a prebuilt program, as `--no-build --binary` is meant for.
+fn aarch64_program(dir: &Path) -> Option<PathBuf> {
+    if !tool("aarch64-linux-gnu-gcc", &["--version"]) {
+        return None;
+    }
+    let source = dir.join("exit.c");
+    std::fs::write(
+        &source,
+        "void _start(void) {\n\
+         \x20   register long status __asm__(\"x0\") = 0;\n\
+         \x20   register long call __asm__(\"x8\") = 93; /* exit */\n\
+         \x20   __asm__ volatile(\"svc 0\" : : \"r\"(status), \"r\"(call));\n\
+         \x20   for (;;) {}\n\
+         }\n",
+    )
+    .unwrap();
+    let program = dir.join("console-app");
+    run(Command::new("aarch64-linux-gnu-gcc")
+        .args(["-g", "-nostdlib", "-static", "-o"])
+        .arg(&program)
+        .arg(&source));
+    Some(program)
+}
+
+#[test]
+fn a_prebuilt_aarch64_program_is_packaged_for_arm64() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = aarch64_program(dir.path()) else {
+        return;
+    };
+    let root = fixture(dir.path(), next_port());
+    let out = dir.path().join("out");
+    let triple = "aarch64-unknown-linux-gnu";
+    let o = run(svcpack(&root, &dir.path().join("target"))
+        .args(["build", "--target", triple, "--no-build", "--binary"])
+        .arg(&program)
+        .arg("--out-dir")
+        .arg(&out));
+    let deb = "console-app_0.1.0-1_arm64.deb";
+    assert_eq!(
+        files(&out).into_keys().collect::<Vec<_>>(),
+        [
+            "SHA256SUMS".to_string(),
+            format!("console-app-0.1.0-{triple}.manifest.json"),
+            format!("console-app-0.1.0-{triple}.tar.gz"),
+            deb.to_string(),
+        ]
+    );
+    // Stripped by the target's strip, so no warning about symbols.
+    assert!(
+        !text(&o).contains("packaged with its symbols"),
+        "{}",
+        text(&o)
+    );
+    if !tool("dpkg-deb", &["--version"]) {
+        return;
+    }
+    let field = run(Command::new("dpkg-deb")
+        .arg("--field")
+        .arg(out.join(deb))
+        .arg("Architecture"));
+    assert_eq!(text(&field), "arm64\n");
+    let tree = dir.path().join("tree");
+    extract(&out.join(deb), &tree);
+    let packaged = tree.join("usr/lib/console-app/console-app");
+    if tool("aarch64-linux-gnu-readelf", &["--version"]) {
+        let header = text(&run(Command::new("aarch64-linux-gnu-readelf")
+            .arg("-h")
+            .arg(&packaged)));
+        assert!(header.contains("AArch64"), "{header}");
+        let sections = text(&run(Command::new("aarch64-linux-gnu-readelf")
+            .arg("-S")
+            .arg(&packaged)));
+        assert!(
+            !sections.contains(".symtab") && !sections.contains(".debug_info"),
+            "{sections}"
+        );
+    }
+    assert!(unit_text(&tree).contains("ExecStart=/usr/lib/console-app/console-app "));
+
+    // The same program offered for x86_64 is refused, naming the file.
+    let o = svcpack(&root, &dir.path().join("target"))
+        .args([
+            "build",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--no-build",
+            "--binary",
+        ])
+        .arg(&program)
+        .arg("--out-dir")
+        .arg(dir.path().join("out-x64"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains(&program.display().to_string()),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.path().join("out-x64").exists());
+}
