@@ -114,8 +114,9 @@ pub struct PackageArgs {
     /// Package to build (in a workspace).
     #[arg(short = 'p', long = "package", value_name = "PKG")]
     pub package: Option<String>,
-    /// Target triple (default: x86_64-pc-windows-gnu on non-Windows hosts); `build` takes it
-    /// repeatedly to package several architectures in one build.
+    /// Target triple, Windows or Linux (default: x86_64-pc-windows-gnu on non-Windows hosts);
+    /// `build` takes it repeatedly to package several targets, Windows and Linux mixed, in
+    /// one build.
     #[arg(long = "target", value_name = "TRIPLE")]
     pub targets: Vec<String>,
     /// A standalone svcpack.toml for a binary cargo does not build (needs --no-build --binary).

@@ -25,7 +25,7 @@
 //! | `compress` | `"none"`; `"upx"` with `upx-args`, default `["--best"]` |
 //! | `backend` | `"native"`; or `"wix"` |
 //! | `copyright` | `Copyright (c) <year> <manufacturer>` ([`Config::copyright_text`]) |
-//! | `targets` | none: `--target`, else the host's default target; a list of target triples (none twice) packaged in one build and built by `init --ci` pipelines |
+//! | `targets` | none: `--target`, else the host's default target; a list of target triples (none twice; Windows and Linux may mix) packaged in one build and built by `init --ci` pipelines |
 //! | `[service]` | absent: a plain application package |
 //! | `service.name` | the package name (1–256 characters, no `/` or `\`) |
 //! | `service.display-name` | the product name |
