@@ -150,7 +150,11 @@ fn configure(
     for w in &plan.warnings {
         rep.warning(w);
     }
-    if let Some(s) = &plan.config.service {
+    // The Windows account (a Linux unit's user is in its unit, which `render` prints).
+    if let (Some(s), true) = (
+        &plan.config.service,
+        plan.targets.iter().any(|t| t.linux.is_none()),
+    ) {
         rep.service_account(s.name.as_str(), &s.account.object_name(&s.name));
     }
     let triples: Vec<&str> = plan.targets.iter().map(|t| t.triple.as_str()).collect();
