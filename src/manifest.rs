@@ -101,7 +101,7 @@ pub struct Manifest {
     pub msi_version: String,
     /// The Rust target triple.
     pub target: String,
-    /// The Windows architecture.
+    /// The architecture (Windows names; a Linux target x64 or arm64 too).
     pub arch: Arch,
     /// Every target of the build (`target` and `arch` repeat the first); empty when read
     /// from a manifest written before the key existed.
@@ -118,7 +118,7 @@ pub struct Manifest {
 pub struct TargetSummary {
     /// The Rust target triple.
     pub target: String,
-    /// Its Windows architecture.
+    /// Its architecture (Windows names; a Linux target x64 or arm64 too).
     pub arch: Arch,
 }
 
@@ -208,7 +208,7 @@ pub enum ArtifactKind {
     Tarball,
 }
 
-/// The Windows architecture of the package.
+/// The architecture of a package, in Windows names (a Linux package: x64 or arm64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arch {
