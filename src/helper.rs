@@ -31,6 +31,12 @@ use crate::pe;
 #[path = "../helper/src/settings.rs"]
 pub mod settings;
 
+/// The helper's firewall commands and the netsh calls they stand for: the same file the
+/// helper compiles.
+#[allow(dead_code, clippy::all)]
+#[path = "../helper/src/firewall.rs"]
+pub mod firewall;
+
 /// The helper's file name in the Binary table and the cache.
 pub const HELPER_EXE_NAME: &str = "svcpack-helper.exe";
 /// The helper's bin target.
@@ -47,6 +53,7 @@ pub const STOP_ACTION: &str = "SvcpackStopService";
 const SOURCES: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("../helper/Cargo.toml.in")),
     ("Cargo.lock", include_str!("../helper/Cargo.lock")),
+    ("src/firewall.rs", include_str!("../helper/src/firewall.rs")),
     ("src/main.rs", include_str!("../helper/src/main.rs")),
     ("src/scm.rs", include_str!("../helper/src/scm.rs")),
     ("src/settings.rs", include_str!("../helper/src/settings.rs")),
@@ -214,6 +221,64 @@ pub fn stop_request(service: &Service) -> settings::Request {
 /// it for the MSI's Formatted column).
 pub fn command_line(request: &settings::Request) -> String {
     crate::portable::windows_command_line(&request.to_args())
+}
+
+/// The custom action that adds the firewall rules (after InstallFiles).
+pub const FIREWALL_ADD_ACTION: &str = "SvcpackFirewallAdd";
+/// The custom action that removes the firewall rules (on uninstall, before RemoveFiles).
+pub const FIREWALL_REMOVE_ACTION: &str = "SvcpackFirewallRemove";
+
+/// The service's firewall rules as the helper's rules; `program` is the installed path
+/// of the service's program (or an MSI formatted reference to it) for `program = true`.
+pub fn firewall_rules(service: &Service, program: &str) -> Vec<firewall::Rule> {
+    service
+        .firewall
+        .iter()
+        .map(|r| {
+            let mut rule = firewall::Rule::new(&r.name);
+            rule.protocol = match r.protocol {
+                crate::config::FirewallProtocol::Tcp => firewall::Protocol::Tcp,
+                crate::config::FirewallProtocol::Udp => firewall::Protocol::Udp,
+                crate::config::FirewallProtocol::Any => firewall::Protocol::Any,
+            };
+            rule.ports = r.ports_text();
+            rule.profiles = r.profiles.iter().map(|p| p.word().to_string()).collect();
+            rule.remote = r.remote.join(",");
+            if r.program {
+                rule.program = Some(program.to_string());
+            }
+            rule
+        })
+        .collect()
+}
+
+/// Arguments as a command line by Windows rules, with every `--program` value quoted even
+/// without spaces: the MSI substitutes a formatted reference (`[#MainExe]`) there whose
+/// path may have spaces. A program path never ends in a backslash, so the closing quote
+/// stays a quote.
+pub fn firewall_command_line(args: &[String]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut program_next = false;
+    for a in args {
+        if program_next && !a.contains('"') && !a.ends_with('\\') {
+            out.push(format!("\"{a}\""));
+        } else {
+            out.push(crate::portable::windows_command_line(std::slice::from_ref(
+                a,
+            )));
+        }
+        program_next = a == "--program";
+    }
+    out.join(" ")
+}
+
+/// Reads a firewall command line back (what `cargo svcpack inspect` shows).
+pub fn decode_firewall(command_line: &str) -> Result<firewall::Request, String> {
+    let args = settings::split_args(command_line);
+    match args.split_first() {
+        Some((verb, rest)) if firewall::is_verb(verb) => firewall::parse(verb, rest),
+        _ => Err("not a firewall-add or firewall-remove command line".to_string()),
+    }
 }
 
 /// `cargo svcpack inspect`'s reading of an MSI: the compiler's report, with the service

@@ -475,6 +475,18 @@ pub fn log_dir_acl(account: &Account, service: &ServiceName) -> LogDirAcl {
     }
 }
 
+/// The SID [`log_dir_acl`] grants modify access to the log folder, as a SID string
+/// (`S-1-5-19`, `S-1-5-20`, `S-1-5-80-…`); `None` for LocalSystem, which has full control
+/// already. The portable zip's install.ps1 grants the same with icacls.
+pub fn log_dir_grantee(account: &Account, service: &ServiceName) -> Option<String> {
+    match account {
+        Account::LocalSystem => None,
+        Account::LocalService => Some("S-1-5-19".into()),
+        Account::NetworkService => Some("S-1-5-20".into()),
+        Account::Virtual | Account::User(_) => Some(service_sid(service.as_str())),
+    }
+}
+
 /// The SID Windows gives service `name` (`NT SERVICE\<name>`, as `sc showsid` prints it):
 /// `S-1-5-80-` followed by the SHA-1 of the upper-cased name in UTF-16LE, read as five
 /// little-endian 32-bit numbers.

@@ -370,6 +370,7 @@ mod tests {
             sid_type: crate::config::SidType::None,
             required_privileges: Vec::new(),
             preshutdown_timeout_secs: None,
+            firewall: Vec::new(),
             host: Some(Host::default()),
         }
     }

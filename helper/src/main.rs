@@ -10,7 +10,9 @@
 //!   Installer's own MsiConfigureServices is documented as not working as expected.
 //! * `stop ...` stops the service and waits until its processes have exited, before
 //!   StopServices, so an upgrade's files are never in use (which would need a reboot).
-//! * `--print` before either prints the calls it would make and touches nothing.
+//! * `firewall-add ...` / `firewall-remove ...` replace or delete the package's inbound
+//!   firewall rules with `netsh advfirewall firewall` (see `firewall`).
+//! * `--print` before any of them prints the calls it would make and touches nothing.
 //!
 //! `settings` documents the command lines. Each call is printed on stdout. The exit code
 //! is 0 on success, else the Windows error code of the call that failed (Windows
@@ -21,6 +23,9 @@
 
 #[allow(dead_code)]
 mod settings;
+
+#[allow(dead_code)]
+mod firewall;
 
 #[cfg(windows)]
 mod scm;
@@ -38,6 +43,9 @@ fn main() {
         println!("svcpack-helper {}: run by svcpack's installers; see the package's documentation", env!("CARGO_PKG_VERSION"));
         return;
     }
+    if let Some(code) = firewall_main(&args) {
+        std::process::exit(code);
+    }
     let (request, print) = match settings::parse(&args) {
         Ok(r) => r,
         Err(e) => {
@@ -52,6 +60,39 @@ fn main() {
         return;
     }
     std::process::exit(run(&request));
+}
+
+/// Runs a firewall command (`None`: the arguments are not one): its exit code.
+fn firewall_main(args: &[String]) -> Option<i32> {
+    let print = args.first().map(String::as_str) == Some("--print");
+    let rest = if print { &args[1..] } else { args };
+    let verb = rest.first().filter(|v| firewall::is_verb(v))?;
+    let request = match firewall::parse(verb, &rest[1..]) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("svcpack-helper: {e}");
+            return Some(ERROR_INVALID_PARAMETER);
+        }
+    };
+    if print {
+        for (call, checked) in request.calls() {
+            let note = if checked { "" } else { " (a failure is a warning)" };
+            println!("{}{note}", firewall::describe(&call));
+        }
+        return Some(0);
+    }
+    Some(run_firewall(&request))
+}
+
+#[cfg(windows)]
+fn run_firewall(request: &firewall::Request) -> i32 {
+    firewall::run(request)
+}
+
+#[cfg(not(windows))]
+fn run_firewall(_: &firewall::Request) -> i32 {
+    eprintln!("svcpack-helper runs on Windows only (use --print to see what it would do)");
+    1
 }
 
 /// The request as the lines `--print` shows.

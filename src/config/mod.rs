@@ -36,6 +36,7 @@
 //! | `service.sid-type` | `"none"` (`unrestricted`, `restricted`); a hosted service with a `DOMAIN\user` account: `"unrestricted"` (its log folder is granted to the service SID) |
 //! | `service.required-privileges` | none: the account's own privileges (names `Se…Privilege`, one of Windows' privileges) |
 //! | `service.preshutdown-timeout-secs` | unset: Windows' default (1 to 600) |
+//! | `service.firewall` | no rules; each `{ port, protocol, profiles, remote, program, name }`: `port` 1–65535, `"8000-8010"`, `"80,443"` or an array (required for tcp/udp unless `program = true`); `protocol` `"tcp"` (`udp`, `any`; `any` when only `program = true`); `profiles` all (`domain`, `private`, `public`, `all`); `remote` `"any"` (`localsubnet`, IPv4/IPv6 addresses, `a/n` subnets, `a-b` ranges); `program` false (true: only the service's program); `name` the service's display name (rules of one name are replaced together on upgrade) |
 //! | `service.recovery` | no actions; `delays-secs` default 60 per action (0 for `none`), as services.msc suggests; `reset-after-secs` 86400; `non-crash-failures` false (true for a hosted service; true needs actions) |
 //! | `service.host` | absent: the program is itself a service; present: hosted, with `stop-timeout-secs` 10 (≥ 1), `restart-delay-secs` 2, `max-restarts-per-hour` 20 (0 = never restart), `log-dir` `"logs"` and `working-dir` `"."` (inside the install directory), `log-max-bytes` 10485760 (≥ 1), `log-keep` 5 (≥ 1), no `environment` |
 //! | `[[files]]` | none; `dest` defaults to the source's file name, `preserve-on-upgrade` to false. A `dest` stays inside the install directory (no `..`, not absolute) and, ignoring case, differs from every other `dest`, `<binary>.exe`, the license's file name and the zip's `README.txt`, `install.ps1`, `uninstall.ps1` |
@@ -78,6 +79,7 @@
 //! `name` takes ASCII letters, digits, `-`, `_` and `.` (it becomes part of file names).
 
 mod error;
+mod firewall;
 mod read;
 mod release;
 mod resolve;
@@ -94,6 +96,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
+pub use firewall::{FirewallProfile, FirewallProtocol, FirewallRule};
 pub use release::{DownloadUrl, Release};
 pub use values::{
     Account, Backend, Guid, RecoveryAction, RelPath, ServiceName, SidType, StartType, PRIVILEGES,
@@ -246,6 +249,8 @@ pub struct Service {
     /// How long the service manager waits for the service after a pre-shutdown
     /// notification (`None`: Windows' default).
     pub preshutdown_timeout_secs: Option<u32>,
+    /// Inbound firewall rules the installer adds (and the uninstall removes).
+    pub firewall: Vec<FirewallRule>,
     /// `Some`: svcpack's service host runs the program.
     pub host: Option<Host>,
 }

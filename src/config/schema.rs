@@ -55,6 +55,15 @@ const HOST: &[Field] = &[
     },
 ];
 
+const FIREWALL: &[Field] = &[
+    value("name"),
+    value("port"),
+    value("protocol"),
+    value("profiles"),
+    value("remote"),
+    value("program"),
+];
+
 const SERVICE: &[Field] = &[
     value("name"),
     value("display-name"),
@@ -67,6 +76,10 @@ const SERVICE: &[Field] = &[
     value("sid-type"),
     value("required-privileges"),
     value("preshutdown-timeout-secs"),
+    Field {
+        name: "firewall",
+        shape: Shape::Tables(FIREWALL),
+    },
     Field {
         name: "recovery",
         shape: Shape::Table(RECOVERY),
@@ -163,6 +176,12 @@ const ALIASES: &[(&str, &str)] = &[
     ("service-sid", "sid-type"),
     ("sid", "sid-type"),
     ("preshutdown-timeout", "preshutdown-timeout-secs"),
+    ("ports", "port"),
+    ("local-port", "port"),
+    ("profile", "profiles"),
+    ("scope", "remote"),
+    ("remote-address", "remote"),
+    ("remote-addresses", "remote"),
     (
         "failure-actions-on-non-crash-failures",
         "non-crash-failures",

@@ -124,6 +124,10 @@ impl Resolver {
             .get("preshutdown-timeout-secs")
             .map(|i| i.integer(1, MAX_PRESHUTDOWN_SECS).map(|n| n as u32))
             .transpose()?;
+        let firewall = match t.get("firewall") {
+            Some(i) => super::firewall::rules(&i, &display_name)?,
+            None => Vec::new(),
+        };
         let host = match t.get("host") {
             Some(i) => Some(host(&i.table()?)?),
             None => None,
@@ -155,6 +159,7 @@ impl Resolver {
             sid_type,
             required_privileges,
             preshutdown_timeout_secs,
+            firewall,
             host,
         })
     }

@@ -22,7 +22,7 @@
 //! cannot drift apart silently. Output is CRLF text; the caller adds the UTF-8 BOM that
 //! Windows PowerShell 5.1 needs to read non-ASCII text as UTF-8.
 
-use crate::config::{Account, Recovery, RecoveryAction, Service, StartType};
+use crate::config::{Account, Recovery, RecoveryAction, Service, SidType, StartType};
 
 use super::PortableError;
 
@@ -213,13 +213,44 @@ pub(crate) fn sc_failure(recovery: &Recovery) -> String {
 
 /// `sc.exe failureflag <name> <flag>`: 1 makes the recovery actions also apply when the
 /// service stops itself with an error (a non-zero exit code in SERVICE_STOPPED, as
-/// svcpack's service host reports when it gives up), not only when its process dies.
+/// svcpack's service host reports when it gives up), not only when its process dies. As
+/// in the MSI, only when `non-crash-failures` is set and there are actions to apply.
 pub(crate) fn sc_failure_flag(recovery: &Recovery) -> &'static str {
-    if recovery.steps.is_empty() {
-        "0"
-    } else {
+    if recovery.non_crash_failures && !recovery.steps.is_empty() {
         "1"
+    } else {
+        "0"
     }
+}
+
+/// `sc.exe sidtype <name> <type>`: sc.exe's keywords are svcpack's (`none`,
+/// `unrestricted`, `restricted`). Always applied, as the MSI's helper does, so removing
+/// the setting in a later version converges too.
+pub(crate) fn sc_sid_type(sid: SidType) -> &'static str {
+    sid.as_str()
+}
+
+/// `sc.exe privs <name> <list>`: the required privileges, `/`-separated. Empty when none
+/// are configured: the script then leaves the service manager's list alone, as the MSI's
+/// helper does.
+pub(crate) fn sc_privileges(service: &Service) -> String {
+    service.required_privileges.join("/")
+}
+
+/// The icacls arguments after the log folder's path that give it the ACL the MSI gives
+/// it ([`crate::host::log_dir_acl`]): inheritance removed, full control for SYSTEM and
+/// Administrators, modify access for the service's account or service SID.
+pub(crate) fn icacls_log_dir_grants(service: &Service) -> String {
+    let mut grants = vec![
+        "/inheritance:r".to_string(),
+        "/grant:r".to_string(),
+        "*S-1-5-18:(OI)(CI)F".to_string(),
+        "*S-1-5-32-544:(OI)(CI)F".to_string(),
+    ];
+    if let Some(sid) = crate::host::log_dir_grantee(&service.account, &service.name) {
+        grants.push(format!("*{sid}:(OI)(CI)M"));
+    }
+    grants.join(" ")
 }
 
 /// The sc.exe options shared by `create` and `config` after `binPath=` (the password
@@ -273,6 +304,11 @@ pub(crate) fn scripts(
     let bin_path = BinPath::new(program.exe_name, program.arguments);
     let helpers = crlf(HELPERS_TEMPLATE);
     let sc_name = quote_windows_arg(name);
+    // A hosted service's log folder, created with the MSI's ACL; none otherwise.
+    let (log_dir, icacls) = match &service.host {
+        Some(h) => (h.log_dir.to_windows(), icacls_log_dir_grants(service)),
+        None => (String::new(), String::new()),
+    };
     let install = fill(
         &crlf(INSTALL_TEMPLATE),
         &[
@@ -294,6 +330,21 @@ pub(crate) fn scripts(
             (
                 "sc_failure_flag",
                 &ps_literal(sc_failure_flag(&service.recovery)),
+            ),
+            ("sc_sid_type", &ps_literal(sc_sid_type(service.sid_type))),
+            ("sc_privileges", &ps_literal(&sc_privileges(service))),
+            (
+                "preshutdown_ms",
+                &service.preshutdown_timeout_secs.map_or_else(
+                    || "$null".to_string(),
+                    |s| (u64::from(s) * 1000).to_string(),
+                ),
+            ),
+            ("log_dir", &ps_literal(&log_dir)),
+            ("icacls_log_dir", &ps_literal(&icacls)),
+            (
+                "account",
+                &ps_literal(&service.account.object_name(&service.name)),
             ),
             (
                 "account_needs_password",

@@ -95,6 +95,7 @@ fn tricky_service() -> Service {
             "SeImpersonatePrivilege".into(),
         ],
         preshutdown_timeout_secs: Some(45),
+        firewall: Vec::new(),
         host: None,
     }
 }
@@ -273,6 +274,41 @@ fn install_script_holds_the_exact_sc_arguments() {
          command= \"C:\\tools\\notify.cmd \\\"Ledger Agent\\\" failed\""
     );
     assert_eq!(ps_value(&install, "ScFailureFlag"), "1");
+    assert_eq!(ps_value(&install, "ScSidType"), "restricted");
+    assert_eq!(
+        ps_value(&install, "ScPrivileges"),
+        "SeChangeNotifyPrivilege/SeImpersonatePrivilege"
+    );
+    assert!(install.contains("\r\n$PreshutdownMs = 45000\r\n"));
+    assert_eq!(ps_value(&install, "Account"), "NT SERVICE\\Ledger Agent ✓");
+    // Not hosted: no log folder to create.
+    assert_eq!(ps_value(&install, "LogDir"), "");
+    assert_eq!(ps_value(&install, "IcaclsLogDir"), "");
+    // The settings reach sc.exe as these arguments (after the service name).
+    for (verb, var, want) in [
+        ("sidtype", "ScSidType", vec!["restricted"]),
+        (
+            "privs",
+            "ScPrivileges",
+            vec!["SeChangeNotifyPrivilege/SeImpersonatePrivilege"],
+        ),
+        ("failureflag", "ScFailureFlag", vec!["1"]),
+    ] {
+        assert!(
+            install.contains(&format!("\"{verb} $ScName ${var}\"")),
+            "install.ps1 runs sc.exe {verb}"
+        );
+        let line = format!(
+            "{verb} {} {}",
+            ps_value(&install, "ScName"),
+            ps_value(&install, var)
+        );
+        let mut want_args = vec![verb.to_string(), "Ledger Agent ✓".to_string()];
+        want_args.extend(want.into_iter().map(String::from));
+        assert_eq!(parse_windows_args(&line), want_args);
+    }
+    assert!(install.contains("Set-PreshutdownTimeout $PreshutdownMs"));
+    assert!(install.contains("ChangeServiceConfig2W($service, 7, [ref]$timeout)"));
     assert!(install.contains("\r\n$AccountNeedsPassword = $false\r\n"));
     assert!(install.contains("\r\n$EventSource = $true\r\n"));
     assert!(install.contains("\r\n$StartService = $true\r\n"));
@@ -379,6 +415,9 @@ fn start_types_accounts_and_empty_recovery() {
     service.dependencies.clear();
     service.description = None;
     service.event_source = false;
+    service.sid_type = crate::config::SidType::None;
+    service.required_privileges.clear();
+    service.preshutdown_timeout_secs = None;
     for (start, keyword, starts) in [
         (StartType::Auto, "auto", "$true"),
         (StartType::Delayed, "delayed-auto", "$true"),
@@ -429,6 +468,8 @@ fn start_types_accounts_and_empty_recovery() {
                 "reset= 0 actions= \"\" command= \"\""
             );
             assert_eq!(ps_value(&install, "ScFailureFlag"), "0");
+            assert_eq!(ps_value(&install, "ScPrivileges"), "");
+            assert!(install.contains("\r\n$PreshutdownMs = $null\r\n"));
             let readme = text(&entries, "README.txt");
             assert_eq!(readme.contains("-AccountPassword"), password == "$true");
         }
@@ -894,4 +935,80 @@ sys.exit(1 if bad else 0)
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn failure_flag_follows_the_non_crash_setting() {
+    let mut service = tricky_service();
+    service.recovery.non_crash_failures = false;
+    let config = Config {
+        service: Some(service),
+        ..plain_config()
+    };
+    let entries = read_zip(&build_zip(&input(&config, &[])).unwrap());
+    let install = text(&entries, "install.ps1");
+    // Actions, but recovery only on crashes: as the MSI's helper sets it.
+    assert_eq!(ps_value(&install, "ScFailureFlag"), "0");
+    let request = crate::helper::configure_request(config.service.as_ref().unwrap());
+    assert!(
+        matches!(&request, crate::helper::settings::Request::Configure(s) if !s.non_crash_failures),
+        "{request:?}"
+    );
+}
+
+#[test]
+fn hosted_log_folder_is_granted_to_the_service_account() {
+    let host_args = vec!["--config".to_string(), "svcpack-host.conf".to_string()];
+    let files = [PortableFile {
+        path: "svcpack-host.exe".into(),
+        bytes: b"MZ host",
+    }];
+    let sid = crate::host::service_sid("Ledger Agent ✓");
+    for (account, grantee) in [
+        (Account::LocalSystem, None),
+        (Account::LocalService, Some("S-1-5-19".to_string())),
+        (Account::NetworkService, Some("S-1-5-20".to_string())),
+        (Account::Virtual, Some(sid.clone())),
+        (Account::User("CORP\\svc-ledger".into()), Some(sid.clone())),
+    ] {
+        let mut service = tricky_service();
+        service.account = account;
+        service.host = Some(crate::config::Host {
+            log_dir: crate::config::RelPath::parse("var/logs", "log-dir").unwrap(),
+            ..crate::config::Host::default()
+        });
+        let config = Config {
+            service: Some(service),
+            ..plain_config()
+        };
+        let mut inp = input(&config, &files);
+        inp.service_program = Some(ServiceProgram {
+            exe_name: "svcpack-host.exe",
+            arguments: &host_args,
+        });
+        let entries = read_zip(&build_zip(&inp).unwrap());
+        let install = text(&entries, "install.ps1");
+        assert_eq!(ps_value(&install, "LogDir"), "var\\logs");
+        let mut want = vec![
+            "/inheritance:r",
+            "/grant:r",
+            "*S-1-5-18:(OI)(CI)F",
+            "*S-1-5-32-544:(OI)(CI)F",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        if let Some(g) = &grantee {
+            want.push(format!("*{g}:(OI)(CI)M"));
+        }
+        // icacls gets the folder (quoted at run time) and exactly these arguments.
+        let line = format!(
+            "\"C:\\Program Files\\Ledger\\var\\logs\" {}",
+            ps_value(&install, "IcaclsLogDir")
+        );
+        let mut args = parse_windows_args(&line);
+        assert_eq!(args.remove(0), "C:\\Program Files\\Ledger\\var\\logs");
+        assert_eq!(args, want, "{grantee:?}");
+        assert!(install.contains("-Program 'icacls.exe'"));
+    }
 }

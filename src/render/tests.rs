@@ -2,8 +2,15 @@
 //! read back with an XML parser and with models of the WiX preprocessor's and Windows
 //! Installer's unescaping, so "arrives literally" is checked end to end.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::cargo_wix::triple_vendor_env;
+use super::data::parents_component_guid;
+use super::values::path_hash;
 use super::*;
-use crate::config::{load_standalone_str, Guid, PackageInfo, RelPath};
+use crate::config::{load_standalone_str, Config, Guid, PackageInfo, RelPath};
+use crate::version::MsiVersion;
 
 /// A throwaway directory holding a configuration and the files it names.
 struct Fixture {

@@ -12,7 +12,7 @@ function Assert-Administrator {
     }
 }
 
-# Runs sc.exe with a finished command line. The command lines are quoted by svcpack with the
+# Runs sc.exe (or -Program, another System32 tool) with a finished command line. The command lines are quoted by svcpack with the
 # Windows (CommandLineToArgvW) rules and handed over unchanged, because PowerShell's own
 # native-argument passing mangles embedded quotes (Windows PowerShell 5.1). Exit codes not
 # in -Allowed stop the script; the code is also left in $LASTEXITCODE.
@@ -20,11 +20,12 @@ function Invoke-Sc {
     param(
         [Parameter(Mandatory = $true)][string]$Arguments,
         [int[]]$Allowed = @(0),
-        [string]$Shown = ''
+        [string]$Shown = '',
+        [string]$Program = 'sc.exe'
     )
     if (-not $Shown) { $Shown = $Arguments }
     $psi = New-Object System.Diagnostics.ProcessStartInfo
-    $psi.FileName = [IO.Path]::Combine([Environment]::SystemDirectory, 'sc.exe')
+    $psi.FileName = [IO.Path]::Combine([Environment]::SystemDirectory, $Program)
     $psi.Arguments = $Arguments
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
@@ -34,7 +35,7 @@ function Invoke-Sc {
     $process.WaitForExit()
     $global:LASTEXITCODE = $process.ExitCode
     if ($Allowed -notcontains $LASTEXITCODE) {
-        throw "sc.exe $Shown failed with exit code ${LASTEXITCODE}: $($output.Trim())"
+        throw "$Program $Shown failed with exit code ${LASTEXITCODE}: $($output.Trim())"
     }
     $LASTEXITCODE
 }

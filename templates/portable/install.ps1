@@ -4,9 +4,12 @@ Registers (or updates) and starts the Windows service of this portable package, 
 same settings as the MSI package of the same version.
 
 .DESCRIPTION
-Creates the service with sc.exe (name, display name, description, start type, account,
-arguments, dependencies, recovery actions), registers its Application event log source
-when the package has one, and starts it. Running it again updates the existing service
+Creates the service with sc.exe (name, display name, description, start type including
+delayed auto-start, account, arguments, dependencies, recovery actions and their
+non-crash flag, service SID type, required privileges), sets its pre-shutdown timeout
+(ChangeServiceConfig2W: sc.exe has no command for it), creates the service host's log
+folder with the same permissions as the MSI (icacls), registers its Application event log
+source when the package has one, and starts it. Running it again updates the existing service
 instead of failing: it stops the service, applies the settings and starts it again.
 Must run as Administrator:
 
@@ -18,9 +21,11 @@ preserve-on-upgrade that already exist there are kept). Default: run the service
 folder this script is in.
 
 .PARAMETER AccountPassword
-The password of the service account when it is a user account (DOMAIN\user). Not used
-for LocalSystem, LocalService, NetworkService, virtual accounts or gMSAs (names ending
-in $). When updating an existing service it may be left out to keep the stored password.
+The password of the service account when it is a user account (DOMAIN\user), as a
+SecureString (Read-Host -AsSecureString). Left out on a first install, the script asks for
+it without showing it. Not used for LocalSystem, LocalService, NetworkService, virtual
+accounts or gMSAs (names ending in $). When updating an existing service it may be left
+out to keep the stored password.
 #>
 [CmdletBinding()]
 param(
@@ -44,6 +49,14 @@ $ScOptions = {{sc_options}}
 $ScDescription = {{sc_description}}
 $ScFailure = {{sc_failure}}
 $ScFailureFlag = {{sc_failure_flag}}
+$ScSidType = {{sc_sid_type}}
+$ScPrivileges = {{sc_privileges}}
+$PreshutdownMs = {{preshutdown_ms}}
+# The service host's log folder (relative to the install folder; empty: none) and the
+# icacls arguments after its path that give it the MSI's permissions.
+$LogDir = {{log_dir}}
+$IcaclsLogDir = {{icacls_log_dir}}
+$Account = {{account}}
 $AccountNeedsPassword = {{account_needs_password}}
 $EventSource = {{event_source}}
 $StartService = {{start_service}}
@@ -58,7 +71,12 @@ function ConvertTo-PasswordArgument([System.Security.SecureString]$Secure) {
     $bstr = [Runtime.InteropServices.Marshal]::SecureStringToBSTR($Secure)
     try { $plain = [Runtime.InteropServices.Marshal]::PtrToStringBSTR($bstr) }
     finally { [Runtime.InteropServices.Marshal]::ZeroFreeBSTR($bstr) }
-    # The same quoting svcpack applied to every other argument (CommandLineToArgvW rules).
+    ConvertTo-WindowsArgument $plain
+}
+
+# Quotes one command-line argument: the same quoting svcpack applied to every other
+# argument (CommandLineToArgvW rules).
+function ConvertTo-WindowsArgument([string]$plain) {
     if ($plain.Length -gt 0 -and $plain.IndexOfAny([char[]]" `t`n`v`"") -lt 0) { return $plain }
     $sb = New-Object System.Text.StringBuilder
     [void]$sb.Append('"')
@@ -73,6 +91,39 @@ function ConvertTo-PasswordArgument([System.Security.SecureString]$Secure) {
     [void]$sb.Append([char]'\', 2 * $backslashes)
     [void]$sb.Append('"')
     $sb.ToString()
+}
+
+# Sets the pre-shutdown timeout with ChangeServiceConfig2W (SERVICE_CONFIG_PRESHUTDOWN_INFO),
+# because sc.exe has no command for it:
+# https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_preshutdown_info
+function Set-PreshutdownTimeout([uint32]$Milliseconds) {
+    Add-Type -Namespace SvcpackInstall -Name Scm -MemberDefinition @'
+[DllImport("advapi32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
+public static extern IntPtr OpenSCManagerW(string machine, string database, uint access);
+[DllImport("advapi32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
+public static extern IntPtr OpenServiceW(IntPtr manager, string name, uint access);
+[DllImport("advapi32.dll", SetLastError = true)]
+public static extern bool ChangeServiceConfig2W(IntPtr service, uint level, ref uint info);
+[DllImport("advapi32.dll")]
+public static extern bool CloseServiceHandle(IntPtr handle);
+'@
+    # SC_MANAGER_CONNECT, SERVICE_CHANGE_CONFIG, SERVICE_CONFIG_PRESHUTDOWN_INFO.
+    $manager = [SvcpackInstall.Scm]::OpenSCManagerW($null, $null, 1)
+    if ($manager -eq [IntPtr]::Zero) {
+        throw "cannot open the service manager (error $([Runtime.InteropServices.Marshal]::GetLastWin32Error()))"
+    }
+    try {
+        $service = [SvcpackInstall.Scm]::OpenServiceW($manager, $ServiceName, 2)
+        if ($service -eq [IntPtr]::Zero) {
+            throw "cannot open service '$ServiceName' (error $([Runtime.InteropServices.Marshal]::GetLastWin32Error()))"
+        }
+        try {
+            $timeout = $Milliseconds
+            if (-not [SvcpackInstall.Scm]::ChangeServiceConfig2W($service, 7, [ref]$timeout)) {
+                throw "setting the pre-shutdown timeout of '$ServiceName' failed (error $([Runtime.InteropServices.Marshal]::GetLastWin32Error()))"
+            }
+        } finally { $null = [SvcpackInstall.Scm]::CloseServiceHandle($service) }
+    } finally { $null = [SvcpackInstall.Scm]::CloseServiceHandle($manager) }
 }
 
 function Copy-PackageFiles([string]$From, [string]$To) {
@@ -111,6 +162,13 @@ if (-not [IO.File]::Exists($Source + '\' + $ExeName)) {
 }
 
 $exists = Test-ServiceExists
+if ($AccountNeedsPassword -and ($null -eq $AccountPassword) -and -not $exists) {
+    if (-not [Environment]::UserInteractive) {
+        throw "the service logs on as ${Account}: pass its password with -AccountPassword (a SecureString)"
+    }
+    # Read-Host -AsSecureString shows nothing of what is typed.
+    $AccountPassword = Read-Host -AsSecureString -Prompt "Password of the service account $Account"
+}
 # Decided before anything changes, so a missing password stops nothing.
 if (-not $AccountNeedsPassword) {
     $password = ' password= ""'
@@ -118,8 +176,6 @@ if (-not $AccountNeedsPassword) {
 } elseif ($null -ne $AccountPassword) {
     $password = ' password= ' + (ConvertTo-PasswordArgument $AccountPassword)
     $passwordShown = ' password= ***'
-} elseif (-not $exists) {
-    throw "the service logs on as a user account: pass its password with -AccountPassword (Read-Host -AsSecureString)"
 } else {
     # Updating without -AccountPassword keeps the password the service manager has.
     $password = ''
@@ -149,6 +205,17 @@ if ($exists) {
 $null = Invoke-Sc -Arguments "description $ScName $ScDescription"
 $null = Invoke-Sc -Arguments "failure $ScName $ScFailure"
 $null = Invoke-Sc -Arguments "failureflag $ScName $ScFailureFlag"
+$null = Invoke-Sc -Arguments "sidtype $ScName $ScSidType"
+if ($ScPrivileges) { $null = Invoke-Sc -Arguments "privs $ScName $ScPrivileges" }
+if ($null -ne $PreshutdownMs) { Set-PreshutdownTimeout $PreshutdownMs }
+
+if ($LogDir) {
+    # The folder the service host writes its logs to, writable by the service's account
+    # (or service SID) only, as the MSI creates it.
+    $logPath = $Target + '\' + $LogDir
+    $null = [IO.Directory]::CreateDirectory($logPath)
+    $null = Invoke-Sc -Program 'icacls.exe' -Arguments ((ConvertTo-WindowsArgument $logPath) + ' ' + $IcaclsLogDir)
+}
 
 if ($EventSource) {
     # The values WiX's util:EventSource writes for the MSI: the program holds the messages.

@@ -186,6 +186,7 @@ fn compile_collecting(
         let pp = preprocess::preprocess_file(src, &pp_opts)?;
         warnings.extend(pp.warnings.iter().cloned());
         let mut root = xml::parse_document(&pp)?;
+        parse::extension::check_foreign(&root)?;
         access_decls.extend(access::strip_modifiers(&mut root));
         roots.push(root);
     }

@@ -62,7 +62,8 @@ fn primary_key(row: &Row) -> Option<Key> {
         | "RegLocator"
         | "CompLocator"
         | "IniLocator"
-        | "Signature" => Some((row.table, id)),
+        | "Signature"
+        | "Dialog" => Some((row.table, id)),
         "DrLocator" => Some((row.table, super::parse::dr_locator_row_key(&row.values)?)),
         _ => None,
     }

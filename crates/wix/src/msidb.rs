@@ -334,7 +334,16 @@ pub fn write_tables<F: Read + Write + Seek>(
                     (Val::Int(i), _) => msi::Value::Int(*i),
                     (Val::Str(s), _) => msi::Value::Str(s.clone()),
                 };
-                if !col.is_valid_value(&value) {
+                let valid = col.is_valid_value(&value)
+                    || match &value {
+                        // Judge everything but the length where WiX does not enforce it.
+                        msi::Value::Str(s) if !crate::tables::enforces_width(name, col.name()) => {
+                            let head: String = s.chars().take(255).collect();
+                            col.is_valid_value(&msi::Value::Str(head))
+                        }
+                        _ => false,
+                    };
+                if !valid {
                     return Err(WixError::new(
                         rloc.clone(),
                         format!(

@@ -30,6 +30,16 @@
 
 use msi::{Category, Column};
 
+/// Whether the database writer holds values of `table`.`column` to the column's width.
+/// WiX checks no widths when it binds (its table definitions only describe the schema), and
+/// Windows Installer stores longer strings as they are; real installers depend on that for
+/// `CustomAction.Target`, which holds whole inline scripts (`Script="vbscript"`) and long
+/// command lines far beyond its nominal 255 characters. Other columns keep the check, so a
+/// value that is too long there is still reported where it is written.
+pub fn enforces_width(table: &str, column: &str) -> bool {
+    !matches!((table, column), ("CustomAction", "Target"))
+}
+
 /// Every table [`schema`] defines, sorted by name (byte order).
 pub const TABLES: &[&str] = &[
     "ActionText",

@@ -20,6 +20,10 @@ pub enum Namespace {
     Util4,
     /// `http://wixtoolset.org/schemas/v4/wxs/ui` (only `WixUI`, which is reported and skipped)
     Ui4,
+    /// Any other namespace (a WiX extension svcpack does not build, or something else
+    /// entirely): kept in the tree so that parsing can name what it needs
+    /// ([`super::parse::extension`]).
+    Foreign,
 }
 
 impl Namespace {
@@ -36,14 +40,17 @@ impl Namespace {
 
     /// An extension namespace (util, ui) rather than the main WiX one.
     pub fn is_util(self) -> bool {
-        matches!(self, Namespace::Util3 | Namespace::Util4 | Namespace::Ui4)
+        matches!(
+            self,
+            Namespace::Util3 | Namespace::Util4 | Namespace::Ui4 | Namespace::Foreign
+        )
     }
 
     /// The source dialect: WiX v3 or v4+ (which decides e.g. the component-GUID algorithm).
     pub fn dialect(self) -> Dialect {
         match self {
             Namespace::Wix3 | Namespace::Util3 => Dialect::V3,
-            Namespace::Wix4 | Namespace::Util4 | Namespace::Ui4 => Dialect::V4,
+            Namespace::Wix4 | Namespace::Util4 | Namespace::Ui4 | Namespace::Foreign => Dialect::V4,
         }
     }
 }
@@ -61,6 +68,9 @@ pub enum Dialect {
 pub struct Attribute {
     pub name: String,
     pub value: String,
+    /// The namespace URI and the prefix the source used, for a namespace-qualified attribute.
+    pub ns_uri: Option<String>,
+    pub prefix: Option<String>,
 }
 
 /// One element with its attributes, children, direct text and location.
@@ -73,6 +83,9 @@ pub struct Element {
     /// The concatenated direct text content (used by v3 `Condition`, `Custom`, etc.).
     pub text: String,
     pub loc: Location,
+    /// The namespace URI and the prefix the source used (`None`: the default namespace).
+    pub ns_uri: String,
+    pub prefix: Option<String>,
 }
 
 impl Element {
@@ -161,16 +174,7 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
     let loc = pp.location(line);
     let tag = node.tag_name();
     let ns = match tag.namespace() {
-        Some(uri) => Namespace::from_uri(uri).ok_or_else(|| {
-            WixError::new(
-                loc.clone(),
-                format!(
-                    "element `{}` is in namespace `{uri}`, which is not supported (supported: the WiX v3 \
-                     and v4 namespaces and their util extensions)",
-                    tag.name()
-                ),
-            )
-        })?,
+        Some(uri) => Namespace::from_uri(uri).unwrap_or(Namespace::Foreign),
         None => {
             return Err(WixError::new(
                 loc,
@@ -184,26 +188,24 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
     };
     let mut attrs = Vec::new();
     for a in node.attributes() {
+        let prefix = a
+            .namespace()
+            .and_then(|uri| node.lookup_prefix(uri))
+            .map(str::to_string);
         let name = match a.namespace() {
             None => a.name().to_string(),
             Some(uri) => match Namespace::from_uri(uri) {
                 Some(n) if n.is_util() => format!("util:{}", a.name()),
                 Some(_) => a.name().to_string(),
-                None => {
-                    return Err(WixError::new(
-                        loc,
-                        format!(
-                            "attribute `{}` on `{}` is in unsupported namespace `{uri}`",
-                            a.name(),
-                            tag.name()
-                        ),
-                    ))
-                }
+                // Reported by the parser, which knows the extension it belongs to.
+                None => format!("{}:{}", prefix.as_deref().unwrap_or("?"), a.name()),
             },
         };
         attrs.push(Attribute {
             name,
             value: a.value().to_string(),
+            ns_uri: a.namespace().map(str::to_string),
+            prefix,
         });
     }
     let mut children = Vec::new();
@@ -229,5 +231,11 @@ fn convert(node: roxmltree::Node<'_, '_>, lines: &LineIndex, pp: &Preprocessed) 
         children,
         text: text.trim().to_string(),
         loc,
+        ns_uri: tag.namespace().unwrap_or_default().to_string(),
+        prefix: tag
+            .namespace()
+            .and_then(|uri| node.lookup_prefix(uri))
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
     })
 }

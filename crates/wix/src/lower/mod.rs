@@ -18,6 +18,7 @@ mod payload;
 mod properties;
 mod sequences;
 mod summary;
+mod ui;
 mod upgrades;
 
 use std::collections::BTreeMap;
@@ -132,7 +133,8 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     // becoming its release with the same MSI version, gets a new product code.
     let authored_product_code = package.product_code.is_some();
     properties::properties(&package, &mut rows, secure_properties);
-    let warnings = sequences::sequence_rows(dialect, &package, &schedules, &mut rows)?;
+    let mut warnings = sequences::sequence_rows(dialect, &package, &schedules, &mut rows)?;
+    ui::drop_orphan_dialog_rows(&mut rows, &mut warnings);
     let mut tables = grouped::group_rows(rows, &package)?;
 
     let blobs = codes::blob_digests(&out_streams, &external);

@@ -395,10 +395,19 @@ pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
         let mut a = Attrs::new(child);
         let (action, is_custom) = match child.name.as_str() {
             "Custom" => (a.req_id("Action")?, true),
-            "Show" | "SelectionTree" => {
+            "Show" => {
+                // WiX v4+ marks the scheduling that replaces an overridable one with
+                // `override ` before the dialog's name.
+                let dialog = a.req("Dialog")?;
+                let dialog = dialog.strip_prefix("override ").unwrap_or(dialog);
+                super::check_identifier(dialog, "Dialog", &child.loc)?;
+                p.sec().reference("Dialog", dialog, &child.loc);
+                (dialog.to_string(), true)
+            }
+            "SelectionTree" => {
                 return Err(super::unsupported(
                     child,
-                    "authored UI dialogs are not supported",
+                    "the SelectionTree scheduling element is not supported",
                 ))
             }
             std => (std.to_string(), false),
@@ -427,7 +436,7 @@ pub fn sequence(p: &mut Parser, el: &Element) -> Result<()> {
         a.finish()?;
         no_children(child)?;
         let condition = cond_attr.or_else(|| (!child.text.is_empty()).then(|| child.text.clone()));
-        if is_custom {
+        if is_custom && child.name == "Custom" {
             if placement.is_none() {
                 return Err(WixError::new(
                     child.loc.clone(),

@@ -10,6 +10,7 @@
 mod actions;
 pub(crate) mod com;
 pub(crate) mod component;
+pub(crate) mod extension;
 pub(crate) mod layout;
 mod package;
 pub use package::platform_token;
@@ -17,6 +18,7 @@ mod misc;
 mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
+mod ui;
 mod version;
 
 use std::collections::BTreeSet;
@@ -386,6 +388,9 @@ impl<'e> Attrs<'e> {
     pub fn finish(&self) -> Result<()> {
         for a in &self.el.attrs {
             if !self.known.contains(a.name.as_str()) {
+                if let Some(e) = extension::unsupported_attribute(self.el, a) {
+                    return Err(e);
+                }
                 let allowed: Vec<&str> = self.known.iter().copied().collect();
                 let allowed = if allowed.is_empty() {
                     "none".to_string()
@@ -472,6 +477,9 @@ pub fn generated_id(prefix: &str, parts: &[&str]) -> String {
 }
 
 pub(crate) fn unexpected(parent: &Element, child: &Element) -> WixError {
+    if let Some(e) = extension::unsupported_element(child) {
+        return e;
+    }
     WixError::new(
         child.loc.clone(),
         format!(

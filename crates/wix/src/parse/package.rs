@@ -374,7 +374,7 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
             a.finish()?;
             wixui_reference(p, el, &id)
         }
-        "UI" => ui(p, el),
+        "UI" => super::ui::ui(p, el),
         // v4 authors Publish beside ui:WixUI to customise the WixUI dialogs.
         "Publish" if p.v4() => {
             p.warnings.push(crate::Warning {
@@ -392,10 +392,18 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
 /// with Windows Installer's basic UI, and the user is told so. Anything else is an error.
 fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
     if !id.starts_with("WixUI_") {
-        return Err(WixError::new(
-            el.loc.clone(),
-            format!("{}: UI library `{id}` is not available; svcpack's native compiler builds packages without authored UI", el.display_name()),
-        ));
+        if el.ns.is_util() {
+            return Err(WixError::new(
+                el.loc.clone(),
+                format!(
+                    "{}: `{id}` is not one of WiX's dialog sets (WixUI_*)",
+                    el.display_name()
+                ),
+            ));
+        }
+        // A `UI` the sources author themselves.
+        p.sec().reference(super::ui::UI_SYMBOL, id, &el.loc);
+        return Ok(());
     }
     p.warnings.push(crate::Warning {
         location: el.loc.clone(),
@@ -403,31 +411,6 @@ fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
             "the WixUI dialog set `{id}` is not built by svcpack's native compiler; the package installs with Windows Installer's basic UI (progress only)"
         ),
     });
-    Ok(())
-}
-
-/// v3 `UI`: only references to WixUI dialog sets (and Publish tweaks of them) are accepted.
-fn ui(p: &mut Parser, el: &Element) -> Result<()> {
-    let mut a = Attrs::new(el);
-    a.ignore(&["Id"]);
-    a.finish()?;
-    for child in &el.children {
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "UIRef") => {
-                let mut c = Attrs::new(child);
-                let id = c.req("Id")?.to_string();
-                c.finish()?;
-                wixui_reference(p, child, &id)?;
-            }
-            (false, "Publish") => {}
-            _ => {
-                return Err(super::unsupported(
-                    child,
-                    "authored dialogs are not supported by svcpack's native compiler (only references to WixUI dialog sets, which become the basic UI)",
-                ))
-            }
-        }
-    }
     Ok(())
 }
 

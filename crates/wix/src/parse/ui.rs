@@ -1,0 +1,846 @@
+//! Authored user interface: `UI` and what it holds — `Dialog` with its `Control`s
+//! (`Publish`, `Subscribe`, v3 `Condition`, `Text`), `TextStyle`, `UIText`, `ProgressText`,
+//! `Error`, list/radio groups — into the Dialog, Control, ControlEvent, EventMapping,
+//! ControlCondition, CheckBox, TextStyle, UIText, ActionText, Error, RadioButton, ComboBox,
+//! ListBox and ListView tables, as WiX's compiler writes them (Compiler_UI.cs,
+//! ParseUIElement and the element parsers it calls; the Control/Dialog attribute bits of
+//! the symbol → row step).
+//!
+//! WiX's own dialog library (WixUI_*) is not carried: a `Publish` outside any `Control`
+//! that customises one of its dialogs has nothing to attach to, so such rows are dropped
+//! with a warning by [`crate::lower`] (ui.rs) once the whole product is known.
+
+use super::super::error::{Result, WixError};
+use super::super::model::{Reference, Val};
+use super::super::xml::Element;
+use super::{no_children, unexpected, Attrs, Parser};
+
+/// The table that records `UI/@Id` definitions for `UIRef`.
+pub const UI_SYMBOL: &str = "WixUI";
+
+/// `UI` in a Product/Package/Fragment.
+pub fn ui(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.id("Id")?;
+    a.finish()?;
+    for child in &el.children {
+        ui_child(p, el, child)?;
+    }
+    if let Some(id) = id {
+        p.sec().groups.push(Reference {
+            table: UI_SYMBOL,
+            id,
+            loc: el.loc.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn ui_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<()> {
+    if el.ns.is_util() {
+        // ui:WixUI and friends are the package's business.
+        return super::package::package_child(p, parent, el);
+    }
+    match el.name.as_str() {
+        "Dialog" => dialog(p, el),
+        "DialogRef" => {
+            let mut a = Attrs::new(el);
+            let id = a.req_id("Id")?;
+            a.finish()?;
+            no_children(el)?;
+            p.sec().reference("Dialog", id, &el.loc);
+            Ok(())
+        }
+        "Publish" => {
+            let mut order = 0;
+            publish(p, el, None, &mut order)
+        }
+        "TextStyle" => text_style(p, el),
+        "UIText" => ui_text(p, el),
+        "ProgressText" => progress_text(p, el),
+        "Error" => error(p, el),
+        "ComboBox" | "ListBox" | "ListView" => control_group(p, el),
+        "RadioButtonGroup" => radio_group(p, el, None).map(|_| ()),
+        // "available identically under the UI and Product elements for document
+        // organization" (WiX's compiler): the package handles them the same here.
+        "AdminUISequence" | "InstallUISequence" | "Binary" | "Property" | "PropertyRef"
+        | "UIRef" => super::package::package_child(p, parent, el),
+        "BillboardAction" | "EmbeddedUI" => Err(super::unsupported(
+            el,
+            "billboards and embedded UI are not supported by svcpack's native compiler",
+        )),
+        _ => Err(unexpected(parent, el)),
+    }
+}
+
+/// Text that v3 authors as element content and v4 as an attribute.
+fn text_or_attr<'e>(
+    p: &Parser,
+    a: &mut Attrs<'e>,
+    el: &'e Element,
+    attr: &'static str,
+) -> Option<String> {
+    if p.v4() {
+        a.opt(attr).map(str::to_string)
+    } else {
+        // v3 allows the attribute on some elements too (Error has none; ProgressText has
+        // Template only), so content wins and the attribute is accepted where WiX had it.
+        (!el.text.is_empty()).then(|| el.text.clone())
+    }
+}
+
+fn error(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a
+        .int_range("Id", 0, 32767)?
+        .ok_or_else(|| a.err("missing required attribute `Id`"))?;
+    let message = text_or_attr(p, &mut a, el, "Message");
+    a.finish()?;
+    no_children(el)?;
+    p.sec()
+        .row("Error", &el.loc, vec![id.into(), Val::opt_str(message)]);
+    Ok(())
+}
+
+fn progress_text(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let action = a.req("Action")?.to_string();
+    let message = text_or_attr(p, &mut a, el, "Message");
+    let template = a.opt("Template").map(str::to_string);
+    a.finish()?;
+    no_children(el)?;
+    p.sec().row(
+        "ActionText",
+        &el.loc,
+        vec![action.into(), Val::opt_str(message), Val::opt_str(template)],
+    );
+    Ok(())
+}
+
+fn ui_text(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.id("Id")?;
+    let text = text_or_attr(p, &mut a, el, "Value");
+    a.finish()?;
+    no_children(el)?;
+    let id = match id {
+        Some(id) => id,
+        None => p.gen_id("txt", &[text.as_deref()]),
+    };
+    p.sec()
+        .row("UIText", &el.loc, vec![id.into(), Val::opt_str(text)]);
+    Ok(())
+}
+
+fn text_style(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req_id("Id")?;
+    let face = a.req("FaceName")?.to_string();
+    let size = a.int_range("Size", 0, i64::from(i16::MAX))?.unwrap_or(0);
+    let red = a.int_range("Red", 0, 255)?;
+    let green = a.int_range("Green", 0, 255)?;
+    let blue = a.int_range("Blue", 0, 255)?;
+    let mut bits = 0;
+    for (name, bit) in [("Bold", 1), ("Italic", 2), ("Underline", 4), ("Strike", 8)] {
+        if a.flag(name)? {
+            bits |= bit;
+        }
+    }
+    a.finish()?;
+    no_children(el)?;
+    // The MSI's COLORREF: null unless a component was authored (TextStyle table docs,
+    // https://learn.microsoft.com/windows/win32/msi/textstyle-table).
+    let color = (red.is_some() || green.is_some() || blue.is_some())
+        .then(|| red.unwrap_or(0) + green.unwrap_or(0) * 256 + blue.unwrap_or(0) * 65536);
+    p.sec().row(
+        "TextStyle",
+        &el.loc,
+        vec![
+            id.into(),
+            face.into(),
+            size.into(),
+            Val::opt_int(color),
+            Val::opt_int((bits != 0).then_some(bits)),
+        ],
+    );
+    Ok(())
+}
+
+/// The tab-order facts of one dialog while its controls are parsed.
+#[derive(Default)]
+struct TabOrder {
+    /// Index (into the section's rows) of the last tabbable Control row.
+    last: Option<usize>,
+    first: Option<String>,
+    default: Option<String>,
+    cancel: Option<String>,
+}
+
+fn dialog(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req_id("Id")?;
+    let width = a.int_range("Width", 0, i64::from(i16::MAX))?.unwrap_or(0);
+    let height = a.int_range("Height", 0, i64::from(i16::MAX))?.unwrap_or(0);
+    let x = a.int_range("X", 0, 100)?.unwrap_or(50);
+    let y = a.int_range("Y", 0, 100)?.unwrap_or(50);
+    let title = a.opt("Title").map(str::to_string);
+    // msidbDialogAttributes (https://learn.microsoft.com/windows/win32/msi/dialog-style-bits).
+    let mut attributes = 0;
+    if !a.flag("Hidden")? {
+        attributes |= 1;
+    }
+    if !a.flag("Modeless")? {
+        attributes |= 2;
+    }
+    if !a.flag("NoMinimize")? {
+        attributes |= 4;
+    }
+    for (name, bit) in [
+        ("SystemModal", 8),
+        ("KeepModeless", 16),
+        ("TrackDiskSpace", 32),
+        ("CustomPalette", 64),
+        ("RightToLeft", 128),
+        ("RightAligned", 256),
+        ("LeftScroll", 512),
+        ("ErrorDialog", 65536),
+    ] {
+        if a.flag(name)? {
+            attributes |= bit;
+        }
+    }
+    a.finish()?;
+    let mut tabs = TabOrder::default();
+    for child in &el.children {
+        match (child.ns.is_util(), child.name.as_str()) {
+            (false, "Control") => control(p, child, &id, &mut tabs)?,
+            _ => return Err(unexpected(el, child)),
+        }
+    }
+    // The tab order is a ring: the last tabbable control leads back to the first.
+    if let (Some(last), Some(first)) = (tabs.last, tabs.first.as_ref()) {
+        let row = &mut p.sec().rows[last];
+        if row.values[1].as_str() != Some(first) {
+            row.values[10] = first.as_str().into();
+        }
+    }
+    let Some(first) = tabs.first else {
+        return Err(WixError::new(
+            el.loc.clone(),
+            format!(
+                "Dialog `{id}` has no control that takes the focus; at least one Control must be \
+                 tabbable (WiX requires a first control)"
+            ),
+        ));
+    };
+    p.sec().row(
+        "Dialog",
+        &el.loc,
+        vec![
+            id.into(),
+            x.into(),
+            y.into(),
+            width.into(),
+            height.into(),
+            attributes.into(),
+            Val::opt_str(title),
+            first.into(),
+            Val::opt_str(tabs.default),
+            Val::opt_str(tabs.cancel),
+        ],
+    );
+    Ok(())
+}
+
+/// Per control type: the type-specific attribute names, bit 16 upwards (WiX's
+/// `*ControlAttributes` arrays; https://learn.microsoft.com/windows/win32/msi/control-attributes),
+/// whether the control is left out of the tab order and whether it starts disabled.
+fn control_kind(kind: &str) -> Option<(&'static [Option<&'static str>], bool, bool)> {
+    const TEXT: &[Option<&str>] = &[
+        Some("Transparent"),
+        Some("NoPrefix"),
+        Some("NoWrap"),
+        Some("FormatSize"),
+        Some("UserLanguage"),
+    ];
+    const HYPERLINK: &[Option<&str>] = &[Some("Transparent")];
+    const EDIT: &[Option<&str>] = &[Some("Multiline"), None, None, None, None, Some("Password")];
+    const PROGRESS: &[Option<&str>] = &[Some("ProgressBlocks")];
+    const VOLUME: &[Option<&str>] = &[
+        Some("Removable"),
+        Some("Fixed"),
+        Some("Remote"),
+        Some("CDROM"),
+        Some("RAMDisk"),
+        Some("Floppy"),
+        Some("ShowRollbackCost"),
+    ];
+    const LISTBOX: &[Option<&str>] = &[Some("Sorted"), None, None, None, Some("UserLanguage")];
+    const LISTVIEW: &[Option<&str>] = &[
+        Some("Sorted"),
+        None,
+        None,
+        None,
+        Some("FixedSize"),
+        Some("Icon16"),
+        Some("Icon32"),
+    ];
+    const COMBOBOX: &[Option<&str>] = &[
+        Some("Sorted"),
+        Some("ComboList"),
+        None,
+        None,
+        Some("UserLanguage"),
+    ];
+    const RADIO: &[Option<&str>] = &[
+        Some("Image"),
+        Some("PushLike"),
+        Some("Bitmap"),
+        Some("Icon"),
+        Some("FixedSize"),
+        Some("Icon16"),
+        Some("Icon32"),
+        None,
+        Some("HasBorder"),
+    ];
+    const BUTTON: &[Option<&str>] = &[
+        Some("Image"),
+        None,
+        Some("Bitmap"),
+        Some("Icon"),
+        Some("FixedSize"),
+        Some("Icon16"),
+        Some("Icon32"),
+        Some("ElevationShield"),
+    ];
+    const ICON: &[Option<&str>] = &[
+        Some("Image"),
+        None,
+        None,
+        None,
+        Some("FixedSize"),
+        Some("Icon16"),
+        Some("Icon32"),
+    ];
+    const BITMAP: &[Option<&str>] = &[Some("Image"), None, None, None, Some("FixedSize")];
+    const CHECKBOX: &[Option<&str>] = &[
+        None,
+        Some("PushLike"),
+        Some("Bitmap"),
+        Some("Icon"),
+        Some("FixedSize"),
+        Some("Icon16"),
+        Some("Icon32"),
+    ];
+    const NONE: &[Option<&str>] = &[];
+    Some(match kind {
+        "Billboard" => (NONE, true, true),
+        "Bitmap" => (BITMAP, true, true),
+        "CheckBox" => (CHECKBOX, false, false),
+        "ComboBox" => (COMBOBOX, false, false),
+        "DirectoryCombo" => (VOLUME, false, false),
+        "DirectoryList" => (NONE, false, false),
+        "Edit" | "MaskedEdit" | "PathEdit" => (EDIT, false, false),
+        "GroupBox" => (NONE, true, false),
+        "Hyperlink" => (HYPERLINK, false, false),
+        "Icon" => (ICON, true, true),
+        "Line" => (NONE, true, true),
+        "ListBox" => (LISTBOX, false, false),
+        "ListView" => (LISTVIEW, false, false),
+        "ProgressBar" => (PROGRESS, true, true),
+        "PushButton" => (BUTTON, false, false),
+        "RadioButtonGroup" => (RADIO, false, false),
+        "ScrollableText" | "SelectionTree" => (NONE, false, false),
+        "Text" => (TEXT, true, false),
+        "VolumeCostList" => (VOLUME, true, false),
+        "VolumeSelectCombo" => (VOLUME, false, false),
+        _ => return None,
+    })
+}
+
+const CONTROL_TYPES: &str =
+    "Billboard, Bitmap, CheckBox, ComboBox, DirectoryCombo, DirectoryList, Edit, \
+     GroupBox, Hyperlink, Icon, Line, ListBox, ListView, MaskedEdit, PathEdit, ProgressBar, \
+     PushButton, RadioButtonGroup, ScrollableText, SelectionTree, Text, VolumeCostList, \
+     VolumeSelectCombo";
+
+fn control(p: &mut Parser, el: &Element, dialog: &str, tabs: &mut TabOrder) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let kind = a.req("Type")?.to_string();
+    let Some((special, mut not_tabbable, mut disabled)) = control_kind(&kind) else {
+        return Err(a.err(format!(
+            "attribute `Type` is `{kind}`; allowed: {CONTROL_TYPES}"
+        )));
+    };
+    let coord = |a: &mut Attrs, name: &'static str| -> Result<i32> {
+        a.int_range(name, 0, i64::from(i16::MAX))?
+            .ok_or_else(|| a.err(format!("missing required attribute `{name}`")))
+    };
+    let x = coord(&mut a, "X")?;
+    let y = coord(&mut a, "Y")?;
+    let width = coord(&mut a, "Width")?;
+    let height = coord(&mut a, "Height")?;
+    let id = match a.id("Id")? {
+        Some(id) => id,
+        None => {
+            let (xs, ys, hs, ws) = (
+                x.to_string(),
+                y.to_string(),
+                height.to_string(),
+                width.to_string(),
+            );
+            p.gen_id(
+                "ctl",
+                &[Some(dialog), Some(&xs), Some(&ys), Some(&hs), Some(&ws)],
+            )
+        }
+    };
+    let is_cancel = a.flag("Cancel")?;
+    let is_default = a.flag("Default")?;
+    let checkbox_ref = a.opt("CheckBoxPropertyRef").map(str::to_string);
+    let checkbox_value = a.opt("CheckBoxValue").map(str::to_string);
+    let property = a.opt("Property").map(str::to_string);
+    let mut text = a.opt("Text").map(str::to_string);
+    let tooltip = a.opt("ToolTip").map(str::to_string);
+    let help = a.opt("Help").map(str::to_string);
+    if let Some(skip) = a.yesno("TabSkip")? {
+        not_tabbable = skip;
+    }
+    if let Some(d) = a.yesno("Disabled")? {
+        disabled = d;
+    }
+    // The common bits (https://learn.microsoft.com/windows/win32/msi/control-attributes).
+    let mut attributes: i32 = 0;
+    if !a.flag("Hidden")? {
+        attributes |= 1;
+    }
+    for (name, bit) in [
+        ("Sunken", 4),
+        ("Indirect", 8),
+        ("Integer", 16),
+        ("RightToLeft", 32),
+        ("RightAligned", 64),
+        ("LeftScroll", 128),
+    ] {
+        if a.flag(name)? {
+            attributes |= bit;
+        }
+    }
+    for (i, name) in special.iter().enumerate() {
+        if let Some(name) = name {
+            if a.flag(name)? {
+                attributes |= 1 << (16 + i);
+            }
+        }
+    }
+    if let Some(size) = a.choice("IconSize", &["16", "32", "48", ""])? {
+        let pos = |n: &str| special.iter().position(|s| *s == Some(n));
+        let (i16b, i32b) = (pos("Icon16"), pos("Icon32"));
+        if i16b.is_none() {
+            return Err(a.err(format!("`IconSize` does not apply to a {kind} control")));
+        }
+        for (want, bit) in [("16", i16b), ("32", i32b), ("48", i16b), ("48", i32b)] {
+            if size == want {
+                if let Some(b) = bit {
+                    attributes |= 1 << (16 + b);
+                }
+            }
+        }
+    }
+    let mut conditions: Vec<(&'static str, String)> = Vec::new();
+    if p.v4() {
+        for (attr, action) in [
+            ("DefaultCondition", "Default"),
+            ("EnableCondition", "Enable"),
+            ("DisableCondition", "Disable"),
+            ("HideCondition", "Hide"),
+            ("ShowCondition", "Show"),
+        ] {
+            if let Some(c) = a.opt(attr).filter(|c| !c.is_empty()) {
+                conditions.push((action, c.to_string()));
+            }
+        }
+    }
+    a.finish()?;
+    if !disabled {
+        attributes |= 2;
+    }
+
+    let mut publish_order = 0;
+    let mut radio_kind = None;
+    let mut nested: Vec<&Element> = Vec::new();
+    for child in &el.children {
+        if child.ns.is_util() {
+            return Err(unexpected(el, child));
+        }
+        match child.name.as_str() {
+            "Text" => {
+                let mut c = Attrs::new(child);
+                if c.opt("SourceFile").is_some() {
+                    return Err(super::unsupported(
+                        child,
+                        "control text from a file (`SourceFile`) is not supported",
+                    ));
+                }
+                let value = c.opt("Value").map(str::to_string);
+                c.finish()?;
+                no_children(child)?;
+                text = value.or_else(|| (!child.text.is_empty()).then(|| child.text.clone()));
+            }
+            "Condition" if !p.v4() => {
+                let mut c = Attrs::new(child);
+                let action =
+                    c.choice("Action", &["default", "enable", "disable", "hide", "show"])?;
+                c.finish()?;
+                let action = match action {
+                    Some("default") => "Default",
+                    Some("enable") => "Enable",
+                    Some("disable") => "Disable",
+                    Some("hide") => "Hide",
+                    Some("show") => "Show",
+                    _ => return Err(c.err("missing required attribute `Action`")),
+                };
+                conditions.push((action, super::condition_text(child)?));
+            }
+            "RadioButtonGroup" => {
+                radio_kind = radio_group(p, child, property.as_deref())?;
+            }
+            "Publish" | "Subscribe" | "Binary" | "Property" | "ComboBox" | "ListBox"
+            | "ListView" => nested.push(child),
+            _ => return Err(unexpected(el, child)),
+        }
+    }
+    // Radio buttons drawn as pictures set the group's picture bit
+    // (msidbControlAttributesBitmap / Icon).
+    match radio_kind {
+        Some(RadioKind::Bitmap) => attributes |= 0x0004_0000,
+        Some(RadioKind::Icon) => attributes |= 0x0008_0000,
+        _ => {}
+    }
+
+    if kind == "CheckBox" {
+        match (&property, &checkbox_ref) {
+            (None, None) => {
+                return Err(WixError::new(
+                    el.loc.clone(),
+                    "Control: a CheckBox needs `Property` or `CheckBoxPropertyRef`",
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(WixError::new(
+                    el.loc.clone(),
+                    "Control: `Property` and `CheckBoxPropertyRef` cannot both be set",
+                ))
+            }
+            (Some(prop), None) => p.sec().row(
+                "CheckBox",
+                &el.loc,
+                vec![prop.as_str().into(), Val::opt_str(checkbox_value)],
+            ),
+            (None, Some(r)) => p.sec().reference("Property", r.clone(), &el.loc),
+        }
+    }
+    let help = (tooltip.is_some() || help.is_some()).then(|| {
+        format!(
+            "{}|{}",
+            tooltip.unwrap_or_default(),
+            help.unwrap_or_default()
+        )
+    });
+    let row_index = p.sec().rows.len();
+    p.sec().row(
+        "Control",
+        &el.loc,
+        vec![
+            dialog.into(),
+            id.as_str().into(),
+            kind.as_str().into(),
+            x.into(),
+            y.into(),
+            width.into(),
+            height.into(),
+            attributes.into(),
+            Val::opt_str(property.or(checkbox_ref)),
+            Val::opt_str(text.clone()),
+            Val::Null,
+            Val::opt_str(help),
+        ],
+    );
+    for (action, condition) in conditions {
+        p.sec().row(
+            "ControlCondition",
+            &el.loc,
+            vec![
+                dialog.into(),
+                id.as_str().into(),
+                action.into(),
+                condition.into(),
+            ],
+        );
+    }
+    for child in nested {
+        match child.name.as_str() {
+            "Publish" => publish(p, child, Some((dialog, &id)), &mut publish_order)?,
+            "Subscribe" => subscribe(p, child, dialog, &id)?,
+            "ComboBox" | "ListBox" | "ListView" => control_group(p, child)?,
+            _ => super::package::package_child(p, el, child)?,
+        }
+    }
+    if !not_tabbable {
+        if let Some(last) = tabs.last {
+            p.sec().rows[last].values[10] = id.as_str().into();
+        }
+        tabs.last = Some(row_index);
+        tabs.first.get_or_insert_with(|| id.clone());
+    }
+    if is_cancel {
+        tabs.cancel = Some(id.clone());
+    }
+    if is_default {
+        tabs.default = Some(id.clone());
+    }
+    // A Bitmap or Icon control's Text names a Binary row.
+    if matches!(kind.as_str(), "Bitmap" | "Icon") {
+        if let Some(t) = text.filter(|t| super::check_identifier(t, "Text", &el.loc).is_ok()) {
+            p.sec().reference("Binary", t, &el.loc);
+        }
+    }
+    Ok(())
+}
+
+/// `Publish`: one ControlEvent row. `owner` is the enclosing (dialog, control); outside a
+/// Control the element names them itself.
+fn publish(
+    p: &mut Parser,
+    el: &Element,
+    owner: Option<(&str, &str)>,
+    order: &mut i32,
+) -> Result<()> {
+    let mut a = Attrs::new(el);
+    *order += 1;
+    let mut dialog = owner.map(|o| o.0.to_string());
+    let mut control = owner.map(|o| o.1.to_string());
+    for (attr, slot) in [("Dialog", &mut dialog), ("Control", &mut control)] {
+        if let Some(v) = a.id(attr)? {
+            if owner.is_some() {
+                return Err(a.err(format!(
+                    "`{attr}` cannot be set on a Publish nested in a Control"
+                )));
+            }
+            *slot = Some(v);
+        }
+    }
+    let event = a.opt("Event").map(upper_first);
+    let property = a.opt("Property").map(|v| format!("[{v}]"));
+    let mut argument = a.opt("Value").map(str::to_string);
+    if let Some(o) = a.int_range("Order", 0, i64::from(i32::MAX))? {
+        *order = o;
+    }
+    let condition = if p.v4() {
+        a.opt("Condition").map(str::to_string)
+    } else {
+        (!el.text.is_empty()).then(|| el.text.clone())
+    };
+    a.finish()?;
+    no_children(el)?;
+    let (Some(dialog), Some(control)) = (dialog, control) else {
+        return Err(a.err("needs `Dialog` and `Control` (or to be nested in a Control)"));
+    };
+    let event = match (event, property) {
+        (Some(_), Some(_)) => return Err(a.err("`Event` and `Property` cannot both be set")),
+        (None, None) => return Err(a.err("needs `Event` or `Property`")),
+        (Some(e), None) => {
+            if argument.is_none() {
+                return Err(a.err("`Value` is required with `Event`"));
+            }
+            e
+        }
+        (None, Some(prop)) => {
+            // Setting a property to nothing is spelled `{}` in the Argument column.
+            argument.get_or_insert_with(|| "{}".to_string());
+            prop
+        }
+    };
+    p.sec().row(
+        "ControlEvent",
+        &el.loc,
+        vec![
+            dialog.into(),
+            control.into(),
+            event.into(),
+            Val::opt_str(argument),
+            Val::opt_str(condition),
+            (*order).into(),
+        ],
+    );
+    Ok(())
+}
+
+fn subscribe(p: &mut Parser, el: &Element, dialog: &str, control: &str) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let event = upper_first(&a.req_id("Event")?);
+    let attribute = upper_first(&a.req_id("Attribute")?);
+    a.finish()?;
+    no_children(el)?;
+    p.sec().row(
+        "EventMapping",
+        &el.loc,
+        vec![
+            dialog.into(),
+            control.into(),
+            event.into(),
+            attribute.into(),
+        ],
+    );
+    Ok(())
+}
+
+/// WiX capitalises event and attribute names (`Compiler.UppercaseFirstChar`).
+fn upper_first(v: &str) -> String {
+    let mut c = v.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// `ComboBox`/`ListBox`/`ListView` with `ListItem`s: rows of the table of that name.
+fn control_group(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let property = a.req_id("Property")?;
+    a.finish()?;
+    let table: &'static str = match el.name.as_str() {
+        "ComboBox" => "ComboBox",
+        "ListBox" => "ListBox",
+        _ => "ListView",
+    };
+    let mut order = 0;
+    for item in &el.children {
+        match (item.ns.is_util(), item.name.as_str()) {
+            (false, "ListItem") => {
+                let mut c = Attrs::new(item);
+                let value = c.req("Value")?.to_string();
+                let text = c.opt("Text").map(str::to_string);
+                let icon = if table == "ListView" {
+                    c.id("Icon")?
+                } else {
+                    None
+                };
+                c.finish()?;
+                no_children(item)?;
+                order += 1;
+                let mut values = vec![
+                    property.as_str().into(),
+                    order.into(),
+                    value.into(),
+                    Val::opt_str(text),
+                ];
+                if table == "ListView" {
+                    if let Some(i) = &icon {
+                        p.sec().reference("Binary", i.clone(), &item.loc);
+                    }
+                    values.push(Val::opt_str(icon));
+                }
+                p.sec().row(table, &item.loc, values);
+            }
+            (false, "Property") => super::package::package_child(p, el, item)?,
+            _ => return Err(unexpected(el, item)),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RadioKind {
+    Text,
+    Bitmap,
+    Icon,
+}
+
+/// `RadioButtonGroup`: RadioButton rows; returns how the buttons are drawn.
+fn radio_group(p: &mut Parser, el: &Element, property: Option<&str>) -> Result<Option<RadioKind>> {
+    let mut a = Attrs::new(el);
+    let own = a.id("Property")?;
+    a.finish()?;
+    if let Some(own) = &own {
+        p.sec().reference("Property", own.clone(), &el.loc);
+    }
+    let Some(property) = own.or_else(|| property.map(str::to_string)) else {
+        return Err(a.err("missing required attribute `Property`"));
+    };
+    let mut kind = None;
+    let mut order = 0;
+    for b in &el.children {
+        if b.ns.is_util() || b.name != "RadioButton" {
+            return Err(unexpected(el, b));
+        }
+        let mut c = Attrs::new(b);
+        let value = c.req("Value")?.to_string();
+        let coord = |c: &mut Attrs, name: &'static str| -> Result<i32> {
+            c.int_range(name, 0, i64::from(i16::MAX))?
+                .ok_or_else(|| c.err(format!("missing required attribute `{name}`")))
+        };
+        let x = coord(&mut c, "X")?;
+        let y = coord(&mut c, "Y")?;
+        let width = coord(&mut c, "Width")?;
+        let height = coord(&mut c, "Height")?;
+        let tooltip = c.opt("ToolTip").map(str::to_string);
+        let help = c.opt("Help").map(str::to_string);
+        let mut this = None;
+        let mut text = None;
+        for (attr, k) in [
+            ("Text", RadioKind::Text),
+            ("Bitmap", RadioKind::Bitmap),
+            ("Icon", RadioKind::Icon),
+        ] {
+            if let Some(v) = c.opt(attr) {
+                if this.is_some() {
+                    return Err(c.err("only one of `Text`, `Bitmap` and `Icon` may be set"));
+                }
+                if k != RadioKind::Text {
+                    super::check_identifier(v, attr, &b.loc)?;
+                    p.sec().reference("Binary", v.to_string(), &b.loc);
+                }
+                this = Some(k);
+                text = Some(v.to_string());
+            }
+        }
+        c.finish()?;
+        no_children(b)?;
+        if let Some(t) = this {
+            match kind {
+                None => kind = Some(t),
+                Some(k) if k != t => {
+                    return Err(c.err(
+                        "all RadioButtons of a group must be drawn alike (Text, Bitmap or Icon)",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        order += 1;
+        let help = (tooltip.is_some() || help.is_some()).then(|| {
+            format!(
+                "{}|{}",
+                tooltip.unwrap_or_default(),
+                help.unwrap_or_default()
+            )
+        });
+        p.sec().row(
+            "RadioButton",
+            &b.loc,
+            vec![
+                property.as_str().into(),
+                order.into(),
+                value.into(),
+                x.into(),
+                y.into(),
+                width.into(),
+                height.into(),
+                Val::opt_str(text),
+                Val::opt_str(help),
+            ],
+        );
+    }
+    Ok(kind)
+}
