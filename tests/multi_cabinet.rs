@@ -463,3 +463,56 @@ fn a_media_template_splits_before_a_cabinet_would_pass_two_gigabytes() {
         ]
     );
 }
+
+/// `cargo svcpack build` of a package whose extra files (two sparse 150 MB files) pass the
+/// template's MediaTemplate default of 200 MB a cabinet: the MSI carries two cabinets.
+#[test]
+fn a_build_with_large_files_splits_its_payload_over_cabinets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::from(
+        "name = \"bigfiles\"\nversion = \"1.0.0\"\nauthors = [\"svcpack\"]\n\
+         binary = \"bigfiles\"\nupgrade-code = \"7F5A6B7C-8D9E-4FA0-B1C2-D3E4F5A6B7C8\"\n",
+    );
+    for name in ["a.dat", "b.dat"] {
+        let path = dir.path().join(name);
+        sparse(&path, 150 << 20);
+        config.push_str(&format!(
+            "[[files]]\nsource = {:?}\n",
+            path.to_str().unwrap()
+        ));
+    }
+    std::fs::write(dir.path().join("svcpack.toml"), config).unwrap();
+    let out = dir.path().join("out");
+    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pe/svc-res-x64.exe");
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .arg("svcpack")
+        .arg("build")
+        .arg("--config")
+        .arg(dir.path().join("svcpack.toml"))
+        .args(["--no-build", "--target", "x86_64-pc-windows-gnu", "-q"])
+        .arg("--binary")
+        .arg(&exe)
+        .arg("--out-dir")
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let msi = out.join("bigfiles-1.0.0-x64.msi");
+    let mut pkg = msi::Package::open(std::fs::File::open(&msi).unwrap()).unwrap();
+    let media: Vec<(i32, String)> = pkg
+        .select_rows(msi::Select::table("Media"))
+        .unwrap()
+        .map(|r| (r[1].as_int().unwrap(), r[3].as_str().unwrap().to_string()))
+        .collect();
+    // The exe and a.dat fill the first cabinet; b.dat would pass 200 MB.
+    assert_eq!(
+        media,
+        [(2, "#cab1.cab".to_string()), (3, "#cab2.cab".to_string())]
+    );
+    let streams: Vec<String> = pkg.streams().collect();
+    assert!(
+        streams.contains(&"cab1.cab".to_string()) && streams.contains(&"cab2.cab".to_string()),
+        "{streams:?}"
+    );
+}

@@ -113,7 +113,15 @@ pub enum PortableError {
         /// The name it collides with.
         other: String,
     },
-    /// Beyond what a ZIP without ZIP64 can hold.
+    /// Reading an entry's contents or writing the zip failed.
+    #[error("portable zip: `{path}`: {detail}")]
+    Io {
+        /// The entry (or "(the whole zip)").
+        path: String,
+        /// What failed.
+        detail: String,
+    },
+    /// Beyond what a ZIP can hold.
     #[error("portable zip: `{path}` cannot be stored: {what}")]
     TooLarge {
         /// The entry (or "(the whole zip)").
