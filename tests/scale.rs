@@ -279,3 +279,62 @@ fn a_full_disk_is_one_error_and_leaves_nothing() {
         "nothing left behind"
     );
 }
+
+/// `cargo svcpack build` never holds the payload, the MSI or the zip in memory: a 1 GB
+/// `[[files]]` entry (sparse, so cheap on disk) is compiled, zipped, hashed for the SBOM and
+/// the checksums, and published with the process's peak RSS far below its size.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_build_with_a_gigabyte_file_stays_far_below_its_size_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.dat");
+    sparse_file(&big, 1 << 30);
+    std::fs::write(
+        dir.path().join("svcpack.toml"),
+        format!(
+            "name = \"bigfile\"\nversion = \"1.0.0\"\nauthors = [\"svcpack\"]\n\
+             binary = \"bigfile\"\nupgrade-code = \"8A6B7C8D-9EAF-40B1-C2D3-E4F5A6B7C8D9\"\n\
+             [[files]]\nsource = {:?}\n",
+            big.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = run_measured(
+        std::process::Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+            .args(["svcpack", "build", "--config"])
+            .arg(dir.path().join("svcpack.toml"))
+            .args([
+                "--no-build",
+                "--no-sign",
+                "--target",
+                "x86_64-pc-windows-gnu",
+            ])
+            .arg("--binary")
+            .arg(fixture_dir("pe").join("svc-res-x64.exe"))
+            .arg("--out-dir")
+            .arg(&out)
+            .env("SOURCE_DATE_EPOCH", "1700000000"),
+    );
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.peak_rss_bytes < 128 << 20,
+        "peak RSS {} bytes for a 1 GiB payload",
+        run.peak_rss_bytes
+    );
+    let zip = out.join("bigfile-1.0.0-x64-portable.zip");
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    for name in ["bigfile-1.0.0-x64.msi", "bigfile-1.0.0-x64-portable.zip"] {
+        assert!(sums.contains(name), "{name} in {sums}");
+    }
+    assert!(zip.is_file());
+    // The zip holds the whole gigabyte (its central directory records the size).
+    let listing = std::process::Command::new("unzip")
+        .arg("-l")
+        .arg(&zip)
+        .output();
+    if let Ok(o) = listing {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("1073741824"), "{text}");
+    }
+}

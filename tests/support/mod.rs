@@ -54,6 +54,8 @@ mod fixtures;
 mod http;
 mod packages;
 mod reg;
+#[cfg(target_os = "linux")]
+mod rusage;
 mod toolchain;
 mod wine;
 
@@ -69,6 +71,8 @@ pub use packages::{
     pseudo_random_file, sparse_file, write_product, Noise,
 };
 pub use reg::{long_root, parse_reg_export, RegValue, RegValues};
+#[cfg(target_os = "linux")]
+pub use rusage::{run_measured, Measured};
 pub use toolchain::{require_wine, skip_or_fail, windows_toolchain, WindowsToolchain};
 pub use wine::{template_prefix, windows_path, WineChild, WinePrefix, WineProcess};
 
