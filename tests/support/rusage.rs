@@ -27,6 +27,8 @@ pub struct Measured {
 }
 
 /// Runs `cmd` to completion (stdout discarded, stderr captured) and reports its peak RSS.
+// The child is reaped by wait4 below, not by `Child::wait`, which cannot report rusage.
+#[allow(clippy::zombie_processes)]
 pub fn run_measured(cmd: &mut Command) -> Measured {
     let mut child = cmd
         .stdin(Stdio::null())
