@@ -141,10 +141,21 @@ pub fn crate_graph(q: &GraphQuery) -> Result<CrateGraph, String> {
     Ok(CrateGraph { crates, root: 0 })
 }
 
-/// A packaged file: its path in the install directory and its bytes.
-pub struct Packaged<'a> {
+/// A packaged file: its path in the install directory and its lowercase hex SHA-256
+/// (hashed by the caller, from memory or from disk in pieces).
+pub struct Packaged {
     pub path: String,
-    pub bytes: &'a [u8],
+    pub sha256: String,
+}
+
+impl Packaged {
+    /// A file whose bytes are in memory.
+    pub fn of_bytes(path: impl Into<String>, bytes: &[u8]) -> Self {
+        Packaged {
+            path: path.into(),
+            sha256: sha256_hex(bytes),
+        }
+    }
 }
 
 /// Everything the SBOM describes.
@@ -153,18 +164,18 @@ pub struct SbomInput<'a> {
     pub config: &'a Config,
     pub target: &'a str,
     pub arch: &'a str,
-    /// The MSI's file name and final bytes.
+    /// The MSI's file name and the lowercase hex SHA-256 of its final bytes.
     pub msi_name: &'a str,
-    pub msi: &'a [u8],
+    pub msi_sha256: String,
     pub product_code: Option<String>,
     /// The program as installed.
-    pub program: Packaged<'a>,
+    pub program: Packaged,
     /// The crate graph when cargo built the program; `None` for `--no-build --binary`.
     pub crates: Option<&'a CrateGraph>,
     /// svcpack's service host exe, when the service is hosted.
-    pub host: Option<Packaged<'a>>,
+    pub host: Option<Packaged>,
     /// Every other installed file (configuration files, license, the host's configuration).
-    pub files: Vec<Packaged<'a>>,
+    pub files: Vec<Packaged>,
     /// Unix seconds of the build.
     pub timestamp: u64,
 }
@@ -197,8 +208,8 @@ fn licenses(expr: Option<&str>) -> Option<Value> {
     Some(json!([{ "expression": expr }]))
 }
 
-fn sha256(bytes: &[u8]) -> Value {
-    json!([{ "alg": "SHA-256", "content": sha256_hex(bytes) }])
+fn sha256(hex: &str) -> Value {
+    json!([{ "alg": "SHA-256", "content": hex }])
 }
 
 fn with(mut v: Value, key: &str, value: Option<Value>) -> Value {
@@ -228,7 +239,7 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
         "bom-ref": program_ref,
         "name": pkg.name,
         "version": version,
-        "hashes": sha256(input.program.bytes),
+        "hashes": sha256(&input.program.sha256),
         "properties": [{ "name": "svcpack:install-path", "value": input.program.path }],
     });
     if crates.is_some() {
@@ -293,7 +304,7 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
                 "name": "svcpack service host",
                 "version": crate::manifest::SVCPACK_VERSION,
                 "description": "runs the program as a Windows service (restarts, log capture)",
-                "hashes": sha256(host.bytes),
+                "hashes": sha256(&host.sha256),
                 "properties": [{ "name": "svcpack:install-path", "value": host.path }],
             }),
         );
@@ -308,7 +319,7 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
                 "type": "file",
                 "bom-ref": r,
                 "name": f.path,
-                "hashes": sha256(f.bytes),
+                "hashes": sha256(&f.sha256),
             }),
         );
         dependencies.entry(r.clone()).or_default();
@@ -331,7 +342,7 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
         "name": input.config.product_name,
         "version": version,
         "supplier": { "name": input.config.manufacturer },
-        "hashes": sha256(input.msi),
+        "hashes": sha256(&input.msi_sha256),
         "properties": properties,
     });
     msi = with(msi, "licenses", licenses(pkg.license.as_deref()));
@@ -377,7 +388,7 @@ pub fn for_build(
     target: &crate::plan::TargetPlan,
     exe: &[u8],
     host: Option<(&[u8], &str)>,
-    msi: &[u8],
+    msi: &Path,
     timestamp: u64,
 ) -> Result<(Vec<u8>, String), String> {
     let graph = match &plan.exe {
@@ -399,20 +410,31 @@ pub fn for_build(
         })?),
         crate::plan::ExeSource::Prebuilt(_) => None,
     };
-    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
-    let mut owned: Vec<(String, Vec<u8>)> = Vec::new();
+    // Hashed from disk in pieces: a gigabyte payload file is never read whole.
+    let hash = |p: &Path| {
+        crate::checksums::hash_file(p)
+            .map(|d| d.sha256)
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let mut files: Vec<Packaged> = Vec::new();
     for f in &plan.config.files {
-        owned.push((f.dest.segments().join("/"), read(&f.source)?));
+        files.push(Packaged {
+            path: f.dest.segments().join("/"),
+            sha256: hash(&f.source)?,
+        });
     }
     if let Some(l) = &plan.config.license {
         let name = l
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "LICENSE".into());
-        owned.push((name, read(l)?));
+        files.push(Packaged {
+            path: name,
+            sha256: hash(l)?,
+        });
     }
     if let Some((_, conf)) = host {
-        owned.push((crate::host::CONF_NAME.to_string(), conf.as_bytes().to_vec()));
+        files.push(Packaged::of_bytes(crate::host::CONF_NAME, conf.as_bytes()));
     }
     let input = SbomInput {
         package: &plan.package,
@@ -420,32 +442,20 @@ pub fn for_build(
         target: &target.triple,
         arch: target.arch.as_str(),
         msi_name: &target.msi,
-        msi,
+        msi_sha256: hash(msi)?,
         product_code: crate::winget::product_code(msi).ok(),
-        program: Packaged {
-            path: plan.config.exe_name(),
-            bytes: exe,
-        },
+        program: Packaged::of_bytes(plan.config.exe_name(), exe),
         crates: graph.as_ref(),
-        host: host.map(|(bytes, _)| Packaged {
-            path: crate::host::HOST_EXE_NAME.to_string(),
-            bytes,
-        }),
-        files: owned
-            .iter()
-            .map(|(path, bytes)| Packaged {
-                path: path.clone(),
-                bytes,
-            })
-            .collect(),
+        host: host.map(|(bytes, _)| Packaged::of_bytes(crate::host::HOST_EXE_NAME, bytes)),
+        files,
         timestamp,
     };
+    let listed = 1 + usize::from(input.host.is_some()) + input.files.len();
     let bytes = sbom(&input)?;
     let crates = graph.map(|g| g.crates.len().saturating_sub(1)).unwrap_or(0);
     let summary = format!(
-        "{} (CycloneDX {SPEC_VERSION}, {} files, {crates} crates)",
+        "{} (CycloneDX {SPEC_VERSION}, {listed} files, {crates} crates)",
         target.sbom,
-        1 + usize::from(host.is_some()) + owned.len()
     );
     Ok((bytes, summary))
 }

@@ -11,7 +11,6 @@
 //! AppsAndFeaturesEntries (one target keeps them at the manifest's root). Every string is written as a
 //! JSON-style double-quoted YAML scalar, which YAML reads back exactly.
 
-use crate::checksums::sha256_hex;
 use crate::config::{Config, PackageInfo, Release};
 
 /// The winget manifest schema version written.
@@ -37,8 +36,8 @@ pub struct WingetInstaller<'a> {
     /// `x64`, `x86` or `arm64` (winget's spelling too).
     pub arch: &'a str,
     pub msi_name: &'a str,
-    /// The final MSI's bytes.
-    pub msi: &'a [u8],
+    /// The lowercase hex SHA-256 of the final MSI.
+    pub msi_sha256: &'a str,
     /// The MSI's ProductCode, braced.
     pub product_code: &'a str,
 }
@@ -77,7 +76,7 @@ pub fn manifests(input: &WingetInput) -> Result<Option<Vec<OutputFile>>, String>
     let cfg = input.config;
     let installer = |i: &WingetInstaller| {
         let url = url.for_file(&version, i.msi_name);
-        let sha = sha256_hex(i.msi).to_ascii_uppercase();
+        let sha = i.msi_sha256.to_ascii_uppercase();
         (url, sha)
     };
     // The Add/Remove Programs entry an MSI makes, `indent`ed under its key.
@@ -169,9 +168,12 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// The ProductCode of an MSI in memory (braced, as the Property table holds it).
-pub fn product_code(msi: &[u8]) -> Result<String, String> {
-    crate::wix::inspect::inspect(std::io::Cursor::new(msi))?
+/// The ProductCode of an MSI file (braced, as the Property table holds it); only its
+/// tables are read, not its cabinets.
+pub fn product_code(msi: &std::path::Path) -> Result<String, String> {
+    let file =
+        std::fs::File::open(msi).map_err(|e| format!("cannot read {}: {e}", msi.display()))?;
+    crate::wix::inspect::inspect(file)?
         .product_code
         .ok_or_else(|| "the MSI has no ProductCode property".to_string())
 }

@@ -557,3 +557,50 @@ fn artifacts_honour_the_umask() {
         );
     }
 }
+
+#[test]
+fn a_relative_config_resolves_files_against_its_own_directory() {
+    // `--config svcpack.toml` given relative to the working directory: its `[[files]]`
+    // sources start at the config's directory, not at the build's scratch directory.
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(pkg.join("conf")).unwrap();
+    std::fs::write(pkg.join("conf/agent.toml"), "port = 18431\n").unwrap();
+    std::fs::write(
+        pkg.join("svcpack.toml"),
+        "name = \"go-agent\"\nversion = \"1.4.0\"\nauthors = [\"Example Ltd\"]\n\
+         upgrade-code = \"1B2C3D4E-5F60-4172-8394-A5B6C7D8E9F0\"\nbinary = \"go-agent\"\n\
+         [[files]]\nsource = \"conf/agent.toml\"\n",
+    )
+    .unwrap();
+    let exe = fixture_dir("pe").join("svc-res-x64.exe");
+    for (cwd, config) in [(dir.path(), "pkg/svcpack.toml"), (&*pkg, "svcpack.toml")] {
+        let out = dir.path().join("out");
+        let o = bin()
+            .current_dir(cwd)
+            .args(["build", "--config", config, "--no-build", "--binary"])
+            .arg(&exe)
+            .args([
+                "--target",
+                "x86_64-pc-windows-gnu",
+                "--no-sign",
+                "--out-dir",
+            ])
+            .arg(&out)
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "--config {config}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let r = svcpack::inspect::inspect_msi(&out.join("go-agent-1.4.0-x64.msi")).unwrap();
+        assert!(
+            r.files.iter().any(|f| f.name == "agent.toml"),
+            "--config {config}: {:?}",
+            r.files
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}

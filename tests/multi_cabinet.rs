@@ -11,7 +11,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,36 +21,15 @@ const UPGRADE: &str = "5D3E4F50-6071-4829-AB0C-D1E2F3A4B5C6";
 /// A WiX v3 package, one component per file in INSTALLDIR (`Multi`), with `media`
 /// (MediaTemplate or Media elements) and each file's extra attributes (e.g. `DiskId`).
 fn package(dir: &Path, media: &str, files: &[(&str, &str)]) -> PathBuf {
-    let mut comps = String::new();
-    let mut refs = String::new();
-    for (i, (name, extra)) in files.iter().enumerate() {
-        comps.push_str(&format!(
-            "        <Component Id=\"C{i}\" Guid=\"*\" Win64=\"yes\"><File Id=\"F{i}\" \
-             Name=\"{name}\" Source=\"{name}\" KeyPath=\"yes\" {extra}/></Component>\n"
-        ));
-        refs.push_str(&format!("<ComponentRef Id=\"C{i}\"/>"));
-    }
-    let src = dir.join("multi.wxs");
-    std::fs::write(
-        &src,
-        format!(
-            r#"<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Multi" Language="1033" Version="1.0.0" Manufacturer="svcpack"
-           UpgradeCode="{UPGRADE}">
-    <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"/>
-    {media}
-    <Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFiles64Folder">
-      <Directory Id="INSTALLDIR" Name="Multi">
-{comps}      </Directory></Directory></Directory>
-    <Feature Id="Main">{refs}</Feature>
-  </Product>
-</Wix>
-"#
-        ),
+    let (comps, refs) = component_per_file(files);
+    write_product(
+        &dir.join("multi.wxs"),
+        "Multi",
+        UPGRADE,
+        media,
+        &comps,
+        &refs,
     )
-    .unwrap();
-    src
 }
 
 /// Line of `multi.wxs` holding `needle` (1-based), for located errors.
@@ -62,21 +40,6 @@ fn line_of(src: &Path, needle: &str) -> usize {
         .position(|l| l.contains(needle))
         .expect("needle in source")
         + 1
-}
-
-/// `len` bytes of deterministic pseudo-random data (xorshift): incompressible, so each
-/// file's cabinet share is about its own size.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 /// Ten files of 512 KiB each (5 MiB), named `f0.bin`…`f9.bin`.
@@ -90,22 +53,13 @@ fn five_megabytes(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn options(dir: &Path) -> svcpack::wix::CompileOptions {
-    let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.current_dir = dir.to_path_buf();
-    opts.timestamp = 1_700_000_000;
-    opts
-}
-
-fn compile_to(src: &Path, out: &Path) {
-    svcpack::wix::compile_to_file(&[src.to_path_buf()], out, &options(src.parent().unwrap()))
-        .expect("compiles");
-}
-
 /// The Media rows of a compiled (not written) package: (DiskId, LastSequence, Cabinet).
 fn media_rows(src: &Path) -> Vec<(i64, i64, String)> {
-    let compiled = svcpack::wix::compile(&[src.to_path_buf()], &options(src.parent().unwrap()))
-        .expect("compiles");
+    let compiled = svcpack::wix::compile(
+        &[src.to_path_buf()],
+        &compile_options(src.parent().unwrap()),
+    )
+    .expect("compiles");
     compiled.database.tables["Media"]
         .iter()
         .map(|(values, _)| {
@@ -123,16 +77,13 @@ fn media_rows(src: &Path) -> Vec<(i64, i64, String)> {
 }
 
 fn compile_error(src: &Path) -> String {
-    match svcpack::wix::compile(&[src.to_path_buf()], &options(src.parent().unwrap())) {
+    match svcpack::wix::compile(
+        &[src.to_path_buf()],
+        &compile_options(src.parent().unwrap()),
+    ) {
         Ok(_) => panic!("{} compiled, but it should not", src.display()),
         Err(e) => e.to_string(),
     }
-}
-
-/// Whether `name` is a program on PATH.
-fn on_path(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(name).is_file()))
 }
 
 fn msitools(what: &str) -> bool {
@@ -351,17 +302,10 @@ fn cabinets_not_embedded_are_written_beside_the_msi() {
     );
 }
 
-/// A sparse file of `len` bytes (zeros but for a marker at its start).
-fn sparse(path: &Path, len: u64) {
-    let mut f = std::fs::File::create(path).unwrap();
-    f.write_all(b"sparse payload\n").unwrap();
-    f.set_len(len).unwrap();
-}
-
 #[test]
 fn a_file_of_four_gigabytes_is_one_located_error() {
     let dir = tempfile::tempdir().unwrap();
-    sparse(&dir.path().join("huge.bin"), 4 << 30);
+    sparse_file(&dir.path().join("huge.bin"), 4 << 30);
     std::fs::write(dir.path().join("small.txt"), "small\n").unwrap();
     let src = package(
         dir.path(),
@@ -389,29 +333,19 @@ fn many_files_one_component(dir: &Path, n: usize, media: &str) -> PathBuf {
             "<File Id=\"F{i}\" Name=\"f{i:05}.txt\" Source=\"one.txt\"{key}/>\n"
         ));
     }
-    let src = dir.join("multi.wxs");
-    std::fs::write(
-        &src,
-        format!(
-            r#"<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Multi" Language="1033" Version="1.0.0" Manufacturer="svcpack"
-           UpgradeCode="{UPGRADE}">
-    <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"/>
-    {media}
-    <Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFiles64Folder">
-      <Directory Id="INSTALLDIR" Name="Multi">
-        <Component Id="All" Guid="6E4F5061-7182-493A-BC1D-E2F3A4B5C6D7" Win64="yes">
-{files}        </Component>
-      </Directory></Directory></Directory>
-    <Feature Id="Main"><ComponentRef Id="All"/></Feature>
-  </Product>
-</Wix>
-"#
-        ),
+    let comps = format!(
+        "<Component Id=\"All\" Guid=\"6E4F5061-7182-493A-BC1D-E2F3A4B5C6D7\" \
+         Win64=\"yes\">\n{files}</Component>\n"
+    );
+    let refs = "<ComponentRef Id=\"All\"/>";
+    write_product(
+        &dir.join("multi.wxs"),
+        "Multi",
+        UPGRADE,
+        media,
+        &comps,
+        refs,
     )
-    .unwrap();
-    src
 }
 
 #[test]
@@ -448,7 +382,7 @@ fn a_media_template_splits_before_a_cabinet_would_pass_two_gigabytes() {
     // 2,000,000,002 bytes together: under MaximumUncompressedMediaSize (4000 MB) but past
     // what a cabinet can hold after MSZIP's worst case, so each file gets its own cabinet.
     for name in ["a.bin", "b.bin"] {
-        sparse(&dir.path().join(name), 1_000_000_001);
+        sparse_file(&dir.path().join(name), 1_000_000_001);
     }
     let src = package(
         dir.path(),
@@ -461,5 +395,58 @@ fn a_media_template_splits_before_a_cabinet_would_pass_two_gigabytes() {
             (1, 1, "#cab1.cab".to_string()),
             (2, 2, "#cab2.cab".to_string())
         ]
+    );
+}
+
+/// `cargo svcpack build` of a package whose extra files (two sparse 150 MB files) pass the
+/// template's MediaTemplate default of 200 MB a cabinet: the MSI carries two cabinets.
+#[test]
+fn a_build_with_large_files_splits_its_payload_over_cabinets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::from(
+        "name = \"bigfiles\"\nversion = \"1.0.0\"\nauthors = [\"svcpack\"]\n\
+         binary = \"bigfiles\"\nupgrade-code = \"7F5A6B7C-8D9E-4FA0-B1C2-D3E4F5A6B7C8\"\n",
+    );
+    for name in ["a.dat", "b.dat"] {
+        let path = dir.path().join(name);
+        sparse_file(&path, 150 << 20);
+        config.push_str(&format!(
+            "[[files]]\nsource = {:?}\n",
+            path.to_str().unwrap()
+        ));
+    }
+    std::fs::write(dir.path().join("svcpack.toml"), config).unwrap();
+    let out = dir.path().join("out");
+    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pe/svc-res-x64.exe");
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .arg("svcpack")
+        .arg("build")
+        .arg("--config")
+        .arg(dir.path().join("svcpack.toml"))
+        .args(["--no-build", "--target", "x86_64-pc-windows-gnu", "-q"])
+        .arg("--binary")
+        .arg(&exe)
+        .arg("--out-dir")
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let msi = out.join("bigfiles-1.0.0-x64.msi");
+    let mut pkg = msi::Package::open(std::fs::File::open(&msi).unwrap()).unwrap();
+    let media: Vec<(i32, String)> = pkg
+        .select_rows(msi::Select::table("Media"))
+        .unwrap()
+        .map(|r| (r[1].as_int().unwrap(), r[3].as_str().unwrap().to_string()))
+        .collect();
+    // The exe and a.dat fill the first cabinet; b.dat would pass 200 MB.
+    assert_eq!(
+        media,
+        [(2, "#cab1.cab".to_string()), (3, "#cab2.cab".to_string())]
+    );
+    let streams: Vec<String> = pkg.streams().collect();
+    assert!(
+        streams.contains(&"cab1.cab".to_string()) && streams.contains(&"cab2.cab".to_string()),
+        "{streams:?}"
     );
 }

@@ -10,7 +10,7 @@
 
 mod support;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use support::*;
@@ -19,43 +19,28 @@ use support::*;
 /// files themselves (small, distinct text) under `dir/p`.
 fn many_files(dir: &Path, n: usize) -> PathBuf {
     std::fs::create_dir_all(dir.join("p")).unwrap();
-    let mut wxs = String::from(
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Many" Language="1033" Version="1.0.0" Manufacturer="svcpack"
-           UpgradeCode="3B1C2D4E-5F60-4718-9A0B-C1D2E3F40516">
-    <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"/>
-    <MediaTemplate EmbedCab="yes"/>
-    <Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFiles64Folder">
-      <Directory Id="INSTALLDIR" Name="Many">
-"#,
-    );
+    let mut comps = String::new();
+    let mut refs = String::new();
     for i in 0..n {
         std::fs::write(
             dir.join(format!("p/f{i:05}.txt")),
             format!("file {i}\n").repeat(1 + i % 7),
         )
         .unwrap();
-        wxs.push_str(&format!(
+        comps.push_str(&format!(
             "<Component Id=\"C{i}\" Guid=\"*\" Win64=\"yes\"><File Id=\"F{i}\" \
              Name=\"f{i:05}.txt\" Source=\"p/f{i:05}.txt\" KeyPath=\"yes\"/></Component>\n"
         ));
+        refs.push_str(&format!("<ComponentRef Id=\"C{i}\"/>\n"));
     }
-    wxs.push_str("</Directory></Directory></Directory>\n<Feature Id=\"Main\">\n");
-    for i in 0..n {
-        wxs.push_str(&format!("<ComponentRef Id=\"C{i}\"/>\n"));
-    }
-    wxs.push_str("</Feature></Product></Wix>\n");
-    let src = dir.join("many.wxs");
-    std::fs::write(&src, wxs).unwrap();
-    src
-}
-
-fn compile(src: &Path, out: &Path) -> svcpack::wix::Compiled {
-    let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.current_dir = src.parent().unwrap().to_path_buf();
-    opts.timestamp = 1_700_000_000;
-    svcpack::wix::compile_to_file(&[src.to_path_buf()], out, &opts).expect("compiles")
+    write_product(
+        &dir.join("many.wxs"),
+        "Many",
+        "3B1C2D4E-5F60-4718-9A0B-C1D2E3F40516",
+        r#"<MediaTemplate EmbedCab="yes"/>"#,
+        &comps,
+        &refs,
+    )
 }
 
 /// The `_StringPool` stream's header word (codepage; bit 31 = 3-byte string references).
@@ -76,7 +61,7 @@ fn twenty_thousand_files_read_back_with_three_byte_string_references() {
     let dir = tempfile::tempdir().unwrap();
     let src = many_files(dir.path(), 20_000);
     let out = dir.path().join("many.msi");
-    compile(&src, &out);
+    compile_to(&src, &out);
     let header = string_pool_header(&out);
     assert_eq!(header & 0x8000_0000, 0x8000_0000, "long string references");
     assert_eq!(header & 0x7FFF_FFFF, 1252);
@@ -133,7 +118,7 @@ fn twenty_thousand_files_install_under_wine() {
     let dir = wine.scratch_dir().join("many");
     let src = many_files(&dir, 20_000);
     let out = wine.scratch_dir().join("many.msi");
-    compile(&src, &out);
+    compile_to(&src, &out);
     wine.msiexec_install(&out).assert_success();
     let installed = wine.program_files().join("Many");
     for i in [0usize, 1, 9_999, 12_345, 19_999] {
@@ -146,80 +131,17 @@ fn twenty_thousand_files_install_under_wine() {
     assert_eq!(std::fs::read_dir(&installed).unwrap().count(), 20_000);
 }
 
-/// Writes `len` bytes of deterministic pseudo-random data (xorshift) in 1 MiB chunks.
-fn pseudo_random_file(path: &Path, len: u64, seed: u64) {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut x = seed | 1;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut left = len;
-    while left > 0 {
-        for chunk in buf.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let b = x.to_le_bytes();
-            chunk.copy_from_slice(&b[..chunk.len()]);
-        }
-        let n = left.min(buf.len() as u64) as usize;
-        f.write_all(&buf[..n]).unwrap();
-        left -= n as u64;
-    }
-    f.flush().unwrap();
-}
-
-/// A sparse file of `len` bytes with 1 MiB of pseudo-random data at a few offsets: large
-/// on the installer's side, quick to generate and to compress.
-fn mostly_sparse_file(path: &Path, len: u64, seed: u64) {
-    use std::io::{Seek, SeekFrom};
-    let f = std::fs::File::create(path).unwrap();
-    f.set_len(len).unwrap();
-    let mut f = std::io::BufWriter::new(f);
-    let mut x = seed | 1;
-    for at in [0, len / 3, len / 2, len - (1 << 20)] {
-        f.seek(SeekFrom::Start(at)).unwrap();
-        let mut buf = vec![0u8; 1 << 20];
-        for chunk in buf.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-        }
-        f.write_all(&buf).unwrap();
-    }
-    f.flush().unwrap();
-}
-
 fn one_dir_package(dir: &Path, files: &[&str]) -> PathBuf {
-    let mut comps = String::new();
-    let mut refs = String::new();
-    for (i, name) in files.iter().enumerate() {
-        comps.push_str(&format!(
-            "<Component Id=\"C{i}\" Guid=\"*\" Win64=\"yes\"><File Id=\"F{i}\" Name=\"{name}\" \
-             Source=\"{name}\" KeyPath=\"yes\"/></Component>\n"
-        ));
-        refs.push_str(&format!("<ComponentRef Id=\"C{i}\"/>"));
-    }
-    let src = dir.join("big.wxs");
-    std::fs::write(
-        &src,
-        format!(
-            r#"<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Big" Language="1033" Version="1.0.0" Manufacturer="svcpack"
-           UpgradeCode="4C2D3E4F-5F60-4718-9A0B-C1D2E3F40517">
-    <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine"/>
-    <MediaTemplate EmbedCab="yes"/>
-    <Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFiles64Folder">
-      <Directory Id="INSTALLDIR" Name="Big">
-{comps}      </Directory></Directory></Directory>
-    <Feature Id="Main">{refs}</Feature>
-  </Product>
-</Wix>
-"#
-        ),
+    let files: Vec<(&str, &str)> = files.iter().map(|n| (*n, "")).collect();
+    let (comps, refs) = component_per_file(&files);
+    write_product(
+        &dir.join("big.wxs"),
+        "Big",
+        "4C2D3E4F-5F60-4718-9A0B-C1D2E3F40517",
+        r#"<MediaTemplate EmbedCab="yes"/>"#,
+        &comps,
+        &refs,
     )
-    .unwrap();
-    src
 }
 
 /// Peak resident memory of this process so far (Linux), in bytes.
@@ -264,11 +186,11 @@ fn three_gigabytes_compile_in_bounded_memory_reproducibly_and_install_identical(
     }
     let src = one_dir_package(dir.path(), &names);
     let (one, two) = (dir.path().join("one.msi"), dir.path().join("two.msi"));
-    compile(&src, &one);
+    compile_to(&src, &one);
     if let Some(peak) = peak_rss() {
         assert!(peak < 512 << 20, "peak RSS {peak} bytes");
     }
-    compile(&src, &two);
+    compile_to(&src, &two);
     assert!(same_contents(&one, &two), "the MSI is reproducible");
     if windows_toolchain().is_none() {
         return;
@@ -290,9 +212,7 @@ fn a_source_that_changes_before_it_is_packed_is_an_error_and_leaves_nothing() {
     std::fs::write(dir.path().join("a.txt"), "first contents\n").unwrap();
     std::fs::write(dir.path().join("b.txt"), "other\n").unwrap();
     let src = one_dir_package(dir.path(), &["a.txt", "b.txt"]);
-    let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.current_dir = dir.path().to_path_buf();
-    opts.timestamp = 1_700_000_000;
+    let opts = compile_options(dir.path());
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("big.msi");
@@ -346,11 +266,8 @@ fn a_full_disk_is_one_error_and_leaves_nothing() {
         }
     }
     let _guard = Unmount(mnt.clone());
-    let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.current_dir = dir.path().to_path_buf();
-    opts.timestamp = 1_700_000_000;
     let out = mnt.join("big.msi");
-    let e = svcpack::wix::compile_to_file(&[src], &out, &opts).unwrap_err();
+    let e = svcpack::wix::compile_to_file(&[src], &out, &compile_options(dir.path())).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("No space left") || msg.contains("space"),
@@ -361,4 +278,63 @@ fn a_full_disk_is_one_error_and_leaves_nothing() {
         0,
         "nothing left behind"
     );
+}
+
+/// `cargo svcpack build` never holds the payload, the MSI or the zip in memory: a 1 GB
+/// `[[files]]` entry (sparse, so cheap on disk) is compiled, zipped, hashed for the SBOM and
+/// the checksums, and published with the process's peak RSS far below its size.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_build_with_a_gigabyte_file_stays_far_below_its_size_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.dat");
+    sparse_file(&big, 1 << 30);
+    std::fs::write(
+        dir.path().join("svcpack.toml"),
+        format!(
+            "name = \"bigfile\"\nversion = \"1.0.0\"\nauthors = [\"svcpack\"]\n\
+             binary = \"bigfile\"\nupgrade-code = \"8A6B7C8D-9EAF-40B1-C2D3-E4F5A6B7C8D9\"\n\
+             [[files]]\nsource = {:?}\n",
+            big.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = run_measured(
+        std::process::Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+            .args(["svcpack", "build", "--config"])
+            .arg(dir.path().join("svcpack.toml"))
+            .args([
+                "--no-build",
+                "--no-sign",
+                "--target",
+                "x86_64-pc-windows-gnu",
+            ])
+            .arg("--binary")
+            .arg(fixture_dir("pe").join("svc-res-x64.exe"))
+            .arg("--out-dir")
+            .arg(&out)
+            .env("SOURCE_DATE_EPOCH", "1700000000"),
+    );
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.peak_rss_bytes < 128 << 20,
+        "peak RSS {} bytes for a 1 GiB payload",
+        run.peak_rss_bytes
+    );
+    let zip = out.join("bigfile-1.0.0-x64-portable.zip");
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    for name in ["bigfile-1.0.0-x64.msi", "bigfile-1.0.0-x64-portable.zip"] {
+        assert!(sums.contains(name), "{name} in {sums}");
+    }
+    assert!(zip.is_file());
+    // The zip holds the whole gigabyte (its central directory records the size).
+    let listing = std::process::Command::new("unzip")
+        .arg("-l")
+        .arg(&zip)
+        .output();
+    if let Ok(o) = listing {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("1073741824"), "{text}");
+    }
 }

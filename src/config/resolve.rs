@@ -207,6 +207,9 @@ fn identity(file: &Path, top: &Table) -> FaultResult<PackageInfo> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // Absolute: the paths resolved from it are used later from the build's scratch
+    // directory, where a relative `--config svcpack.toml` would point somewhere else.
+    let manifest_dir = std::path::absolute(&manifest_dir).unwrap_or(manifest_dir);
     Ok(PackageInfo {
         name,
         version,

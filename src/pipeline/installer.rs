@@ -85,7 +85,7 @@ pub(super) fn compile(cx: &Context, b: &mut TargetBuild) -> Result<Option<String
         copts.current_dir = b.dir.clone();
     }
     // Streamed to a file in the staging directory (the compiler never holds the whole
-    // MSI), then read for signing and checksums.
+    // MSI), which signing, the SBOM and the checksums read in pieces.
     let staged_msi = b.dir.join(".compiled.msi");
     let compiled = wix::compile_to_file(&[src], &staged_msi, &copts).map_err(|e| {
         for w in &e.warnings {
@@ -102,10 +102,11 @@ pub(super) fn compile(cx: &Context, b: &mut TargetBuild) -> Result<Option<String
                 .into(),
         );
     }
-    b.msi = std::fs::read(&staged_msi)
-        .map_err(|e| format!("cannot read {}: {e}", staged_msi.display()))?;
-    let _ = std::fs::remove_file(&staged_msi);
-    Ok(Some(crate::progress::human_size(b.msi.len() as u64)))
+    let size = std::fs::metadata(&staged_msi)
+        .map_err(|e| format!("cannot read {}: {e}", staged_msi.display()))?
+        .len();
+    b.msi = staged_msi;
+    Ok(Some(crate::progress::human_size(size)))
 }
 
 /// cargo-wix's preprocessor variables for a cargo-wix source.

@@ -130,13 +130,9 @@ pub fn run(
         }
     }
     let t = Instant::now();
-    publish::publish(&plan.out_dir, &r.outputs).map_err(|m| fail(Stage::Checksums, m))?;
+    let listed =
+        publish::publish(&plan.out_dir, &r.outputs).map_err(|m| fail(Stage::Checksums, m))?;
     rep.stage("publish", t.elapsed(), &plan.out_dir.display().to_string());
-    let listed: Vec<(String, u64)> = r
-        .outputs
-        .iter()
-        .map(|(n, bytes)| (n.clone(), bytes.len() as u64))
-        .collect();
     rep.finished(&listed, &plan.out_dir, started.elapsed());
     Ok(listed)
 }

@@ -5,16 +5,31 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Moves the artifacts (file name in the out-dir, bytes) into the out-dir.
-pub(super) fn publish(out_dir: &Path, outputs: &[(String, Vec<u8>)]) -> Result<(), String> {
+use super::state::Content;
+
+/// Moves the artifacts (file name in the out-dir, content) into the out-dir; returns each
+/// one's name and size.
+pub(super) fn publish(
+    out_dir: &Path,
+    outputs: &[(String, Content)],
+) -> Result<Vec<(String, u64)>, String> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     let mut staged = Vec::new();
-    for (name, bytes) in outputs {
+    let mut sizes = Vec::new();
+    for (name, content) in outputs {
         let mut tmp = crate::output::artifact_tempfile(out_dir)
             .map_err(|e| format!("cannot write in {}: {e}", out_dir.display()))?;
-        tmp.write_all(bytes)
-            .map_err(|e| format!("cannot write {name}: {e}"))?;
+        let size = match content {
+            Content::Bytes(bytes) => tmp.write_all(bytes).map(|_| bytes.len() as u64),
+            // Copied, not renamed: the staging directory may be on another file system,
+            // and the temporary file carries the permissions the umask asks for.
+            Content::File(path) => {
+                std::fs::File::open(path).and_then(|mut f| std::io::copy(&mut f, tmp.as_file_mut()))
+            }
+        }
+        .map_err(|e| format!("cannot write {name}: {e}"))?;
+        sizes.push((name.clone(), size));
         tmp.as_file()
             .sync_all()
             .map_err(|e| format!("cannot write {name}: {e}"))?;
@@ -31,5 +46,5 @@ pub(super) fn publish(out_dir: &Path, outputs: &[(String, Vec<u8>)]) -> Result<(
         tmp.persist(&dest)
             .map_err(|e| format!("cannot move {} into place: {}", dest.display(), e.error))?;
     }
-    Ok(())
+    Ok(sizes)
 }

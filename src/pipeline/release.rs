@@ -1,11 +1,19 @@
 //! The release metadata built from the final artifacts: each Windows target's SBOM, then —
 //! once every target is built — the winget manifests (one installer per Windows target),
 //! SHA256SUMS and the machine-readable manifest that lists every artifact of every target.
+//! The MSI and the zip are hashed from their staged files in pieces.
 
-use crate::checksums;
+use std::path::Path;
+
+use crate::checksums::{self, FileDigest};
 use crate::manifest::{Artifact, ArtifactKind, Manifest, TargetSummary};
 
-use super::state::{Context, Release, TargetBuild};
+use super::state::{Content, Context, Release, TargetBuild};
+
+/// Size and SHA-256 of a staged artifact, read in pieces.
+fn digest(path: &Path, name: &str) -> Result<FileDigest, String> {
+    checksums::hash_file(path).map_err(|e| format!("cannot read {name}: {e}"))
+}
 
 /// The CycloneDX SBOM of one target; after signing, so it names the final MSI's digest.
 pub(super) fn sbom(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, String> {
@@ -29,13 +37,17 @@ pub(super) fn winget(
         .iter()
         .map(|b| crate::winget::product_code(&b.msi).map_err(|m| format!("{}: {m}", b.target.msi)))
         .collect::<Result<Vec<_>, _>>()?;
+    let sums = built
+        .iter()
+        .map(|b| digest(&b.msi, &b.target.msi).map(|d| d.sha256))
+        .collect::<Result<Vec<_>, _>>()?;
     let installers: Vec<crate::winget::WingetInstaller> = built
         .iter()
-        .zip(&codes)
-        .map(|(b, code)| crate::winget::WingetInstaller {
+        .zip(codes.iter().zip(&sums))
+        .map(|(b, (code, sha256))| crate::winget::WingetInstaller {
             arch: b.target.arch.as_str(),
             msi_name: &b.target.msi,
-            msi: &b.msi,
+            msi_sha256: sha256,
             product_code: code,
         })
         .collect();
@@ -64,27 +76,23 @@ pub(super) fn checksums(
     let a = &plan.artifacts;
     // The zip counts as signed (its exe is); Linux packages are never signed.
     let signed = cx.signer.is_some();
-    let mut summed: Vec<(String, &[u8])> = Vec::new();
-    for b in built.iter() {
-        for (path, _, bytes, _) in target_artifacts(b, signed) {
-            summed.push((path.clone(), bytes));
-        }
-    }
-    let sums = checksums::sha256sums(&summed);
+    let mut summed: Vec<(String, String)> = Vec::new();
     let mut artifacts = Vec::new();
     let mut targets = Vec::new();
     for b in built.iter() {
         let t = b.target;
         let arch = t.arch.into();
-        for (path, kind, bytes, signed) in target_artifacts(b, signed) {
+        for (path, kind, d, signed) in target_artifacts(b, signed)? {
+            summed.push((path.clone(), d.sha256.clone()));
             artifacts
-                .push(Artifact::from_bytes(path, kind, bytes, signed).for_target(&t.triple, arch));
+                .push(Artifact::from_digest(path, kind, d, signed).for_target(&t.triple, arch));
         }
         targets.push(TargetSummary {
             target: t.triple.clone(),
             arch,
         });
     }
+    let sums = checksums::sha256sums_of_digests(&summed);
     artifacts.push(Artifact::from_bytes(
         &a.checksums,
         ArtifactKind::Checksums,
@@ -119,41 +127,70 @@ pub(super) fn checksums(
     for b in built.iter_mut() {
         match &b.target.linux {
             Some(names) => {
-                outputs.push((names.deb.clone(), std::mem::take(&mut b.deb)));
-                outputs.push((names.tarball.clone(), std::mem::take(&mut b.tarball)));
+                outputs.push((
+                    names.deb.clone(),
+                    Content::Bytes(std::mem::take(&mut b.deb)),
+                ));
+                outputs.push((
+                    names.tarball.clone(),
+                    Content::Bytes(std::mem::take(&mut b.tarball)),
+                ));
             }
             None => {
-                outputs.push((b.target.msi.clone(), std::mem::take(&mut b.msi)));
-                outputs.push((b.target.zip.clone(), std::mem::take(&mut b.zip)));
+                outputs.push((b.target.msi.clone(), Content::File(b.msi.clone())));
+                outputs.push((b.target.zip.clone(), Content::File(b.zip.clone())));
             }
         }
     }
-    outputs.push((a.checksums.clone(), sums.into_bytes()));
-    outputs.push((a.manifest.clone(), manifest.into_bytes()));
+    outputs.push((a.checksums.clone(), Content::Bytes(sums.into_bytes())));
+    outputs.push((a.manifest.clone(), Content::Bytes(manifest.into_bytes())));
     for b in built.iter_mut().filter(|b| b.target.linux.is_none()) {
-        outputs.push((b.target.sbom.clone(), std::mem::take(&mut b.sbom)));
+        outputs.push((
+            b.target.sbom.clone(),
+            Content::Bytes(std::mem::take(&mut b.sbom)),
+        ));
     }
-    outputs.append(&mut r.winget);
+    outputs.extend(r.winget.drain(..).map(|(n, b)| (n, Content::Bytes(b))));
     r.outputs = outputs;
     Ok(Some(String::new()))
 }
 
-/// One target's artifacts as (file name, kind, bytes, signed): a Windows target's MSI, zip
+/// One target's artifacts as (file name, kind, digest, signed): a Windows target's MSI, zip
 /// and SBOM, a Linux target's .deb and tarball.
 fn target_artifacts<'b>(
     b: &'b TargetBuild,
     signed: bool,
-) -> Vec<(&'b String, ArtifactKind, &'b [u8], bool)> {
+) -> Result<Vec<(&'b String, ArtifactKind, FileDigest, bool)>, String> {
     let t = b.target;
-    match &t.linux {
+    Ok(match &t.linux {
         Some(names) => vec![
-            (&names.deb, ArtifactKind::Deb, &b.deb[..], false),
-            (&names.tarball, ArtifactKind::Tarball, &b.tarball[..], false),
+            (
+                &names.deb,
+                ArtifactKind::Deb,
+                checksums::hash_bytes(&b.deb),
+                false,
+            ),
+            (
+                &names.tarball,
+                ArtifactKind::Tarball,
+                checksums::hash_bytes(&b.tarball),
+                false,
+            ),
         ],
         None => vec![
-            (&t.msi, ArtifactKind::Msi, &b.msi[..], signed),
-            (&t.zip, ArtifactKind::PortableZip, &b.zip[..], signed),
-            (&t.sbom, ArtifactKind::Sbom, &b.sbom[..], false),
+            (&t.msi, ArtifactKind::Msi, digest(&b.msi, &t.msi)?, signed),
+            (
+                &t.zip,
+                ArtifactKind::PortableZip,
+                digest(&b.zip, &t.zip)?,
+                signed,
+            ),
+            (
+                &t.sbom,
+                ArtifactKind::Sbom,
+                checksums::hash_bytes(&b.sbom),
+                false,
+            ),
         ],
-    }
+    })
 }

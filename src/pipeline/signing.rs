@@ -71,7 +71,15 @@ pub(super) fn sign_msi(cx: &Context, b: &mut TargetBuild) -> Result<Option<Strin
         .as_ref()
         .ok_or_else(|| "signing was not prepared".to_string())?;
     let name = &b.target.msi;
-    let report = sign_one(cx, s, &mut b.msi, name)?;
+    // Signed in place in the staging directory: never read whole into memory.
+    let report = s
+        .sign_file(
+            &b.msi,
+            &cx.plan.config.product_name,
+            cx.plan.package.homepage.as_deref(),
+        )
+        .map_err(|e| e.to_string())?;
+    warn(cx.rep, &report);
     Ok(Some(detail(name, &report)))
 }
 

@@ -2,8 +2,10 @@
 //! ([`Context`]), the products of one target's stages ([`TargetBuild`]) and the files that
 //! cover every target ([`Release`]).
 //!
-//! Artifacts are held in memory until publishing, so a failed stage leaves nothing behind
-//! but the staging directory, which is deleted.
+//! The MSI and the zip are files in the staging directory (never whole in memory, whatever
+//! the payload's size), the small artifacts bytes in memory; all stay there until
+//! publishing, so a failed stage leaves nothing behind but the staging directory, which is
+//! deleted.
 
 use std::path::PathBuf;
 
@@ -43,8 +45,10 @@ pub(super) struct TargetBuild<'a> {
     /// sign-exe stage made them; render and zip read it so MSI and zip carry the same bytes.
     pub signed_config: Option<Config>,
     pub wxs: Option<PathBuf>,
-    pub msi: Vec<u8>,
-    pub zip: Vec<u8>,
+    /// The compiled (then signed) MSI, in the staging directory.
+    pub msi: PathBuf,
+    /// The portable zip, in the staging directory.
+    pub zip: PathBuf,
     pub sbom: Vec<u8>,
     /// Linux targets: the .deb and the tarball.
     pub deb: Vec<u8>,
@@ -62,8 +66,8 @@ impl<'a> TargetBuild<'a> {
             helper: None,
             signed_config: None,
             wxs: None,
-            msi: Vec::new(),
-            zip: Vec::new(),
+            msi: PathBuf::new(),
+            zip: PathBuf::new(),
             sbom: Vec::new(),
             deb: Vec::new(),
             tarball: Vec::new(),
@@ -77,5 +81,13 @@ pub(super) struct Release {
     /// winget manifests: one installer entry per Windows target.
     pub winget: Vec<(String, Vec<u8>)>,
     /// Every artifact, by file name in the out-dir, once the last stage listed them.
-    pub outputs: Vec<(String, Vec<u8>)>,
+    pub outputs: Vec<(String, Content)>,
+}
+
+/// An artifact's content before publishing.
+pub(super) enum Content {
+    /// Small metadata, in memory.
+    Bytes(Vec<u8>),
+    /// A file in the staging directory (the MSI, the zip), copied in pieces.
+    File(PathBuf),
 }

@@ -79,7 +79,16 @@ pub struct PortableFile<'a> {
     /// The path inside the zip, `/`-separated, relative.
     pub path: String,
     /// The content, stored unchanged.
-    pub bytes: &'a [u8],
+    pub contents: Contents<'a>,
+}
+
+/// Where a file's content comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum Contents<'a> {
+    /// Bytes in memory.
+    Bytes(&'a [u8]),
+    /// A file on disk, read in pieces while the zip is written (never whole in memory).
+    File(&'a std::path::Path),
 }
 
 /// The program the service manager starts, when it is not the packaged exe itself.
@@ -113,7 +122,15 @@ pub enum PortableError {
         /// The name it collides with.
         other: String,
     },
-    /// Beyond what a ZIP without ZIP64 can hold.
+    /// Reading an entry's contents or writing the zip failed.
+    #[error("portable zip: `{path}`: {detail}")]
+    Io {
+        /// The entry (or "(the whole zip)").
+        path: String,
+        /// What failed.
+        detail: String,
+    },
+    /// Beyond what a ZIP can hold.
     #[error("portable zip: `{path}` cannot be stored: {what}")]
     TooLarge {
         /// The entry (or "(the whole zip)").
@@ -143,17 +160,45 @@ pub enum PortableError {
     },
 }
 
+/// The content of an entry: generated text, borrowed bytes, or a file read while writing.
+enum EntryData<'a> {
+    Bytes(std::borrow::Cow<'a, [u8]>),
+    File(&'a std::path::Path),
+}
+
+impl<'a> From<Contents<'a>> for EntryData<'a> {
+    fn from(c: Contents<'a>) -> Self {
+        match c {
+            Contents::Bytes(b) => EntryData::Bytes(b.into()),
+            Contents::File(p) => EntryData::File(p),
+        }
+    }
+}
+
 /// One file of the zip before writing.
 struct Entry<'a> {
     kind: EntryKind,
-    bytes: std::borrow::Cow<'a, [u8]>,
+    bytes: EntryData<'a>,
     /// Shown in README.txt's file list.
     role: Option<&'static str>,
     preserve: bool,
 }
 
-/// Builds the portable zip. Identical input gives identical bytes.
+/// Builds the portable zip in memory. Identical input gives identical bytes.
 pub fn build_zip(input: &PortableInput<'_>) -> Result<Vec<u8>, PortableError> {
+    Ok(build_into(input, std::io::Cursor::new(Vec::new()))?.into_inner())
+}
+
+/// Writes the portable zip into `out` (from its start), reading [`Contents::File`] files in
+/// pieces: memory stays bounded whatever their sizes. The same bytes as [`build_zip`].
+pub fn write_zip(
+    input: &PortableInput<'_>,
+    out: std::fs::File,
+) -> Result<std::fs::File, PortableError> {
+    build_into(input, out)
+}
+
+fn build_into<W: zip::Sink>(input: &PortableInput<'_>, out: W) -> Result<W, PortableError> {
     let mut entries: BTreeMap<String, Entry<'_>> = BTreeMap::new();
     let mut folds = Folds::default();
 
@@ -168,7 +213,7 @@ pub fn build_zip(input: &PortableInput<'_>) -> Result<Vec<u8>, PortableError> {
         exe_name.clone(),
         Entry {
             kind: EntryKind::Executable,
-            bytes: input.exe.into(),
+            bytes: EntryData::Bytes(input.exe.into()),
             role: Some(program_role),
             preserve: false,
         },
@@ -186,7 +231,7 @@ pub fn build_zip(input: &PortableInput<'_>) -> Result<Vec<u8>, PortableError> {
             name.clone(),
             Entry {
                 kind: kind_of(&name),
-                bytes: file.bytes.into(),
+                bytes: file.contents.into(),
                 role: None,
                 preserve,
             },
@@ -199,7 +244,7 @@ pub fn build_zip(input: &PortableInput<'_>) -> Result<Vec<u8>, PortableError> {
             name,
             Entry {
                 kind: EntryKind::File,
-                bytes: license.bytes.into(),
+                bytes: license.contents.into(),
                 role: Some("the license"),
                 preserve: false,
             },
@@ -257,7 +302,7 @@ pub fn build_zip(input: &PortableInput<'_>) -> Result<Vec<u8>, PortableError> {
                 name.into(),
                 Entry {
                     kind: EntryKind::Executable,
-                    bytes: with_bom(&text).into(),
+                    bytes: EntryData::Bytes(with_bom(&text).into()),
                     role: Some(role),
                     preserve: false,
                 },
@@ -284,21 +329,22 @@ pub fn build_zip(input: &PortableInput<'_>) -> Result<Vec<u8>, PortableError> {
         README_NAME.into(),
         Entry {
             kind: EntryKind::File,
-            bytes: with_bom(&readme_text).into(),
+            bytes: EntryData::Bytes(with_bom(&readme_text).into()),
             role: None,
             preserve: false,
         },
     );
 
-    write(entries, &folds, input.timestamp)
+    write(entries, &folds, input.timestamp, out)
 }
 
 /// Lays the entries out: folders and files interleaved in name order.
-fn write(
+fn write<W: zip::Sink>(
     entries: BTreeMap<String, Entry<'_>>,
     folds: &Folds,
     timestamp: u64,
-) -> Result<Vec<u8>, PortableError> {
+    out: W,
+) -> Result<W, PortableError> {
     enum Item<'e, 'a> {
         Dir,
         File(&'e Entry<'a>),
@@ -310,14 +356,33 @@ fn write(
     for (name, entry) in &entries {
         items.insert(name, Item::File(entry));
     }
-    let mut zip = ZipWriter::new(DosDateTime::from_unix(timestamp));
+    let mut zip = ZipWriter::to(out, DosDateTime::from_unix(timestamp));
     for (name, item) in items {
         match item {
             Item::Dir => zip.add_directory(name)?,
-            Item::File(e) => zip.add_file(name, e.kind, &e.bytes)?,
+            Item::File(Entry {
+                kind,
+                bytes: EntryData::Bytes(b),
+                ..
+            }) => zip.add_file(name, *kind, b)?,
+            Item::File(Entry {
+                kind,
+                bytes: EntryData::File(path),
+                ..
+            }) => {
+                let io = |e: std::io::Error| PortableError::Io {
+                    path: name.to_string(),
+                    detail: format!("cannot read {}: {e}", path.display()),
+                };
+                let size = std::fs::metadata(path).map_err(io)?.len();
+                let mut open = || -> std::io::Result<Box<dyn std::io::Read>> {
+                    Ok(Box::new(std::fs::File::open(path)?))
+                };
+                zip.add_stream(name, *kind, size, &mut open)?;
+            }
         }
     }
-    zip.finish()
+    zip.finish_into()
 }
 
 /// `conf/agent.toml` → `conf\agent.toml`, as the scripts name files.

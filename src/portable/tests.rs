@@ -116,11 +116,11 @@ fn files() -> Vec<PortableFile<'static>> {
     vec![
         PortableFile {
             path: "docs/notes.md".into(),
-            bytes: NOTES,
+            contents: Contents::Bytes(NOTES),
         },
         PortableFile {
             path: "conf/agent.toml".into(),
-            bytes: AGENT_TOML,
+            contents: Contents::Bytes(AGENT_TOML),
         },
     ]
 }
@@ -134,7 +134,7 @@ fn input<'a>(config: &'a Config, files: &'a [PortableFile<'a>]) -> PortableInput
         files,
         license: Some(PortableFile {
             path: "LICENSE".into(),
-            bytes: LICENSE,
+            contents: Contents::Bytes(LICENSE),
         }),
         service_program: None,
         timestamp: EPOCH,
@@ -492,7 +492,7 @@ fn reboot_action_and_hosted_program() {
     let host_args = vec!["--config".to_string(), "svcpack-host.json".to_string()];
     let files = [PortableFile {
         path: "svcpack-host.exe".into(),
-        bytes: host,
+        contents: Contents::Bytes(host),
     }];
     let mut inp = input(&config, &files);
     inp.service_program = Some(ServiceProgram {
@@ -622,7 +622,7 @@ fn non_ascii_names_get_the_utf8_flag() {
     let config = plain_config();
     let files = [PortableFile {
         path: "données/été ✓.txt".into(),
-        bytes: b"x",
+        contents: Contents::Bytes(b"x"),
     }];
     let mut inp = input(&config, &files);
     inp.exe_name = "agent-ü.exe";
@@ -650,7 +650,7 @@ fn bad_names_and_collisions_are_refused() {
     for (path, why) in cases {
         let files = [PortableFile {
             path: path.to_string(),
-            bytes: b"x",
+            contents: Contents::Bytes(b"x"),
         }];
         let err = build_zip(&input(&config, &files)).unwrap_err().to_string();
         assert!(err.contains(why), "{path}: {err}");
@@ -666,11 +666,11 @@ fn bad_names_and_collisions_are_refused() {
         let files = [
             PortableFile {
                 path: one.to_string(),
-                bytes: b"x",
+                contents: Contents::Bytes(b"x"),
             },
             PortableFile {
                 path: two.to_string(),
-                bytes: b"y",
+                contents: Contents::Bytes(b"y"),
             },
         ];
         let err = build_zip(&input(&config, &files)).unwrap_err();
@@ -708,7 +708,7 @@ fn zip_on_disk(dir: &Path) -> (PathBuf, Vec<u8>) {
     let mut files = files();
     files.push(PortableFile {
         path: "data/big.bin".into(),
-        bytes: &big,
+        contents: Contents::Bytes(&big),
     });
     let zip = build_zip(&input(&config, &files)).unwrap();
     let path = dir.join("ledger-agent-1.4.0-beta.2-x64-portable.zip");
@@ -961,7 +961,7 @@ fn hosted_log_folder_is_granted_to_the_service_account() {
     let host_args = vec!["--config".to_string(), "svcpack-host.conf".to_string()];
     let files = [PortableFile {
         path: "svcpack-host.exe".into(),
-        bytes: b"MZ host",
+        contents: Contents::Bytes(b"MZ host"),
     }];
     let sid = crate::host::service_sid("Ledger Agent ✓");
     for (account, grantee) in [

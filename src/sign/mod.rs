@@ -483,9 +483,12 @@ impl Signer {
         };
         let last = self.add_timestamp(&signed, path, &scratch)?;
         if last.as_path() != path {
-            let bytes = std::fs::read(&last).map_err(io_err("cannot read the signed file"))?;
-            // Written over the original (not renamed), so its permissions stay.
-            std::fs::write(path, bytes)
+            // Copied over the original in pieces (not renamed, so its permissions stay; not
+            // read whole, so a large MSI is never in memory).
+            let mut signed =
+                std::fs::File::open(&last).map_err(io_err("cannot read the signed file"))?;
+            std::fs::File::create(path)
+                .and_then(|mut f| std::io::copy(&mut signed, &mut f))
                 .map_err(io_err(format!("cannot write {}", path.display())))?;
         }
         let sig = self.verify_parsed(path)?;

@@ -52,7 +52,10 @@ mod artifacts;
 mod cmd;
 mod fixtures;
 mod http;
+mod packages;
 mod reg;
+#[cfg(target_os = "linux")]
+mod rusage;
 mod toolchain;
 mod wine;
 
@@ -63,7 +66,13 @@ pub use fixtures::{
     set_package_version, set_service_port,
 };
 pub use http::{http_get, http_request, next_port, HttpResponse};
+pub use packages::{
+    compile_options, compile_to, component_per_file, mostly_sparse_file, noise, on_path,
+    pseudo_random_file, sparse_file, write_product, Noise,
+};
 pub use reg::{long_root, parse_reg_export, RegValue, RegValues};
+#[cfg(target_os = "linux")]
+pub use rusage::{run_measured, Measured};
 pub use toolchain::{require_wine, skip_or_fail, windows_toolchain, WindowsToolchain};
 pub use wine::{template_prefix, windows_path, WineChild, WinePrefix, WineProcess};
 

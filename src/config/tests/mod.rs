@@ -645,13 +645,14 @@ fn minimal_standalone_file_uses_defaults() {
     assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings); // manufacturer, upgrade-code
     let w = loaded.warnings.join("\n");
     assert!(w.contains(": upgrade-code: not set"), "{w}");
-    // A bare file name resolves relative paths against the current directory.
+    // A bare file name resolves relative paths against the current directory, made
+    // absolute so the paths still hold from the build's scratch directory.
     let (pkg, _) = load_standalone_str(
         Path::new("svcpack.toml"),
         "name = \"a\"\nversion = \"1.0.0\"\n",
     )
     .unwrap();
-    assert_eq!(pkg.manifest_dir, PathBuf::from("."));
+    assert_eq!(pkg.manifest_dir, std::env::current_dir().unwrap());
 }
 
 #[test]

@@ -32,55 +32,110 @@ pub(super) struct FileData {
     pub language: Option<String>,
 }
 
-/// Measures every file, in authoring order (the result is indexed like `files`).
+/// Measures every file (the result is indexed like `files`). Files are read on as many
+/// threads as there are cores, each hashing whole files; a bad file is reported as the
+/// first in authoring order, whatever thread met it.
 pub(super) fn read_payload(files: &[FileDef]) -> Result<Vec<FileData>> {
-    let mut data: Vec<FileData> = Vec::with_capacity(files.len());
+    // Sized before anything is read: a 4 GB file is refused at once, not after hashing.
     for f in files {
-        // Sized before it is read: a 4 GB file is refused at once, not after hashing it.
         if let Ok(meta) = std::fs::metadata(&f.source) {
             if meta.len() > MAX_FILE_BYTES {
                 return Err(too_large(f, meta.len()));
             }
         }
-        let scanned = crate::stream::scan_file(&f.source).map_err(|e| {
-            WixError::new(
-                f.loc.clone(),
-                format!(
-                    "cannot read source file `{}` of File `{}`: {e}",
-                    f.source.display(),
-                    f.id
-                ),
-            )
-        })?;
-        let (mut version, mut language) = (None, None);
-        if let Some(bytes) = &scanned.pe {
-            if let Ok(info) = svcpack_pe::inspect(bytes) {
-                if let Some(v) = info.file_version {
-                    version = Some(format!("{}.{}.{}.{}", v[0], v[1], v[2], v[3]));
-                    language = Some(info.language.unwrap_or(0).to_string());
-                }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    if threads <= 1 {
+        return files.iter().map(measure).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<FileData>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(f) = files.get(i) else { break };
+                        let r = measure(f);
+                        let failed = r.is_err();
+                        mine.push((i, r));
+                        if failed {
+                            break;
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    // A worker stops at its first error: the files after it were never measured, so the
+    // first error in authoring order is among those seen before a gap.
+    let mut data = Vec::with_capacity(files.len());
+    for (i, r) in done {
+        if i != data.len() {
+            break;
+        }
+        data.push(r?);
+    }
+    if data.len() != files.len() {
+        return Err(WixError::new(
+            files[data.len()].loc.clone(),
+            format!(
+                "internal: source file `{}` was not measured",
+                files[data.len()].source.display()
+            ),
+        ));
+    }
+    Ok(data)
+}
+
+/// Reads one file: size, MD5, and a versioned PE's File.Version and File.Language.
+fn measure(f: &FileDef) -> Result<FileData> {
+    let scanned = crate::stream::scan_file(&f.source).map_err(|e| {
+        WixError::new(
+            f.loc.clone(),
+            format!(
+                "cannot read source file `{}` of File `{}`: {e}",
+                f.source.display(),
+                f.id
+            ),
+        )
+    })?;
+    let (mut version, mut language) = (None, None);
+    if let Some(bytes) = &scanned.pe {
+        if let Ok(info) = svcpack_pe::inspect(bytes) {
+            if let Some(v) = info.file_version {
+                version = Some(format!("{}.{}.{}.{}", v[0], v[1], v[2], v[3]));
+                language = Some(info.language.unwrap_or(0).to_string());
             }
         }
-        if f.version.is_some() {
-            version = f.version.clone();
-        }
-        if f.language.is_some() {
-            language = f.language.clone();
-        }
-        if scanned.size > MAX_FILE_BYTES {
-            return Err(too_large(f, scanned.size));
-        }
-        data.push(FileData {
-            source: SourceFile {
-                path: f.source.clone(),
-                size: scanned.size,
-                md5: scanned.md5,
-                loc: f.loc.clone(),
-            },
-            version,
-            language,
-        });
     }
-
-    Ok(data)
+    if f.version.is_some() {
+        version = f.version.clone();
+    }
+    if f.language.is_some() {
+        language = f.language.clone();
+    }
+    if scanned.size > MAX_FILE_BYTES {
+        return Err(too_large(f, scanned.size));
+    }
+    Ok(FileData {
+        source: SourceFile {
+            path: f.source.clone(),
+            size: scanned.size,
+            md5: scanned.md5,
+            check: scanned.check,
+            loc: f.loc.clone(),
+        },
+        version,
+        language,
+    })
 }
