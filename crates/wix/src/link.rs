@@ -176,10 +176,15 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
                         .or_insert_with(|| r.loc.clone());
                 }
                 None => {
-                    if r.table == "Binary" {
-                        if let Some(e) = super::parse::extension::unresolved_binary(&r.id, &r.loc) {
-                            return Err(e);
+                    let extension = match r.table {
+                        "Binary" => super::parse::extension::unresolved_binary(&r.id, &r.loc),
+                        "CustomAction" => {
+                            super::parse::extension::unresolved_custom_action(&r.id, &r.loc)
                         }
+                        _ => None,
+                    };
+                    if let Some(e) = extension {
+                        return Err(e);
                     }
                     return Err(WixError::new(
                         r.loc.clone(),
