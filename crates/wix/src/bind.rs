@@ -307,14 +307,7 @@ pub fn finish(db: &mut Database) -> Result<()> {
             .unwrap_or_default();
         let rows = db.tables.get_mut(&table).expect("table listed");
         for (values, loc) in rows.iter_mut() {
-            let key = values
-                .first()
-                .map(|v| match v {
-                    Val::Str(s) => s.clone(),
-                    Val::Int(i) => i.to_string(),
-                    Val::Null => String::new(),
-                })
-                .unwrap_or_default();
+            let key = values.first().map(Val::text).unwrap_or_default();
             for (ci, cell) in values.iter_mut().enumerate() {
                 let Val::Str(s) = cell else { continue };
                 if !s.contains("!(") {

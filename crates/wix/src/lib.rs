@@ -32,6 +32,9 @@ pub mod validate;
 pub mod write;
 pub mod xml;
 
+#[cfg(test)]
+mod test_support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
