@@ -16,9 +16,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use svcpack::wix::{compile, BindPath, CompileOptions};
+use svcpack::wix::compile;
+
+#[path = "conformance/case.rs"]
+mod case;
+use case::*;
 
 /// The number of cases known to reproduce WiX; raise it as the compiler improves.
 const MIN_PASSING: usize = 162;
@@ -26,185 +30,10 @@ const MIN_PASSING: usize = 162;
 /// The suite must keep at least this many cases.
 const MIN_CASES: usize = 100;
 
-/// Command-line switches WiX's tests pass that do not change the MSI's rows here
-/// (suppressed warnings: we never fail on warnings).
-fn is_ignored_option(opt: &str) -> bool {
-    opt.starts_with("-sw") || opt == WARNINGS_AS_ERRORS || MAPPED_OPTIONS.contains(&opt)
-}
-
-/// `-wx`: warnings fail the build. WiX's test runner (`WixRunner.Execute`) passes it unless
-/// a test asks for `warningsAsErrors: false`; cases whose outcome hinges on a warning say so.
-const WARNINGS_AS_ERRORS: &str = "-wx";
-
-/// Switches mapped onto [`CompileOptions`] fields (`-bindvariable` too, with its value).
-const MAPPED_OPTIONS: &[&str] = &["-bcgg", "-ct"];
-
-#[derive(Debug, Default)]
-struct Case {
-    name: String,
-    origin: String,
-    commit: String,
-    sources: Vec<String>,
-    bindpaths: Vec<String>,
-    arch: Option<String>,
-    defines: Vec<String>,
-    locs: Vec<String>,
-    cultures: Vec<String>,
-    exts: Vec<String>,
-    options: Vec<String>,
-    standins: Vec<String>,
-    envs: Vec<String>,
-    expect: String,
-    tables: Vec<String>,
-    filters: Vec<String>,
-    columns: BTreeMap<String, Vec<String>>,
-    compare: String,
-    rows: Vec<String>,
-    absent: Vec<String>,
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-fn parse_case(path: &Path) -> Result<Case, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut case = Case {
-        name: path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string(),
-        ..Case::default()
-    };
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((key, value)) = line.split_once(": ").or_else(|| {
-            line.strip_suffix(':').map(|k| (k, "")) // `row:` with nothing after it
-        }) else {
-            return Err(format!(
-                "{}:{}: expected `key: value`",
-                path.display(),
-                n + 1
-            ));
-        };
-        let v = value.to_string();
-        match key {
-            "origin" => case.origin = v,
-            "test" => {}
-            "commit" => case.commit = v,
-            "source" => case.sources.push(v),
-            "bindpath" => case.bindpaths.push(v),
-            "arch" => case.arch = Some(v),
-            "define" => case.defines.push(v),
-            "loc" => case.locs.push(v),
-            "culture" => case.cultures.push(v),
-            "ext" => case.exts.push(v),
-            "option" => case.options.push(v),
-            "standin" => case.standins.push(v),
-            "env" => case.envs.push(v),
-            "expect" => case.expect = v,
-            "tables" => case.tables = v.split_whitespace().map(String::from).collect(),
-            "filter" => case.filters.push(unescape(&v)),
-            "columns" => {
-                let mut it = v.split_whitespace().map(String::from);
-                let table = it.next().unwrap_or_default();
-                case.columns.insert(table, it.collect());
-            }
-            "compare" => case.compare = v,
-            "row" => case.rows.push(unescape(&v)),
-            "absent" => case.absent.push(unescape(&v)),
-            "note" => {}
-            other => {
-                return Err(format!(
-                    "{}:{}: unknown key `{other}`",
-                    path.display(),
-                    n + 1
-                ))
-            }
-        }
-    }
-    if case.origin.is_empty() || case.commit.is_empty() || case.expect.is_empty() {
-        return Err(format!(
-            "{}: origin, commit and expect are required",
-            path.display()
-        ));
-    }
-    Ok(case)
-}
-
 enum Outcome {
     Pass,
     Fail(String),
     Panic(String),
-}
-
-/// Copies `from` into `to` without overwriting what an earlier bind path provided.
-fn merge_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            merge_dir(&entry.path(), &target)?;
-        } else if !target.exists() {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
-}
-
-/// Options a case needs that the compiler API cannot express yet.
-fn unsupported(case: &Case) -> Vec<String> {
-    let mut out = Vec::new();
-    if !case.exts.is_empty() {
-        out.push("-ext (extensions)".to_string());
-    }
-    for opt in &case.options {
-        let switch = opt.split_whitespace().next().unwrap_or_default();
-        if !is_ignored_option(switch) && switch != "-bindvariable" {
-            out.push(opt.clone());
-        }
-    }
-    out
-}
-
-/// A copy of bind path `rel` (under the case root) with the case's stand-in payloads that
-/// lie under it, in `dest`: stand-ins are never written into the stored test data.
-fn staged_bind_path(root: &Path, rel: &str, case: &Case, dest: &Path) {
-    std::fs::create_dir_all(dest).expect("bind directory");
-    let dir = root.join(rel);
-    if dir.is_dir() {
-        merge_dir(&dir, dest).expect("merge bind path");
-    }
-    for standin in &case.standins {
-        if let Ok(inner) = Path::new(standin).strip_prefix(rel) {
-            let target = dest.join(inner);
-            if !target.exists() {
-                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                std::fs::write(&target, format!("stand-in for {standin}\n")).unwrap();
-            }
-        }
-    }
 }
 
 fn run_case(root: &Path, case: &Case) -> Outcome {
@@ -213,87 +42,7 @@ fn run_case(root: &Path, case: &Case) -> Outcome {
         return Outcome::Fail(format!("option not supported: {}", missing.join(", ")));
     }
     let work = tempfile::tempdir().expect("temporary directory");
-    let mut opts = CompileOptions::new(case.arch.as_deref().unwrap_or("x86"));
-    for d in &case.defines {
-        let (k, v) = d.split_once('=').unwrap_or((d.as_str(), ""));
-        opts.defines.insert(k.to_string(), v.to_string());
-    }
-    // WiX's tests run with the first source's folder as the current directory; bind paths
-    // are searched after it, in order, and named ones serve `!(bindpath.NAME)`. Unnamed
-    // bind paths are merged into one staged copy (earlier ones win), so stand-ins can be
-    // added beside the stored files.
-    opts.current_dir = case
-        .sources
-        .first()
-        .and_then(|s| root.join(s).parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| root.to_path_buf());
-    let unnamed = work.path().join("bind");
-    let mut bind_paths = Vec::new();
-    for (n, bp) in case.bindpaths.iter().enumerate() {
-        match bp.split_once('=') {
-            Some((name, rel)) if !name.is_empty() => {
-                // WiX's tests name the stored folders themselves; a copy is made only to add
-                // stand-ins, since `Files` compares harvested paths across bind paths and the
-                // source folder (an exclusion found from the source folder must be the same
-                // path as the file found through the bind path).
-                let dest = if case.standins.is_empty() {
-                    root.join(rel)
-                } else {
-                    let dest = work.path().join(format!("named{n}"));
-                    staged_bind_path(root, rel, case, &dest);
-                    dest
-                };
-                bind_paths.push(BindPath {
-                    name: Some(name.to_string()),
-                    path: dest,
-                });
-            }
-            _ => staged_bind_path(root, bp, case, &unnamed),
-        }
-    }
-    if unnamed.is_dir() {
-        bind_paths.insert(
-            0,
-            BindPath {
-                name: None,
-                path: unnamed,
-            },
-        );
-    }
-    opts.bind_paths = bind_paths;
-    opts.loc_files = case.locs.iter().map(|l| root.join(l)).collect();
-    opts.cultures = case.cultures.clone();
-    for opt in &case.options {
-        if let Some(assignment) = opt.strip_prefix("-bindvariable ") {
-            let (k, v) = assignment
-                .trim()
-                .split_once('=')
-                .unwrap_or((assignment.trim(), ""));
-            opts.bind_variables.insert(k.to_string(), v.to_string());
-        }
-    }
-    opts.backward_compatible_guids = case.options.iter().any(|o| o == "-bcgg");
-    // WiX's test machines are Windows: `env: NAME` gives `$(env.NAME)` a staged directory,
-    // holding the case's stand-ins named `$(env.NAME)/…`.
-    for name in &case.envs {
-        let dir = work.path().join("env").join(name);
-        std::fs::create_dir_all(&dir).expect("env directory");
-        let prefix = format!("$(env.{name})/");
-        for standin in &case.standins {
-            if let Some(inner) = standin.strip_prefix(&prefix) {
-                std::fs::write(dir.join(inner), format!("stand-in for {standin}\n")).unwrap();
-            }
-        }
-        opts.env.insert(name.clone(), dir.display().to_string());
-    }
-    opts.timestamp = 1_700_000_000;
-    opts.threads = 1;
-    for opt in &case.options {
-        if let Some(n) = opt.strip_prefix("-ct ") {
-            opts.threads = n.trim().parse().expect("`-ct` takes a number");
-        }
-    }
-    let sources: Vec<PathBuf> = case.sources.iter().map(|s| root.join(s)).collect();
+    let (opts, sources) = options(root, case, work.path());
 
     let result = catch_unwind(AssertUnwindSafe(|| compile(&sources, &opts)));
     let compiled = match result {
@@ -612,16 +361,7 @@ fn compare(case: &Case, actual: Vec<String>) -> Outcome {
 #[test]
 fn wix_integration_tests_conformance() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root.join("cases"))
-        .expect("tests/conformance/cases")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "case"))
-        .collect();
-    paths.sort();
-    let cases: Vec<Case> = paths
-        .iter()
-        .map(|p| parse_case(p).unwrap_or_else(|e| panic!("{e}")))
-        .collect();
+    let cases = load_all(&root);
 
     let mut passing = 0;
     let mut panics = Vec::new();

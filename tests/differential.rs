@@ -28,6 +28,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "conformance/case.rs"]
+mod conformance_case;
+#[path = "realworld/projects.rs"]
+mod realworld_projects;
+
 // ---------------------------------------------------------------------------------------------
 // The corpus.
 // ---------------------------------------------------------------------------------------------
@@ -2583,6 +2588,30 @@ const ELEMENTS: &[&str] = &[
     "SummaryInformation",
     "WixVariable",
     "IniFile",
+    "Files",
+    "Exclude",
+    "Class",
+    "ProgId",
+    "Extension",
+    "Verb",
+    "TypeLib",
+    "Permission",
+    "CustomTable",
+    "Column",
+    "Row",
+    "Data",
+    "UI",
+    "UIRef",
+    "Dialog",
+    "Control",
+    "Publish",
+    "RegistrySearch",
+    "DirectorySearch",
+    "FileSearch",
+    "ComponentSearch",
+    "AppSearch",
+    "Payload",
+    "ui:WixUI",
 ];
 
 const VALUES: &[&str] = &[
@@ -2620,6 +2649,16 @@ const VALUES: &[&str] = &[
     "always64",
     "perUser",
     "afterInstallExecute",
+    "**",
+    "a\\b\\c",
+    "!(bind.FileVersion.F)",
+    "!(wix.Nope)",
+    "!(loc.WixUINext)",
+    "WixUI_Minimal",
+    "LocalServer32",
+    "Everyone",
+    "PushButton",
+    "int",
 ];
 
 const ATTRIBUTES: &[&str] = &[
@@ -2664,6 +2703,17 @@ const ATTRIBUTES: &[&str] = &[
     "Shared",
     "Transitive",
     "OnInstall",
+    "Subdirectory",
+    "Include",
+    "Context",
+    "Advertise",
+    "User",
+    "GenericAll",
+    "Column",
+    "Width",
+    "Height",
+    "Text",
+    "Event",
 ];
 
 const PIS: &[&str] = &[
@@ -2788,22 +2838,49 @@ fn mutate(src: &str, rng: &mut Rng) -> Vec<u8> {
     b
 }
 
-#[test]
-fn mutated_corpus_never_panics() {
-    let iterations: usize = std::env::var("SVCPACK_FUZZ_ITERATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3000);
-    let work = tempfile::tempdir().unwrap();
-    let mut seeds: Vec<(String, String)> = Vec::new();
+/// One source the fuzzer mutates: the build it belongs to (options, all its sources) and
+/// which of those sources is replaced by the mutation.
+struct Seed {
+    name: String,
+    text: String,
+    opts: svcpack::wix::CompileOptions,
+    sources: Vec<PathBuf>,
+    slot: usize,
+}
+
+impl Seed {
+    /// A seed per `.wxs` source of one build.
+    fn each(opts: &svcpack::wix::CompileOptions, sources: &[PathBuf], prefix: &str) -> Vec<Seed> {
+        (0..sources.len())
+            .filter(|&i| sources[i].extension().is_some_and(|e| e == "wxs"))
+            .filter_map(|slot| {
+                let text = std::fs::read_to_string(&sources[slot]).ok()?;
+                let file = sources[slot].file_name()?.to_string_lossy();
+                Some(Seed {
+                    name: format!("{prefix}{file}"),
+                    text,
+                    opts: opts.clone(),
+                    sources: sources.to_vec(),
+                    slot,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The svcpack corpus (the differential entries and the seeds without an oracle), laid out
+/// in `work` and compiled with one set of options.
+fn corpus_seeds(work: &Path) -> Vec<Seed> {
+    let mut names: Vec<String> = Vec::new();
+    let mut texts: Vec<(String, String)> = Vec::new();
     for e in corpus() {
         for (rel, dest) in e.placed {
-            let path = work.path().join(dest);
+            let path = work.join(dest);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::copy(tests_dir().join(rel), path).unwrap();
         }
         for (p, c) in e.payloads {
-            let path = work.path().join(p);
+            let path = work.join(p);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, c).unwrap();
         }
@@ -2814,26 +2891,29 @@ fn mutated_corpus_never_panics() {
                 .to_string_lossy()
                 .to_string();
             let text = std::fs::read_to_string(tests_dir().join(rel)).unwrap();
-            std::fs::write(work.path().join(&name), &text).unwrap();
-            if rel.ends_with(".wxs") && !seeds.iter().any(|(n, _)| *n == name) {
-                seeds.push((name, text));
+            std::fs::write(work.join(&name), &text).unwrap();
+            if rel.ends_with(".wxs") && !names.contains(&name) {
+                names.push(name.clone());
+                texts.push((name, text));
             }
         }
     }
     // Seeds without a differential oracle: property searches, localization (`-loc`) and
-    // WiX/bind variables.
-    let seed = "corpus/svcpack/searches-v4.wxs";
-    let text = std::fs::read_to_string(tests_dir().join(seed)).unwrap();
-    seeds.push(("searches-v4.wxs".to_string(), text));
-    // Files outside components, `Files` harvesting and inline subdirectories.
-    let seed = "corpus/svcpack/naked-files-v4.wxs";
-    let text = std::fs::read_to_string(tests_dir().join(seed)).unwrap();
-    seeds.push(("naked-files-v4.wxs".to_string(), text));
-    std::fs::write(work.path().join("readme.txt"), "readme").unwrap();
-    let wxl = work.path().join("searches.wxl");
+    // WiX/bind variables; files outside components, `Files` harvesting and inline
+    // subdirectories.
+    for seed in [
+        "corpus/svcpack/searches-v4.wxs",
+        "corpus/svcpack/naked-files-v4.wxs",
+    ] {
+        let name = Path::new(seed).file_name().unwrap().to_string_lossy();
+        let text = std::fs::read_to_string(tests_dir().join(seed)).unwrap();
+        texts.push((name.into_owned(), text));
+    }
+    std::fs::write(work.join("readme.txt"), "readme").unwrap();
+    let wxl = work.join("searches.wxl");
     std::fs::copy(tests_dir().join("corpus/svcpack/searches.wxl"), &wxl).unwrap();
     let mut opts = svcpack::wix::CompileOptions::new("x64");
-    opts.current_dir = work.path().to_path_buf();
+    opts.current_dir = work.to_path_buf();
     opts.threads = 1;
     opts.timestamp = 0;
     opts.loc_files.push(wxl);
@@ -2847,38 +2927,141 @@ fn mutated_corpus_never_panics() {
     ] {
         opts.defines.insert(k.into(), v.into());
     }
-    opts.env.insert(
-        "WIX_ROOT".into(),
-        work.path().to_string_lossy().into_owned(),
+    opts.env
+        .insert("WIX_ROOT".into(), work.to_string_lossy().into_owned());
+    texts
+        .into_iter()
+        .map(|(name, text)| {
+            let path = work.join(&name);
+            std::fs::write(&path, &text).unwrap();
+            Seed {
+                name,
+                text,
+                opts: opts.clone(),
+                sources: vec![path],
+                slot: 0,
+            }
+        })
+        .collect()
+}
+
+/// WiX's own integration-test sources (the conformance cases: COM classes, ProgIds,
+/// permissions, custom tables, UI, AppSearch, `.wxl`, bind variables, extension errors, …),
+/// each under its case's options, from a copy of the test data in `work`.
+fn conformance_seeds(work: &Path) -> Vec<Seed> {
+    let stored = tests_dir().join("conformance");
+    let root = work.join("conformance");
+    copy_dir(&stored, &root);
+    let mut seeds = Vec::new();
+    for (n, case) in conformance_case::load_all(&root).iter().enumerate() {
+        if !conformance_case::unsupported(case).is_empty() {
+            continue;
+        }
+        let stage = work.join(format!("case{n}"));
+        std::fs::create_dir_all(&stage).unwrap();
+        let (opts, sources) = conformance_case::options(&root, case, &stage);
+        seeds.extend(Seed::each(&opts, &sources, &format!("{}:", case.name)));
+    }
+    seeds
+}
+
+/// The real-world corpus, each project laid out in `work` as its build has it.
+fn realworld_seeds(work: &Path) -> Vec<Seed> {
+    let mut seeds = Vec::new();
+    for p in realworld_projects::PROJECTS {
+        let (opts, sources) = realworld_projects::prepare(p, &work.join(p.dir));
+        seeds.extend(Seed::each(&opts, &sources, &format!("{}:", p.dir)));
+    }
+    seeds
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn mutated_corpus_never_panics() {
+    let iterations: usize = std::env::var("SVCPACK_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let work = tempfile::tempdir().unwrap();
+    let mut seeds = corpus_seeds(&work.path().join("svcpack"));
+    let own = seeds.len();
+    seeds.extend(conformance_seeds(&work.path().join("wix")));
+    let wix = seeds.len() - own;
+    seeds.extend(realworld_seeds(&work.path().join("realworld")));
+    let real = seeds.len() - own - wix;
+    assert!(
+        wix >= 100 && real >= 12,
+        "the fuzzer must seed from WiX's test sources and the real-world corpus \
+         ({wix} and {real} seeds)"
     );
-    let mut rng = Rng(0x5eed_cafe_f00d_d00d);
+    // Mutations reach the linker and the lowering only from seeds that build: most must
+    // (the others are WiX's error cases and the sources that need an extension).
+    let building = seeds
+        .iter()
+        .filter(|s| svcpack::wix::compile(&s.sources, &s.opts).is_ok())
+        .count();
+    assert!(
+        building * 4 >= seeds.len() * 3,
+        "only {building} of {} fuzz seeds build unmutated",
+        seeds.len()
+    );
+    // SVCPACK_FUZZ_SEED explores other mutation streams (a failure prints the input).
+    let stream: u64 = std::env::var("SVCPACK_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5eed_cafe_f00d_d00d);
+    let mut rng = Rng(stream.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut panics = Vec::new();
+    let mut unlocated = Vec::new();
     let (mut ok, mut errors) = (0, 0);
     let start = std::time::Instant::now();
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     for n in 0..iterations {
-        let (name, text) = rng.pick(&seeds).clone();
-        let mutated = mutate(&text, &mut rng);
+        let seed = rng.pick(&seeds);
+        let mutated = mutate(&seed.text, &mut rng);
         let arch = *rng.pick(&["x86", "x64", "arm64"]);
-        let path = work.path().join(format!("fuzz-{name}"));
+        // Beside the original, so relative includes and payloads still resolve.
+        let original = &seed.sources[seed.slot];
+        let file = original.file_name().unwrap().to_string_lossy();
+        let path = original.with_file_name(format!("fuzz-{file}"));
         std::fs::write(&path, &mutated).unwrap();
-        let mut o = opts.clone();
+        let mut sources = seed.sources.clone();
+        sources[seed.slot] = path.clone();
+        let mut o = seed.opts.clone();
         o.arch = arch.to_string();
-        let r = std::panic::catch_unwind(|| svcpack::wix::compile(std::slice::from_ref(&path), &o));
+        let r = std::panic::catch_unwind(|| svcpack::wix::compile(&sources, &o));
+        let _ = std::fs::remove_file(&path);
         match r {
             Ok(Ok(_)) => ok += 1,
-            Ok(Err(_)) => errors += 1,
+            Ok(Err(e)) => {
+                errors += 1;
+                // Bad input is one located error.
+                if e.location.file.as_os_str().is_empty() {
+                    unlocated.push(format!("#{n} ({}): {}", seed.name, e.message));
+                }
+            }
             Err(p) => {
                 let msg = p
                     .downcast_ref::<String>()
                     .cloned()
                     .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
-                let keep = work.path().join(format!("panic-{n}-{name}"));
-                std::fs::write(&keep, &mutated).unwrap();
                 panics.push(format!(
-                    "#{n} ({name}, -a {arch}): {msg}\n--- input ---\n{}",
+                    "#{n} ({}, -a {arch}): {msg}\n--- input ---\n{}",
+                    seed.name,
                     String::from_utf8_lossy(&mutated)
                 ));
             }
@@ -2886,9 +3069,17 @@ fn mutated_corpus_never_panics() {
     }
     std::panic::set_hook(prev_hook);
     eprintln!(
-        "fuzz: {iterations} mutations in {:.1?}: {ok} compiled, {errors} rejected, {} panicked",
+        "fuzz: {iterations} mutations of {} seeds ({own} svcpack, {wix} WiX tests, {real} \
+         real-world) in {:.1?}: {ok} compiled, {errors} rejected, {} panicked",
+        seeds.len(),
         start.elapsed(),
         panics.len()
+    );
+    assert!(
+        unlocated.is_empty(),
+        "{} error(s) without a location: {:#?}",
+        unlocated.len(),
+        &unlocated[..unlocated.len().min(10)]
     );
     assert!(
         panics.is_empty(),

@@ -10,6 +10,7 @@
 //! any element is interpreted, so every attribute sees final values (Package Language and
 //! Codepage included); `!(bind.X)` is resolved on the finished tables.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::error::{Location, Result, WixError};
@@ -70,15 +71,42 @@ fn parse(value: &str, start: usize) -> Option<Parsed<'_>> {
 }
 
 /// The values `!(loc.X)` and `!(wix.X)` resolve to.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Variables {
     /// Localization strings of the selected cultures.
     pub loc: BTreeMap<String, String>,
     /// WixVariable values (and `-bindvariable` ones).
     pub wix: BTreeMap<String, String>,
+    /// The sources use WiX's dialog library (WixUI_*), whose extension also supplies the
+    /// strings its dialogs and the authors' own dialogs beside them name (`!(loc.WixUINext)`,
+    /// `!(loc.CustomizeDlgBannerBitmap)`, …). svcpack does not carry those strings: a
+    /// `!(loc.X)` no .wxl defines is then taken to be one of them, and reported as needing
+    /// the UI extension — but only if nothing earlier in the sources needs an extension
+    /// first, so the reference is left in place and the error kept in `wixui_pending`.
+    pub wixui: bool,
+    wixui_pending: RefCell<Option<WixError>>,
+}
+
+/// Whether the sources reference one of WiX's dialog sets (`UIRef Id="WixUI_…"`,
+/// `ui:WixUI`), whose extension brings its own localization strings.
+pub fn uses_wix_dialog_library(roots: &[Element]) -> bool {
+    fn walk(el: &Element) -> bool {
+        let wixui_ref = el.is("UIRef") && el.attr("Id").is_some_and(|id| id.starts_with("WixUI_"));
+        wixui_ref || el.name == "WixUI" || el.children.iter().any(walk)
+    }
+    roots.iter().any(walk)
 }
 
 impl Variables {
+    /// Variables with the selected localization strings; `wixui`: see [`Variables::wixui`].
+    pub fn new(loc: BTreeMap<String, String>, wixui: bool) -> Self {
+        Variables {
+            loc,
+            wixui,
+            ..Default::default()
+        }
+    }
+
     /// Resolves `!(loc.X)` and `!(wix.X)` in `value`; `!(bind.…)` and escaped `!!(…)` are
     /// left for [`finish`]. Unknown variables are errors at `loc`.
     pub fn resolve(&self, value: &str, loc: &Location) -> Result<String> {
@@ -109,6 +137,21 @@ impl Variables {
                     }
                     match self.loc.get(p.name) {
                         Some(v) => v.clone(),
+                        None if self.wixui => {
+                            let mut pending = self.wixui_pending.borrow_mut();
+                            if pending.is_none() {
+                                *pending = Some(WixError::new(
+                                    loc.clone(),
+                                    format!(
+                                        "`!(loc.{})` needs WixToolset.UI.wixext (WixUI's \
+                                         localization strings), which svcpack does not support",
+                                        p.name
+                                    ),
+                                ));
+                            }
+                            start = index + len;
+                            continue;
+                        }
                         None => {
                             return Err(WixError::new(
                                 loc.clone(),
@@ -153,6 +196,23 @@ impl Variables {
             start = index;
         }
         Ok(value)
+    }
+
+    /// The error for the first WixUI string the sources named that no .wxl defines, to be
+    /// reported unless `other` — the build's own outcome with those references left
+    /// unresolved — failed at an earlier place in `sources` (an extension needed before).
+    pub fn wixui_outcome<T>(&self, other: Result<T>, sources: &[std::path::PathBuf]) -> Result<T> {
+        let Some(pending) = self.wixui_pending.borrow_mut().take() else {
+            return other;
+        };
+        let order = |l: &Location| {
+            let file = sources.iter().position(|s| *s == l.file);
+            (file.unwrap_or(usize::MAX), l.line)
+        };
+        match other {
+            Err(e) if order(&e.location) < order(&pending.location) => Err(e),
+            _ => Err(pending),
+        }
     }
 
     /// Resolves every attribute value and text of `el` and its descendants.
@@ -247,14 +307,7 @@ pub fn finish(db: &mut Database) -> Result<()> {
             .unwrap_or_default();
         let rows = db.tables.get_mut(&table).expect("table listed");
         for (values, loc) in rows.iter_mut() {
-            let key = values
-                .first()
-                .map(|v| match v {
-                    Val::Str(s) => s.clone(),
-                    Val::Int(i) => i.to_string(),
-                    Val::Null => String::new(),
-                })
-                .unwrap_or_default();
+            let key = values.first().map(Val::text).unwrap_or_default();
             for (ci, cell) in values.iter_mut().enumerate() {
                 let Val::Str(s) = cell else { continue };
                 if !s.contains("!(") {

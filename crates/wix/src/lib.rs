@@ -32,6 +32,9 @@ pub mod validate;
 pub mod write;
 pub mod xml;
 
+#[cfg(test)]
+mod test_support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -235,24 +238,25 @@ fn compile_collecting(
     // `!(loc.X)` and `!(wix.X)` get their values before any element is interpreted.
     let localizations = loc::read_all(&opts.loc_files, &pp_opts)?;
     let (loc_strings, loc_codepage) = loc::select(&localizations, &opts.cultures);
-    let mut variables = bind::Variables {
-        loc: loc_strings,
-        wix: BTreeMap::new(),
-    };
+    let mut variables = bind::Variables::new(loc_strings, bind::uses_wix_dialog_library(&roots));
     let mut wix = bind::collect_wix_variables(&roots, &opts.bind_variables)?;
     for v in wix.values_mut() {
         *v = variables.resolve(v, &Location::file("<WixVariable>"))?;
     }
     variables.wix = wix;
-    let mut sections = Vec::new();
-    for mut root in roots {
-        variables.resolve_tree(&mut root)?;
-        sections.extend(parse::parse_document(&root, &parse_opts, warnings)?);
-    }
-    // `Files` elements find their files once every source is parsed, as in WiX.
-    parse::harvest::expand(&mut sections, &parse_opts, warnings)?;
-    access::resolve(&mut sections, &access_decls)?;
-    let mut linked = link::link(sections, &opts.arch)?;
+    let front = || -> Result<link::Linked> {
+        let mut sections = Vec::new();
+        for mut root in roots {
+            variables.resolve_tree(&mut root)?;
+            sections.extend(parse::parse_document(&root, &parse_opts, warnings)?);
+        }
+        // `Files` elements find their files once every source is parsed, as in WiX.
+        parse::harvest::expand(&mut sections, &parse_opts, warnings)?;
+        access::resolve(&mut sections, &access_decls)?;
+        link::link(sections, &opts.arch)
+    };
+    let linked = front();
+    let mut linked = variables.wixui_outcome(linked, sources)?;
     if let Some(cp) = loc_codepage
         .as_deref()
         .map(localization_codepage)

@@ -176,10 +176,15 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
                         .or_insert_with(|| r.loc.clone());
                 }
                 None => {
-                    if r.table == "Binary" {
-                        if let Some(e) = super::parse::extension::unresolved_binary(&r.id, &r.loc) {
-                            return Err(e);
+                    let extension = match r.table {
+                        "Binary" => super::parse::extension::unresolved_binary(&r.id, &r.loc),
+                        "CustomAction" => {
+                            super::parse::extension::unresolved_custom_action(&r.id, &r.loc)
                         }
+                        _ => None,
+                    };
+                    if let Some(e) = extension {
+                        return Err(e);
                     }
                     return Err(WixError::new(
                         r.loc.clone(),
@@ -636,26 +641,7 @@ mod tests {
         assert!(e.contains("f.wxs:"), "{e}");
     }
 
-    fn rows(c: &Compiled, table: &str) -> Vec<String> {
-        c.database
-            .tables
-            .get(table)
-            .map(|rows| {
-                rows.iter()
-                    .map(|(v, _)| {
-                        v.iter()
-                            .map(|x| match x {
-                                crate::model::Val::Null => String::new(),
-                                crate::model::Val::Int(i) => i.to_string(),
-                                crate::model::Val::Str(s) => s.clone(),
-                            })
-                            .collect::<Vec<_>>()
-                            .join("\t")
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
+    use crate::test_support::lines as rows;
 
     #[test]
     fn feature_display_counts_per_list_of_siblings() {

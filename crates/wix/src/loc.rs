@@ -322,4 +322,31 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn a_wixui_string_no_wxl_defines_names_the_ui_extension_unless_another_extension_comes_first() {
+        let strings = wxl("", &[("Name", "N"), ("Lang", "1033")]);
+        // An authored dialog beside WixUI names WixUI's own strings.
+        let dialog = r#"<UI><ui:WixUI Id="WixUI_Minimal" xmlns:ui="http://wixtoolset.org/schemas/v4/wxs/ui"/>
+<Dialog Id="D" Width="370" Height="270" Title="T"><Control Id="Next" Type="PushButton" X="1" Y="1" Width="56" Height="17" Text="!(loc.WixUINext)"/></Dialog></UI>"#;
+        let e = err(build(&package(dialog), &[&strings], &[]));
+        assert!(
+            e.contains("t.wxs:6:") && e.contains("`!(loc.WixUINext)` needs WixToolset.UI.wixext"),
+            "{e}"
+        );
+        // An extension needed earlier in the source is the one reported.
+        let earlier = format!(
+            r#"<CustomActionRef Id="WixBroadcastEnvironmentChange"/>
+{dialog}"#
+        );
+        let e = err(build(&package(&earlier), &[&strings], &[]));
+        assert!(
+            e.contains("t.wxs:5:") && e.contains("CustomAction `WixBroadcastEnvironmentChange`"),
+            "{e}"
+        );
+        // Without WixUI an undefined string stays the plain localization error.
+        let plain = r#"<Property Id="A" Value="!(loc.WixUINext)"/>"#;
+        let e = err(build(&package(plain), &[&strings], &[]));
+        assert!(e.contains("no selected .wxl file"), "{e}");
+    }
 }

@@ -39,6 +39,15 @@ impl Val {
             _ => None,
         }
     }
+    /// The cell as text: a number in decimal, null as the empty string (how MSI tools and
+    /// WiX's queries render a cell).
+    pub fn text(&self) -> String {
+        match self {
+            Val::Null => String::new(),
+            Val::Int(i) => i.to_string(),
+            Val::Str(s) => s.clone(),
+        }
+    }
 }
 
 impl From<&str> for Val {

@@ -69,11 +69,7 @@ pub(super) fn custom_tables(
         let key: Vec<String> = real
             .iter()
             .filter(|&&i| def.columns[i].primary_key)
-            .map(|&i| match &values[i] {
-                Val::Str(s) => s.clone(),
-                Val::Int(n) => n.to_string(),
-                Val::Null => String::new(),
-            })
+            .map(|&i| values[i].text())
             .collect();
         for (i, path, loc) in stream_cells {
             if def.columns[i].unreal {

@@ -52,7 +52,7 @@ pub(super) fn group_rows(rows: Vec<Row>, package: &PackageInfo) -> Result<Tables
         });
         for w in rows.windows(2) {
             if keys.iter().all(|&k| w[0].0[k] == w[1].0[k]) {
-                let id: Vec<String> = keys.iter().map(|&k| val_text(&w[1].0[k])).collect();
+                let id: Vec<String> = keys.iter().map(|&k| w[1].0[k].text()).collect();
                 return Err(WixError::new(
                     w[1].1.clone(),
                     format!(
@@ -66,12 +66,4 @@ pub(super) fn group_rows(rows: Vec<Row>, package: &PackageInfo) -> Result<Tables
     }
 
     Ok(tables)
-}
-
-fn val_text(v: &Val) -> String {
-    match v {
-        Val::Null => String::new(),
-        Val::Int(i) => i.to_string(),
-        Val::Str(s) => s.clone(),
-    }
 }

@@ -96,6 +96,82 @@ pub fn extension_binary(id: &str) -> Option<&'static str> {
     }
 }
 
+/// Custom actions the util extension's library defines, by their WiX v3 names (`Wix` +
+/// base); WiX v4+ names them `Wix4` + base + a platform suffix (UtilExtension.wxs and
+/// UtilExtension_Platform.wxi in both WiX generations' util wixlib).
+const UTIL_CUSTOM_ACTIONS: &[&str] = &[
+    "BroadcastEnvironmentChange",
+    "BroadcastSettingChange",
+    "CheckRebootRequired",
+    "CloseApplications",
+    "CloseApplicationsDeferred",
+    "ExitEarlyWithSuccess",
+    "FailWhenDeferred",
+    "QueryNativeMachine",
+    "QueryOsDirs",
+    "QueryOsDriverInfo",
+    "QueryOsInfo",
+    "QueryOsWellKnownSID",
+    "QuietExec",
+    "QuietExec64",
+    "RegisterRestartResources",
+    "RemoveFoldersEx",
+    "RemoveRegistryKeysEx",
+    "ShellExec",
+    "ShellExecBinary",
+    "SilentExec",
+    "SilentExec64",
+    "UnelevatedShellExec",
+    "WaitForEvent",
+    "WaitForEventDeferred",
+];
+
+/// Custom actions the UI extension's library defines (WixUIExtension's wixlib: path
+/// validation, EULA printing, the per-user/per-machine folder choice of WixUI_Advanced);
+/// WiX v4+ adds a platform suffix to the DLL-backed ones.
+const UI_CUSTOM_ACTIONS: &[&str] = &[
+    "WixUIValidatePath",
+    "WixUIPrintEula",
+    "WixSetDefaultPerMachineFolder",
+    "WixSetDefaultPerMachine64Folder",
+    "WixSetDefaultPerUserFolder",
+    "WixSetPerMachineFolder",
+    "WixSetPerUserFolder",
+];
+
+/// The extension whose library defines custom action `id`, which sources schedule or
+/// reference (`<CustomActionRef Id="WixBroadcastEnvironmentChange"/>`) without any element
+/// of the extension's namespace.
+pub fn extension_custom_action(id: &str) -> Option<&'static str> {
+    let unsuffixed = ["_X86", "_X64", "_A64"]
+        .iter()
+        .find_map(|s| id.strip_suffix(s));
+    let util = |base: &str| UTIL_CUSTOM_ACTIONS.contains(&base);
+    let v3_util = id.strip_prefix("Wix").is_some_and(util)
+        || matches!(id, "CAQuietExec" | "CAQuietExec64" | "QtExec" | "QtExec64");
+    let v4_util = unsuffixed
+        .and_then(|u| u.strip_prefix("Wix4"))
+        .is_some_and(util);
+    if v3_util || v4_util {
+        return Some("WixToolset.Util.wixext");
+    }
+    if UI_CUSTOM_ACTIONS.contains(&id) || unsuffixed.is_some_and(|u| UI_CUSTOM_ACTIONS.contains(&u))
+    {
+        return Some("WixToolset.UI.wixext");
+    }
+    None
+}
+
+/// The error for a reference to a custom action of an extension's library that nothing
+/// defines.
+pub fn unresolved_custom_action(id: &str, loc: &super::super::error::Location) -> Option<WixError> {
+    let package = extension_custom_action(id)?;
+    Some(WixError::new(
+        loc.clone(),
+        format!("CustomAction `{id}` needs {package}, which svcpack does not support"),
+    ))
+}
+
 /// The error for a reference to an extension's custom-action DLL that nothing defines.
 pub fn unresolved_binary(id: &str, loc: &super::super::error::Location) -> Option<WixError> {
     let package = extension_binary(id)?;
@@ -303,6 +379,36 @@ mod tests {
         );
         assert_eq!(extension_binary("Wix4UtilCA"), None);
         assert_eq!(extension_binary("customactions.dll"), None);
+    }
+
+    #[test]
+    fn an_extension_library_custom_action_names_its_extension() {
+        let src = format!(
+            "<Wix xmlns=\"{V3}\">\n\
+             <Product Id=\"*\" Name=\"P\" Language=\"1033\" Version=\"1.0.0\" Manufacturer=\"M\" \
+             UpgradeCode=\"{{8E0B5A7C-1D2E-4F60-9A1B-2C3D4E5F6A7B}}\">\n\
+             <Package InstallerVersion=\"200\" Compressed=\"yes\" />\n\
+             <CustomActionRef Id=\"WixBroadcastEnvironmentChange\" />\n\
+             </Product>\n</Wix>\n"
+        );
+        assert_eq!(
+            error_of(&src),
+            "Product.wxs:4: CustomAction `WixBroadcastEnvironmentChange` needs WixToolset.Util.wixext, which svcpack does not support"
+        );
+        for (id, ext) in [
+            (
+                "Wix4BroadcastSettingChange_X64",
+                Some("WixToolset.Util.wixext"),
+            ),
+            ("CAQuietExec64", Some("WixToolset.Util.wixext")),
+            ("WixUIValidatePath_A64", Some("WixToolset.UI.wixext")),
+            ("WixSetDefaultPerUserFolder", Some("WixToolset.UI.wixext")),
+            ("Wix4BroadcastSettingChange", None),
+            ("WixBroadcastSettingChange_X64", None),
+            ("LaunchApplication", None),
+        ] {
+            assert_eq!(extension_custom_action(id), ext, "{id}");
+        }
     }
 
     #[test]

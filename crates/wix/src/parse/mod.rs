@@ -540,7 +540,6 @@ pub(crate) fn no_children(el: &Element) -> Result<()> {
 /// against what WiX's compiler produces for the same authoring.
 #[cfg(test)]
 mod tests {
-    use crate::model::Val;
     use crate::{compile, CompileOptions, Compiled};
 
     const V3: &str = "http://schemas.microsoft.com/wix/2006/wi";
@@ -570,26 +569,7 @@ mod tests {
         )
     }
 
-    fn rows(c: &Compiled, table: &str) -> Vec<Vec<String>> {
-        c.database
-            .tables
-            .get(table)
-            .map(|rows| {
-                rows.iter()
-                    .map(|(values, _)| {
-                        values
-                            .iter()
-                            .map(|v| match v {
-                                Val::Null => String::new(),
-                                Val::Int(i) => i.to_string(),
-                                Val::Str(s) => s.clone(),
-                            })
-                            .collect()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
+    use crate::test_support::rows;
 
     fn row(c: &Compiled, table: &str, key: &str) -> Vec<String> {
         rows(c, table)

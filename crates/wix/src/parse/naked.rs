@@ -181,7 +181,6 @@ pub fn in_parent(parent: Option<Member>) -> Ctx {
 /// Naked files and harvesting end to end, against WiX v6's rows for the same authoring.
 #[cfg(test)]
 mod tests {
-    use crate::model::Val;
     use crate::{compile, CompileOptions, Compiled};
 
     fn build(body: &str) -> (crate::Result<Compiled>, tempfile::TempDir) {
@@ -210,26 +209,9 @@ mod tests {
         (compile(&[path], &opts), dir)
     }
 
+    /// The rows of `table`, sorted.
     fn rows(c: &Compiled, table: &str) -> Vec<Vec<String>> {
-        let mut out: Vec<Vec<String>> = c
-            .database
-            .tables
-            .get(table)
-            .map(|rows| {
-                rows.iter()
-                    .map(|(values, _)| {
-                        values
-                            .iter()
-                            .map(|v| match v {
-                                Val::Null => String::new(),
-                                Val::Int(i) => i.to_string(),
-                                Val::Str(s) => s.clone(),
-                            })
-                            .collect()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut out = crate::test_support::rows(c, table);
         out.sort();
         out
     }

@@ -630,7 +630,6 @@ fn product_search(p: &mut Parser, el: &Element, property: &str) -> Result<()> {
 /// Searches checked end to end against the rows WiX's MsiQueryFixture asserts.
 #[cfg(test)]
 mod tests {
-    use crate::model::Val;
     use crate::{compile, CompileOptions, Compiled};
 
     const V3: &str = "http://schemas.microsoft.com/wix/2006/wi";
@@ -675,26 +674,10 @@ mod tests {
     fn query(c: &Compiled, tables: &[&str]) -> Vec<String> {
         let mut out = Vec::new();
         for t in tables {
-            let mut rows: Vec<String> = c
-                .database
-                .tables
-                .get(*t)
-                .map(|rows| {
-                    rows.iter()
-                        .map(|(values, _)| {
-                            let cells: Vec<String> = values
-                                .iter()
-                                .map(|v| match v {
-                                    Val::Null => String::new(),
-                                    Val::Int(i) => i.to_string(),
-                                    Val::Str(s) => s.clone(),
-                                })
-                                .collect();
-                            format!("{t}:{}", cells.join("\t"))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut rows: Vec<String> = crate::test_support::lines(c, t)
+                .into_iter()
+                .map(|line| format!("{t}:{line}"))
+                .collect();
             rows.sort();
             out.extend(rows);
         }

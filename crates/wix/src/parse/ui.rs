@@ -847,7 +847,6 @@ fn radio_group(p: &mut Parser, el: &Element, property: Option<&str>) -> Result<O
 
 #[cfg(test)]
 mod tests {
-    use crate::model::Val;
     use crate::{compile, CompileOptions, Compiled};
 
     fn build(ui: &str) -> crate::Result<Compiled> {
@@ -868,27 +867,7 @@ mod tests {
         compile(&[path], &opts)
     }
 
-    fn rows(c: &Compiled, table: &str) -> Vec<String> {
-        c.database
-            .tables
-            .get(table)
-            .map(|rows| {
-                rows.iter()
-                    .map(|(values, _)| {
-                        values
-                            .iter()
-                            .map(|v| match v {
-                                Val::Null => String::new(),
-                                Val::Int(i) => i.to_string(),
-                                Val::Str(s) => s.clone(),
-                            })
-                            .collect::<Vec<_>>()
-                            .join("\t")
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
+    use crate::test_support::lines as rows;
 
     #[test]
     fn v3_dialog_with_conditions_events_and_tab_order() {
