@@ -3,7 +3,9 @@
 //! the configured arguments; an administrator's edit of the preserved config file survives
 //! an upgrade to a bumped version, which then answers with the new version; uninstall
 //! leaves no service registration and no program files. The plain application fixture
-//! (no service section) installs and uninstalls too.
+//! (no service section) installs and uninstalls too. Service settings and firewall rules
+//! reach the installer's custom actions, which run and succeed; upgrades of a running
+//! service never ask for a reboot.
 //!
 //! Skips with a loud notice without the Windows toolchain and Wine; fails instead with
 //! `SVCPACK_REQUIRE_WINE=1` (CI).
