@@ -1,7 +1,8 @@
 //! Release outputs of `cargo svcpack build`, read back with independent tools: the CycloneDX
 //! SBOM (cyclonedx-python-lib's strict validator) and the winget manifests (check-jsonschema
 //! against winget's published 1.10.0 schemas, stored in `tests/schemas/winget-1.10.0/`),
-//! their digests checked against the MSI and the exe in the zip; both byte-identical across
+//! their digests checked against the MSI and the exe in the zip, their ProductCode and
+//! UpgradeCode against the MSI's Property table (msiinfo); both byte-identical across
 //! out-dirs under SOURCE_DATE_EPOCH; bad `[release]` settings are one located error with
 //! nothing written.
 //!
@@ -45,6 +46,7 @@ fn python_tools() -> bool {
         &["-c", "import cyclonedx.validation.json"],
         "cyclonedx-python-lib[json-validation]",
     ) && tool("check-jsonschema", &["--version"], "check-jsonschema")
+        && tool("msiinfo", &["--version"], "msiinfo (msitools)")
 }
 
 fn validate(out: &Path, expect_purl: bool) {

@@ -1,7 +1,8 @@
 # Checks the SBOM and winget manifests of one out-dir with independent tools:
 # cyclonedx-python-lib's strict JSON validator (CycloneDX 1.6 schema), check-jsonschema against
 # winget's published 1.10.0 schemas (tests/schemas/winget-1.10.0), and the digests against the
-# files themselves (the exe read back from the portable zip, the MSI from disk).
+# files themselves (the exe read back from the portable zip, the MSI from disk); the winget
+# ProductCode and UpgradeCode against the MSI's Property table as msitools' msiinfo reads it.
 # usage: validate.py OUT_DIR STEM EXE_NAME SCHEMA_DIR [--expect-purl]
 import hashlib, json, os, subprocess, sys, zipfile
 
@@ -51,4 +52,10 @@ if os.path.isdir(winget):
         if kind == "installer":
             body = open(os.path.join(winget, name)).read()
             assert f"InstallerSha256: {sha(msi).upper()}\n" in body, body
+            props = subprocess.run(["msiinfo", "export", os.path.join(out, stem + ".msi"),
+                                    "Property"], check=True, capture_output=True, text=True)
+            props = dict(l.split("\t", 1) for l in props.stdout.splitlines() if "\t" in l)
+            for key in ("ProductCode", "UpgradeCode"):
+                assert f'{key}: "{props[key]}"\n' in body, (key, props[key], body)
+            assert body.count(f'ProductCode: "{props["ProductCode"]}"\n') == 2, body
 print("validated", out)
