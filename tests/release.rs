@@ -3,8 +3,9 @@
 //! against winget's published 1.10.0 schemas, stored in `tests/schemas/winget-1.10.0/`),
 //! their digests checked against the MSI and the exe in the zip, their ProductCode and
 //! UpgradeCode against the MSI's Property table (msiinfo); both byte-identical across
-//! out-dirs under SOURCE_DATE_EPOCH; bad `[release]` settings are one located error with
-//! nothing written.
+//! out-dirs under SOURCE_DATE_EPOCH; every file the MSI installs (msiextract), the service
+//! host too, is in the SBOM with its SHA-256; bad `[release]` settings are one located error
+//! with nothing written.
 //!
 //! The Python tools come from `scripts/setup --test`; without them these checks skip with a
 //! notice, and fail where `SVCPACK_REQUIRE_TOOLS=1`.
@@ -47,15 +48,20 @@ fn python_tools() -> bool {
         "cyclonedx-python-lib[json-validation]",
     ) && tool("check-jsonschema", &["--version"], "check-jsonschema")
         && tool("msiinfo", &["--version"], "msiinfo (msitools)")
+        && tool("msiextract", &["--version"], "msiextract (msitools)")
 }
 
 fn validate(out: &Path, expect_purl: bool) {
+    validate_package(out, STEM, "example-service.exe", expect_purl);
+}
+
+fn validate_package(out: &Path, stem: &str, exe_name: &str, expect_purl: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cmd = Command::new("python3");
     cmd.arg(root.join("tests/release/validate.py"))
         .arg(out)
-        .arg(STEM)
-        .arg("example-service.exe")
+        .arg(stem)
+        .arg(exe_name)
         .arg(root.join("tests/schemas/winget-1.10.0"));
     if expect_purl {
         cmd.arg("--expect-purl");
@@ -159,6 +165,38 @@ fn prebuilt_binary_sbom_carries_what_is_known() {
     );
     if python_tools() {
         validate(&out, false);
+    }
+}
+
+/// A hosted service's SBOM lists the service host and its configuration, as installed.
+#[test]
+fn hosted_service_sbom_lists_the_host() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = copy_fixture("console-app", &work.path().join("app"));
+    let out = work.path().join("out");
+    let o = tc
+        .svcpack()
+        .current_dir(&dir)
+        // Shared with the host's end-to-end tests: the host is built once.
+        .env("CARGO_TARGET_DIR", fixtures_target_dir().join("host-wine"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["build", "--target", tc.target(), "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sbom = std::fs::read_to_string(out.join("console-app-0.1.0-x64.cdx.json")).unwrap();
+    for name in ["svcpack-host.exe", "svcpack-host.conf"] {
+        assert!(
+            sbom.contains(&format!("\"{name}\"")),
+            "{name} not in the SBOM"
+        );
+    }
+    if python_tools() {
+        validate_package(&out, "console-app-0.1.0-x64", "console-app.exe", true);
     }
 }
 
