@@ -573,3 +573,65 @@ fn firewall_rules_are_added_on_install_and_removed_on_uninstall() {
         "SvcpackFirewallRemove did not run and succeed:\n{log}"
     );
 }
+
+/// A named account's password is given at install time (`SVCPACK_SERVICE_PASSWORD=…` on
+/// msiexec's command line, a hidden property) and reaches the log nowhere but Wine's own
+/// property dump; without it the launch condition stops the install before anything
+/// changes.
+#[test]
+fn a_named_accounts_password_never_reaches_the_log() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    const PASSWORD: &str = "Pw-7f3a9c-NOT-A-SECRET";
+    let work = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("example-service", &work.path().join("svc"));
+    let port = next_port();
+    set_service_port(&crate_dir, port);
+    let manifest = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "start = \"auto\"",
+        "start = \"auto\"\naccount = '.\\svcpack-agent'",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = work.path().join("out");
+    let o = svcpack_build(tc, &crate_dir, &out);
+    assert!(
+        o.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let msi = built_msi(&out);
+    let wine = WinePrefix::new();
+
+    let refused = wine.msiexec_install(&msi);
+    assert_ne!(refused.code(), Some(0), "installed without a password");
+    assert!(wine
+        .reg_values(r"HKLM\System\CurrentControlSet\Services\SvcpackExample")
+        .is_none());
+
+    let property = format!("SVCPACK_SERVICE_PASSWORD={PASSWORD}");
+    let install = wine.msiexec_install_with(&msi, &[&property]);
+    let log = install.msi_log.clone().unwrap_or_default();
+    assert_eq!(install.code(), Some(0), "{log}");
+    assert!(log.contains("SVCPACK_SERVICE_PASSWORD"), "{log}");
+    // Wine 8's msiexec ignores MsiHiddenProperties in the property dump that closes its
+    // log, where Windows writes hidden values as asterisks ("MsiHiddenProperties property",
+    // learn.microsoft.com/windows/win32/msi/msihiddenproperties). Everywhere else (the
+    // command line, actions' data, custom action command lines) the value must be absent.
+    let leaks: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(PASSWORD))
+        .filter(|l| {
+            !(l.starts_with("Property(S): SVCPACK_SERVICE_PASSWORD = ")
+                || l.starts_with("Property(C): SVCPACK_SERVICE_PASSWORD = "))
+        })
+        .collect();
+    assert!(leaks.is_empty(), "the password is in the log: {leaks:?}");
+    let key = r"HKLM\System\CurrentControlSet\Services\SvcpackExample";
+    assert_eq!(
+        wine.reg_value(key, "ObjectName")
+            .and_then(|v| v.as_str().map(String::from)),
+        Some(".\\svcpack-agent".to_string())
+    );
+}
