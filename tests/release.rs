@@ -139,6 +139,32 @@ fn sbom_and_winget_manifests_validate_and_name_the_final_digests() {
         );
     }
     assert_eq!(files, tree(&b), "the out-dirs differ");
+    // Filled from the crate's metadata (Cargo.toml and its svcpack table) and the build.
+    let text = |name: &str| String::from_utf8(files[name].clone()).unwrap();
+    let locale = text("winget/Svcpack.ExampleService.locale.en-US.yaml");
+    let installer = text("winget/Svcpack.ExampleService.installer.yaml");
+    let version = text("winget/Svcpack.ExampleService.yaml");
+    for (manifest, line) in [
+        (&locale, "Publisher: \"svcpack developers\""),
+        (&locale, "PackageName: \"svcpack Example Service\""),
+        (&locale, "PackageUrl: \"https://example.invalid/svcpack\""),
+        (&locale, "License: \"MIT\""),
+        (
+            &locale,
+            "ShortDescription: \"Example Windows service that answers HTTP on 127.0.0.1 (svcpack end-to-end fixture)\"",
+        ),
+        (&installer, "PackageVersion: \"0.1.0\""),
+        (&installer, "InstallerType: wix"),
+        (&installer, "Scope: machine"),
+        (&installer, "- Architecture: x64"),
+        (
+            &installer,
+            "  InstallerUrl: \"https://github.com/acme/example-service/releases/download/v0.1.0/example-service-0.1.0-x64.msi\"",
+        ),
+        (&version, "DefaultLocale: \"en-US\""),
+    ] {
+        assert!(manifest.lines().any(|l| l == line), "`{line}` missing:\n{manifest}");
+    }
     if python_tools() {
         validate(&a, true);
     }
