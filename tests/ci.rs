@@ -104,6 +104,32 @@ fn generated_pipelines_pass_actionlint_and_the_gitlab_schema() {
             );
         }
         assert_eq!(workflow.contains("::warning::"), extra, "{workflow}");
+        // Every artifact is attested and uploaded to the release.
+        let mut globs = vec![
+            "dist/*.msi",
+            "dist/*.zip",
+            "dist/SHA256SUMS",
+            "dist/*.manifest.json",
+            "dist/*.cdx.json",
+        ];
+        if extra {
+            globs.push("dist/winget/*.yaml");
+        }
+        assert!(
+            workflow.contains(&format!(
+                "          subject-path: |\n{}",
+                globs
+                    .iter()
+                    .map(|g| format!("            {g}\n"))
+                    .collect::<String>()
+            )),
+            "{workflow}"
+        );
+        assert!(
+            workflow.contains(&format!(" --clobber {}\n", globs.join(" "))),
+            "{workflow}"
+        );
+        assert!(workflow.contains("uses: actions/attest-build-provenance@"));
         assert_eq!(workflow.contains("dist/winget/*.yaml"), extra);
         assert!(gitlab.contains("cargo svcpack build --manifest-path Cargo.toml"));
         // One job builds the configured targets, so one SHA256SUMS covers them.
