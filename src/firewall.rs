@@ -54,7 +54,7 @@ pub fn command_line(args: &[String]) -> String {
         if program_next && !a.contains('"') && !a.ends_with('\\') {
             out.push(format!("\"{a}\""));
         } else {
-            out.push(crate::portable::windows_command_line(std::slice::from_ref(
+            out.push(crate::winargs::windows_command_line(std::slice::from_ref(
                 a,
             )));
         }
@@ -77,7 +77,7 @@ pub fn decode(command_line: &str) -> Result<firewall::Request, String> {
 /// is quoted by the full Windows rules instead.
 fn quoted(value: &str) -> String {
     if value.contains('"') || value.ends_with('\\') || value.is_empty() {
-        crate::portable::windows_command_line(&[value])
+        crate::winargs::windows_command_line(&[value])
     } else {
         format!("\"{value}\"")
     }
@@ -240,7 +240,7 @@ pub fn formatted_rules(
             if key == "--program" {
                 out.push(format!("\"{program}\""));
             } else {
-                out.push(escape(&crate::portable::windows_command_line(&[value])));
+                out.push(escape(&crate::winargs::windows_command_line(&[value])));
             }
         }
     }

@@ -220,7 +220,7 @@ pub fn stop_request(service: &Service) -> settings::Request {
 /// A request as the custom action's command line (Windows quoting; the template escapes
 /// it for the MSI's Formatted column).
 pub fn command_line(request: &settings::Request) -> String {
-    crate::portable::windows_command_line(&request.to_args())
+    crate::winargs::windows_command_line(&request.to_args())
 }
 
 /// Reads a custom action's command line back (what `cargo svcpack inspect` shows).

@@ -27,6 +27,7 @@ pub mod render;
 pub mod sbom;
 pub mod sign;
 pub mod version;
+pub mod winargs;
 pub mod winget;
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! the configured arguments; an administrator's edit of the preserved config file survives
 //! an upgrade to a bumped version, which then answers with the new version; uninstall
 //! leaves no service registration and no program files. The plain application fixture
-//! (no service section) installs and uninstalls too.
+//! (no service section) installs and uninstalls too. Service settings and firewall rules
+//! reach the installer's custom actions, which run and succeed; upgrades of a running
+//! service never ask for a reboot.
 //!
 //! Skips with a loud notice without the Windows toolchain and Wine; fails instead with
 //! `SVCPACK_REQUIRE_WINE=1` (CI).
@@ -436,5 +438,200 @@ fn upgrading_a_running_service_never_needs_a_reboot() {
     report_timing(
         &format!("build_wine: {runs} upgrades of a running service, exit codes {codes:?}"),
         started.elapsed(),
+    );
+}
+
+/// `service.firewall` from the `build` path, end to end under Wine: the MSI carries the
+/// rules (and `cargo svcpack inspect` lists them), the install runs SvcpackFirewallAdd and
+/// it succeeds, the helper given the installed command line makes exactly the configured
+/// netsh calls (Wine's `netsh advfirewall` accepts them and exits 0; Windows would add the
+/// rules), and the uninstall runs SvcpackFirewallRemove, which succeeds too.
+#[test]
+fn firewall_rules_are_added_on_install_and_removed_on_uninstall() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("example-service", &work.path().join("svc"));
+    let port = next_port();
+    set_service_port(&crate_dir, port);
+    let manifest = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "event-source = true\n",
+        &format!(
+            "event-source = true\nfirewall = [\n  \
+             {{ port = {port}, protocol = \"tcp\", profiles = [\"domain\", \"private\"], remote = \"localsubnet\" }},\n  \
+             {{ program = true, name = \"svcpack Example (program)\" }},\n]\n"
+        ),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = work.path().join("out");
+    let o = svcpack_build(tc, &crate_dir, &out);
+    assert!(
+        o.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let msi = built_msi(&out);
+
+    // `cargo svcpack inspect` lists both rules.
+    let inspect = tc.svcpack().arg("inspect").arg(&msi).output().unwrap();
+    let listing = String::from_utf8_lossy(&inspect.stdout);
+    assert!(inspect.status.success(), "{listing}");
+    for line in [
+        "Firewall rules (2):".to_string(),
+        format!(
+            "  svcpack Example Service: inbound tcp {port} from localsubnet (domain,private)"
+        ),
+        "  svcpack Example (program): inbound any any port from any (all profiles); program [#MainExe]"
+            .to_string(),
+    ] {
+        assert!(
+            listing.lines().any(|l| l == line),
+            "inspect lacks `{line}`:\n{listing}"
+        );
+    }
+
+    let wine = WinePrefix::new();
+    let install = wine.msiexec_install(&msi).assert_success();
+    let log = install.msi_log.clone().unwrap_or_default();
+    let action_succeeded = |log: &str, action: &str| {
+        log.lines().any(|l| {
+            l.contains("Action ended")
+                && l.contains(&format!("{action}."))
+                && l.contains("Return value 1")
+        })
+    };
+    assert!(
+        action_succeeded(&log, "SvcpackFirewallAdd"),
+        "SvcpackFirewallAdd did not run and succeed:\n{log}"
+    );
+    assert!(
+        wine.http_get(port, "/", secs(30)).is_some(),
+        "no answer on {port}"
+    );
+
+    // The command line the installer formats: the property with [#MainExe] resolved to the
+    // installed exe and MSI escapes undone. It decodes to exactly the configured rules, and
+    // the helper, run with it in this prefix, makes these netsh calls, all of which succeed.
+    let exe = r"C:\Program Files\svcpack Example Service\example-service.exe";
+    let props = msiinfo_export(&msi, "Property").expect("Property table");
+    let custom = msiinfo_export(&msi, "CustomAction").expect("CustomAction table");
+    let value = custom
+        .lines()
+        .find_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols.get(2) == Some(&"SvcpackFirewallRules")).then(|| cols[3].to_string())
+        })
+        .unwrap_or_else(|| panic!("no SetProperty for SvcpackFirewallRules:\n{custom}\n{props}"));
+    let formatted = value
+        .replace("[#MainExe]", exe)
+        .replace("[\\[]", "[")
+        .replace("[\\]]", "]");
+    let line = format!("firewall-add {formatted}");
+    let decoded = svcpack::firewall::decode(&line).unwrap();
+    let calls: Vec<String> = decoded
+        .calls()
+        .iter()
+        .map(|(a, _)| svcpack::helper::firewall::describe(a))
+        .collect();
+    let want = [
+        "netsh advfirewall firewall delete rule \"name=svcpack Example Service\"".to_string(),
+        "netsh advfirewall firewall delete rule \"name=svcpack Example (program)\"".to_string(),
+        format!(
+            "netsh advfirewall firewall add rule \"name=svcpack Example Service\" dir=in action=allow protocol=tcp localport={port} remoteip=localsubnet profile=domain,private enable=yes"
+        ),
+        format!(
+            "netsh advfirewall firewall add rule \"name=svcpack Example (program)\" dir=in action=allow protocol=any remoteip=any profile=any \"program={exe}\" enable=yes"
+        ),
+    ];
+    assert_eq!(calls, want);
+    let helper = walk(&crate_dir.join("target"))
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("svcpack-helper-"))
+                && p.extension().is_some_and(|e| e == "exe")
+        })
+        .expect("the cached helper");
+    let mut cmd = vec![helper.to_string_lossy().into_owned()];
+    cmd.extend(svcpack::helper::settings::split_args(&line));
+    let ran = wine.run(&cmd).assert_success();
+    let done: Vec<&str> = ran.stdout.lines().collect();
+    let want_done: Vec<String> = want
+        .iter()
+        .map(|c| format!("svcpack-helper: {c}: ok"))
+        .collect();
+    assert_eq!(done, want_done, "{}", ran.stderr);
+
+    wine.net_stop("SvcpackExample").assert_success();
+    assert!(wine.wait_process_gone("example-service.exe", secs(15)));
+    let uninstall = wine.msiexec_uninstall(&msi).assert_success();
+    let log = uninstall.msi_log.clone().unwrap_or_default();
+    assert!(
+        action_succeeded(&log, "SvcpackFirewallRemove"),
+        "SvcpackFirewallRemove did not run and succeed:\n{log}"
+    );
+}
+
+/// A named account's password is given at install time (`SVCPACK_SERVICE_PASSWORD=…` on
+/// msiexec's command line, a hidden property) and reaches the log nowhere but Wine's own
+/// property dump; without it the launch condition stops the install before anything
+/// changes.
+#[test]
+fn a_named_accounts_password_never_reaches_the_log() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    const PASSWORD: &str = "Pw-7f3a9c-NOT-A-SECRET";
+    let work = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("example-service", &work.path().join("svc"));
+    let port = next_port();
+    set_service_port(&crate_dir, port);
+    let manifest = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "start = \"auto\"",
+        "start = \"auto\"\naccount = '.\\svcpack-agent'",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = work.path().join("out");
+    let o = svcpack_build(tc, &crate_dir, &out);
+    assert!(
+        o.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let msi = built_msi(&out);
+    let wine = WinePrefix::new();
+
+    let refused = wine.msiexec_install(&msi);
+    assert_ne!(refused.code(), Some(0), "installed without a password");
+    assert!(wine
+        .reg_values(r"HKLM\System\CurrentControlSet\Services\SvcpackExample")
+        .is_none());
+
+    let property = format!("SVCPACK_SERVICE_PASSWORD={PASSWORD}");
+    let install = wine.msiexec_install_with(&msi, &[&property]);
+    let log = install.msi_log.clone().unwrap_or_default();
+    assert_eq!(install.code(), Some(0), "{log}");
+    assert!(log.contains("SVCPACK_SERVICE_PASSWORD"), "{log}");
+    // Wine 8's msiexec ignores MsiHiddenProperties in the property dump that closes its
+    // log, where Windows writes hidden values as asterisks ("MsiHiddenProperties property",
+    // learn.microsoft.com/windows/win32/msi/msihiddenproperties). Everywhere else (the
+    // command line, actions' data, custom action command lines) the value must be absent.
+    let leaks: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(PASSWORD))
+        .filter(|l| {
+            !(l.starts_with("Property(S): SVCPACK_SERVICE_PASSWORD = ")
+                || l.starts_with("Property(C): SVCPACK_SERVICE_PASSWORD = "))
+        })
+        .collect();
+    assert!(leaks.is_empty(), "the password is in the log: {leaks:?}");
+    let key = r"HKLM\System\CurrentControlSet\Services\SvcpackExample";
+    assert_eq!(
+        wine.reg_value(key, "ObjectName")
+            .and_then(|v| v.as_str().map(String::from)),
+        Some(".\\svcpack-agent".to_string())
     );
 }

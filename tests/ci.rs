@@ -104,6 +104,32 @@ fn generated_pipelines_pass_actionlint_and_the_gitlab_schema() {
             );
         }
         assert_eq!(workflow.contains("::warning::"), extra, "{workflow}");
+        // Every artifact is attested and uploaded to the release.
+        let mut globs = vec![
+            "dist/*.msi",
+            "dist/*.zip",
+            "dist/SHA256SUMS",
+            "dist/*.manifest.json",
+            "dist/*.cdx.json",
+        ];
+        if extra {
+            globs.push("dist/winget/*.yaml");
+        }
+        assert!(
+            workflow.contains(&format!(
+                "          subject-path: |\n{}",
+                globs
+                    .iter()
+                    .map(|g| format!("            {g}\n"))
+                    .collect::<String>()
+            )),
+            "{workflow}"
+        );
+        assert!(
+            workflow.contains(&format!(" --clobber {}\n", globs.join(" "))),
+            "{workflow}"
+        );
+        assert!(workflow.contains("uses: actions/attest-build-provenance@"));
         assert_eq!(workflow.contains("dist/winget/*.yaml"), extra);
         assert!(gitlab.contains("cargo svcpack build --manifest-path Cargo.toml"));
         // One job builds the configured targets, so one SHA256SUMS covers them.
@@ -135,6 +161,7 @@ fn init_ci_never_overwrites_without_force_and_rejects_unknown_providers() {
     let path = dir.join(".github/workflows/release.yml");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, "mine\n").unwrap();
+    let before = files_of(&dir);
     let o = init(&dir, &["--ci", "github"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
@@ -143,18 +170,43 @@ fn init_ci_never_overwrites_without_force_and_rejects_unknown_providers() {
         err.contains("already exists") && err.contains("--force"),
         "{err}"
     );
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
+    assert_eq!(files_of(&dir), before, "a refused init wrote something");
     let o = init(&dir, &["--ci", "github", "--force"]);
     assert!(o.status.success());
     assert!(std::fs::read_to_string(&path)
         .unwrap()
         .starts_with("# Release workflow"));
 
+    let before = files_of(&dir);
     let o = init(&dir, &["--ci", "jenkins"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("github, gitlab"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("github, gitlab"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(
+        files_of(&dir),
+        before,
+        "an unknown provider wrote something"
+    );
     assert!(!dir.join(".gitlab-ci.yml").exists());
     assert!(!dir.join("wix").exists(), "--ci must not eject templates");
+}
+
+/// Every file under `dir` with its content.
+fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = walk(dir)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 /// The `run: |` block of the step named `step`, dedented.
@@ -319,5 +371,56 @@ fn pipelines_follow_command_and_pkcs11_signers() {
                     .arg(dir.join(".gitlab-ci.yml")),
             );
         }
+    }
+}
+
+/// README's "Releasing from CI" shows the essential part of the generated workflow: every
+/// action it names is pinned exactly as the generator pins it (same commit, same version
+/// comment), and the job layout it describes is the generated one.
+#[test]
+fn readme_shows_the_generated_workflows_pins_and_jobs() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Releasing from CI\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has a \"Releasing from CI\" section");
+    let work = tempfile::tempdir().unwrap();
+    let dir = example(work.path(), true);
+    assert!(init(&dir, &["--ci", "github"]).status.success());
+    let workflow = std::fs::read_to_string(dir.join(".github/workflows/release.yml")).unwrap();
+    let generated: Vec<&str> = workflow.lines().map(str::trim).collect();
+    let pins: Vec<&str> = section
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("- uses: "))
+        .collect();
+    assert_eq!(pins.len(), 4, "{section}");
+    for pin in pins {
+        assert!(
+            generated.contains(&pin),
+            "README's `{pin}` is not what init writes"
+        );
+    }
+    for needle in [
+        "    cargo svcpack init --ci github ",
+        "    cargo svcpack init --ci gitlab ",
+        "permissions: { contents: read }",
+        "permissions: { contents: write, id-token: write, attestations: write }",
+        "env: { TARGETS: \"x86_64-pc-windows-gnu i686-pc-windows-gnu\" }",
+        "echo \"Dry run: building unsigned\"",
+        "for target in $TARGETS; do set -- \"$@\" --target \"$target\"; done",
+    ] {
+        assert!(section.contains(needle), "README lacks `{needle}`");
+    }
+    for needle in [
+        "\npermissions:\n  contents: read\n",
+        "    permissions:\n      contents: write\n      id-token: write\n      attestations: write\n",
+        "      TARGETS: \"x86_64-pc-windows-gnu i686-pc-windows-gnu\"\n",
+        "echo \"Dry run: building unsigned\"",
+        "          for target in $TARGETS; do set -- \"$@\" --target \"$target\"; done\n",
+    ] {
+        assert!(workflow.contains(needle), "the workflow lacks `{needle}`");
     }
 }

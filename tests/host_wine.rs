@@ -11,6 +11,8 @@
 //! runs the new program with the new configuration and keeps the logs; uninstalling
 //! removes the service, the program, the host and the logs. A second installation is
 //! uninstalled while running: the host and the program end and the service is gone.
+//! Upgrades installed over a running hosted service exit 0 without asking for a reboot and
+//! leave the new program and the new host running.
 //!
 //! The MSI tables carry what Wine does not apply (the log folder's access, the
 //! "recovery on error exit" flag), and the portable zip carries the host, its
@@ -536,5 +538,85 @@ fn hosting_a_program_that_is_itself_a_service_is_a_warning() {
     assert!(
         stderr.contains("warning:") && stderr.contains("calls StartServiceCtrlDispatcher"),
         "{stderr}"
+    );
+}
+
+/// Upgrading a RUNNING hosted service never asks for a reboot either: the installer's
+/// SvcpackStopService stops the host, which ends the program, and waits until both
+/// processes have exited before files are replaced (Windows keeps a running exe locked and
+/// would exit 3010; Wine silently keeps the old file). Each run is a fresh prefix: 0.1.0
+/// installed and answering, 0.2.0 installed over it, which then answers from the new
+/// program and the new host. `SVCPACK_HOSTED_UPGRADE_RUNS` sets the count (default 3).
+#[test]
+fn upgrading_a_running_hosted_service_never_needs_a_reboot() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let runs: usize = std::env::var("SVCPACK_HOSTED_UPGRADE_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let work = tempfile::tempdir().unwrap();
+    let crate_dir = copy_fixture("console-app", &work.path().join("app"));
+    let port = next_port();
+    let mut built = Vec::new();
+    for version in ["0.1.0", "0.2.0"] {
+        set_package_version(&crate_dir, version);
+        configure(&crate_dir, port, &format!("label {version}"));
+        let out = work.path().join(format!("out-{version}"));
+        built.push((build(tc, &crate_dir, &out), out));
+    }
+    // The new host as packaged (the zip carries the same stamped bytes as the MSI).
+    let new_zip = built[1].1.join("console-app-0.2.0-x64-portable.zip");
+    let new_host = unzip(&new_zip)
+        .into_iter()
+        .find(|(n, _)| n == HOST_EXE)
+        .map(|(_, b)| b)
+        .expect("the host in the 0.2.0 zip");
+    let started = Instant::now();
+    let mut codes = Vec::new();
+    for run in 0..runs {
+        let wine = WinePrefix::new();
+        wine.msiexec_install(&built[0].0).assert_success();
+        let body = wine
+            .http_get(port, "/", secs(30))
+            .unwrap_or_else(|| panic!("run {run}: 0.1.0 does not answer"));
+        assert!(body.contains("version=0.1.0"), "{body}");
+
+        let upgrade = wine.msiexec_install(&built[1].0);
+        codes.push(upgrade.code());
+        let log = upgrade.msi_log.clone().unwrap_or_default();
+        assert_eq!(
+            upgrade.code(),
+            Some(0),
+            "run {run}: the upgrade exited {:?} (3010 shows as 194)\n{log}",
+            upgrade.code()
+        );
+        assert!(
+            log.lines().any(|l| l.contains("Action ended")
+                && l.contains("SvcpackStopService")
+                && l.contains("Return value 1")),
+            "run {run}: SvcpackStopService did not run\n{log}"
+        );
+        assert!(
+            !log.contains("REBOOTREQUIRED"),
+            "run {run}: the upgrade asks for a reboot\n{log}"
+        );
+        let upgraded = wait_until(secs(30), Duration::from_millis(300), || {
+            wine.http_get(port, "/", secs(2))
+                .filter(|b| b.contains("version=0.2.0"))
+        });
+        assert!(upgraded.is_some(), "run {run}: 0.2.0 does not answer");
+        let installed = wine.program_files().join(INSTALL_DIR).join(HOST_EXE);
+        assert!(
+            std::fs::read(&installed).unwrap() == new_host,
+            "run {run}: the old host was kept"
+        );
+        wine.net_stop(SERVICE);
+        wine.wait_process_gone(HOST_EXE, secs(15));
+    }
+    report_timing(
+        &format!("host_wine: {runs} upgrades of a running hosted service, exit codes {codes:?}"),
+        started.elapsed(),
     );
 }

@@ -4,15 +4,17 @@
 //! artifact with its target (valid against `tests/schemas/svcpack-manifest-1.json`), and one
 //! winget installer manifest with an installer per architecture (valid against winget's
 //! 1.10.0 schemas); a failing second target leaves the out-dir untouched; the x86 MSI
-//! installs and its service answers under Wine.
+//! installs and its service answers under Wine. An arm64 package (from a stand-in exe) has
+//! the Arm64 platform and an arm64 winget installer.
 //!
 //! The x86 build needs a Rust toolchain with the i686-pc-windows-gnu standard library
 //! (rustup's, as `scripts/setup` adds it; Debian's Rust ships only the x86_64 one) and
 //! i686-w64-mingw32-gcc; both targets are built with that toolchain. Without it these tests
 //! skip with a loud notice, and fail under `SVCPACK_REQUIRE_WINE=1`. Running the x86
 //! package needs Wine's 32-bit half (Debian's `wine32`, an i386 multiarch package that
-//! `scripts/setup` does not install): without it that one test skips, and fails under
-//! `SVCPACK_REQUIRE_WINE32=1`.
+//! `scripts/setup` does not install: on Debian 12 it is 164 packages and 154 MiB, and it
+//! upgrades amd64 base libraries such as libsystemd and liblzma to match their i386
+//! halves): without it that one test skips, and fails under `SVCPACK_REQUIRE_WINE32=1`.
 
 mod support;
 
@@ -416,4 +418,77 @@ fn x86_package_installs_and_its_service_answers_under_wine() {
     assert!(wine
         .reg_values(r"HKLM\System\CurrentControlSet\Services\SvcpackExample")
         .is_none());
+}
+
+/// An arm64 package, from a stand-in exe: no arm64 Windows toolchain exists here, so the
+/// x64 fixture with its PE machine field set to ARM64 (0xAA64) takes the place of one (its
+/// code never runs; the build checks and stamps the PE, it does not execute it). The MSI's
+/// platform is Arm64, the artifacts are named `-arm64`, and the winget installer manifest
+/// (valid against winget's 1.10.0 schema) says `Architecture: arm64`.
+#[test]
+fn arm64_package_names_its_architecture() {
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path();
+    let mut pe = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pe/svc-res-x64.exe"),
+    )
+    .unwrap();
+    let at = u32::from_le_bytes(pe[0x3c..0x40].try_into().unwrap()) as usize;
+    assert_eq!(&pe[at..at + 4], b"PE\0\0");
+    assert_eq!(pe[at + 4..at + 6], 0x8664u16.to_le_bytes());
+    pe[at + 4..at + 6].copy_from_slice(&0xAA64u16.to_le_bytes());
+    std::fs::write(d.join("arm-agent.exe"), &pe).unwrap();
+    std::fs::write(
+        d.join("svcpack.toml"),
+        "name = \"arm-agent\"\nversion = \"1.0.0\"\nauthors = [\"Example Ltd\"]\n\
+         binary = \"arm-agent\"\nupgrade-code = \"0C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D6\"\n\n\
+         [release]\nwinget-id = \"Example.ArmAgent\"\n\
+         download-url = \"https://example.com/v{version}/{file}\"\n",
+    )
+    .unwrap();
+    let out = d.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-svcpack"))
+        .args(["svcpack", "build", "--config"])
+        .arg(d.join("svcpack.toml"))
+        .args(["--no-build", "--binary"])
+        .arg(d.join("arm-agent.exe"))
+        .args(["--target", "aarch64-pc-windows-msvc", "--out-dir"])
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files = tree(&out);
+    for name in [
+        "arm-agent-1.0.0-arm64.msi",
+        "arm-agent-1.0.0-arm64-portable.zip",
+        "arm-agent-1.0.0-arm64.cdx.json",
+        "arm-agent-1.0.0-arm64.manifest.json",
+        "SHA256SUMS",
+    ] {
+        assert!(
+            files.contains_key(name),
+            "{name} missing: {:?}",
+            files.keys()
+        );
+    }
+    if Command::new("msiinfo").arg("--version").output().is_ok() {
+        assert_eq!(
+            template(&out.join("arm-agent-1.0.0-arm64.msi")),
+            "Arm64;1033"
+        );
+    }
+    let installer = "winget/Example.ArmAgent.installer.yaml";
+    let text = String::from_utf8(files[installer].clone()).unwrap();
+    assert!(
+        text.contains("- Architecture: arm64\n  InstallerUrl: \"https://example.com/v1.0.0/arm-agent-1.0.0-arm64.msi\"\n"),
+        "{text}"
+    );
+    if check_jsonschema() {
+        validate(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/schemas/winget-1.10.0/manifest.installer.1.10.0.json"),
+            &out.join(installer),
+        );
+    }
 }

@@ -1,9 +1,11 @@
 //! Release outputs of `cargo svcpack build`, read back with independent tools: the CycloneDX
 //! SBOM (cyclonedx-python-lib's strict validator) and the winget manifests (check-jsonschema
 //! against winget's published 1.10.0 schemas, stored in `tests/schemas/winget-1.10.0/`),
-//! their digests checked against the MSI and the exe in the zip; both byte-identical across
-//! out-dirs under SOURCE_DATE_EPOCH; bad `[release]` settings are one located error with
-//! nothing written.
+//! their digests checked against the MSI and the exe in the zip, their ProductCode and
+//! UpgradeCode against the MSI's Property table (msiinfo); both byte-identical across
+//! out-dirs under SOURCE_DATE_EPOCH; every file the MSI installs (msiextract), the service
+//! host too, is in the SBOM with its SHA-256; bad `[release]` settings are one located error
+//! with nothing written.
 //!
 //! The Python tools come from `scripts/setup --test`; without them these checks skip with a
 //! notice, and fail where `SVCPACK_REQUIRE_TOOLS=1`.
@@ -45,15 +47,21 @@ fn python_tools() -> bool {
         &["-c", "import cyclonedx.validation.json"],
         "cyclonedx-python-lib[json-validation]",
     ) && tool("check-jsonschema", &["--version"], "check-jsonschema")
+        && tool("msiinfo", &["--version"], "msiinfo (msitools)")
+        && tool("msiextract", &["--version"], "msiextract (msitools)")
 }
 
 fn validate(out: &Path, expect_purl: bool) {
+    validate_package(out, STEM, "example-service.exe", expect_purl);
+}
+
+fn validate_package(out: &Path, stem: &str, exe_name: &str, expect_purl: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cmd = Command::new("python3");
     cmd.arg(root.join("tests/release/validate.py"))
         .arg(out)
-        .arg(STEM)
-        .arg("example-service.exe")
+        .arg(stem)
+        .arg(exe_name)
         .arg(root.join("tests/schemas/winget-1.10.0"));
     if expect_purl {
         cmd.arg("--expect-purl");
@@ -131,6 +139,32 @@ fn sbom_and_winget_manifests_validate_and_name_the_final_digests() {
         );
     }
     assert_eq!(files, tree(&b), "the out-dirs differ");
+    // Filled from the crate's metadata (Cargo.toml and its svcpack table) and the build.
+    let text = |name: &str| String::from_utf8(files[name].clone()).unwrap();
+    let locale = text("winget/Svcpack.ExampleService.locale.en-US.yaml");
+    let installer = text("winget/Svcpack.ExampleService.installer.yaml");
+    let version = text("winget/Svcpack.ExampleService.yaml");
+    for (manifest, line) in [
+        (&locale, "Publisher: \"svcpack developers\""),
+        (&locale, "PackageName: \"svcpack Example Service\""),
+        (&locale, "PackageUrl: \"https://example.invalid/svcpack\""),
+        (&locale, "License: \"MIT\""),
+        (
+            &locale,
+            "ShortDescription: \"Example Windows service that answers HTTP on 127.0.0.1 (svcpack end-to-end fixture)\"",
+        ),
+        (&installer, "PackageVersion: \"0.1.0\""),
+        (&installer, "InstallerType: wix"),
+        (&installer, "Scope: machine"),
+        (&installer, "- Architecture: x64"),
+        (
+            &installer,
+            "  InstallerUrl: \"https://github.com/acme/example-service/releases/download/v0.1.0/example-service-0.1.0-x64.msi\"",
+        ),
+        (&version, "DefaultLocale: \"en-US\""),
+    ] {
+        assert!(manifest.lines().any(|l| l == line), "`{line}` missing:\n{manifest}");
+    }
     if python_tools() {
         validate(&a, true);
     }
@@ -157,6 +191,38 @@ fn prebuilt_binary_sbom_carries_what_is_known() {
     );
     if python_tools() {
         validate(&out, false);
+    }
+}
+
+/// A hosted service's SBOM lists the service host and its configuration, as installed.
+#[test]
+fn hosted_service_sbom_lists_the_host() {
+    let Some(tc) = windows_toolchain() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = copy_fixture("console-app", &work.path().join("app"));
+    let out = work.path().join("out");
+    let o = tc
+        .svcpack()
+        .current_dir(&dir)
+        // Shared with the host's end-to-end tests: the host is built once.
+        .env("CARGO_TARGET_DIR", fixtures_target_dir().join("host-wine"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["build", "--target", tc.target(), "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sbom = std::fs::read_to_string(out.join("console-app-0.1.0-x64.cdx.json")).unwrap();
+    for name in ["svcpack-host.exe", "svcpack-host.conf"] {
+        assert!(
+            sbom.contains(&format!("\"{name}\"")),
+            "{name} not in the SBOM"
+        );
+    }
+    if python_tools() {
+        validate_package(&out, "console-app-0.1.0-x64", "console-app.exe", true);
     }
 }
 

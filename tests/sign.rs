@@ -941,7 +941,9 @@ fn build_signs_msi_and_both_copies_of_the_exe() {
         "name = \"signed-agent\"\nversion = \"2.0.0\"\nauthors = [\"Example Ltd\"]\n\
          homepage = \"https://example.com/agent\"\nproduct-name = \"Signed Agent\"\n\
          upgrade-code = \"0C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D5\"\nbinary = \"signed-agent\"\n\n\
-         [sign]\ncertificate = \"signer.pfx\"\npassword-env = \"SVCPACK_TEST_SIGN_PASSWORD\"\n",
+         [sign]\ncertificate = \"signer.pfx\"\npassword-env = \"SVCPACK_TEST_SIGN_PASSWORD\"\n\n\
+         [release]\nwinget-id = \"Example.SignedAgent\"\n\
+         download-url = \"https://example.com/agent/v{version}/{file}\"\n",
     )
     .unwrap();
     let build = |out: &str, password: &str, extra: &[&str]| {
@@ -973,6 +975,22 @@ fn build_signs_msi_and_both_copies_of_the_exe() {
     let out = d.join("out");
     let msi = out.join("signed-agent-2.0.0-x64.msi");
     ossl_verify(&pki, &msi, None);
+    // winget and the checksums name the final, signed MSI.
+    let digest = {
+        use sha2::Digest as _;
+        format!("{:x}", sha2::Sha256::digest(std::fs::read(&msi).unwrap()))
+    };
+    let installer =
+        std::fs::read_to_string(out.join("winget/Example.SignedAgent.installer.yaml")).unwrap();
+    assert!(
+        installer.contains(&format!("InstallerSha256: {}\n", digest.to_uppercase())),
+        "{installer}"
+    );
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    assert!(
+        sums.contains(&format!("{digest}  signed-agent-2.0.0-x64.msi\n")),
+        "{sums}"
+    );
     let manifest =
         std::fs::read_to_string(out.join("signed-agent-2.0.0-x64.manifest.json")).unwrap();
     assert_eq!(

@@ -22,8 +22,9 @@
 //! `ServiceInstall/@Arguments` must use it too, so both register the same command line.
 //!
 //! Inside: `zip` writes the container (and CRC-32), `script` the PowerShell scripts and
-//! their quoting, `readme` the README.
+//! their quoting, `firewall` the scripts' netsh calls, `readme` the README.
 
+mod firewall;
 mod readme;
 mod script;
 mod zip;
@@ -285,7 +286,13 @@ fn build_into<W: zip::Sink>(input: &PortableInput<'_>, out: W) -> Result<W, Port
         let package_files = windows_paths(all_names.iter());
         let preserve_files =
             windows_paths(entries.iter().filter(|(_, e)| e.preserve).map(|(n, _)| n));
-        let scripts = script::scripts(service, &program, &package_files, &preserve_files)?;
+        let scripts = script::scripts(
+            service,
+            &program,
+            input.exe_name,
+            &package_files,
+            &preserve_files,
+        )?;
         for (name, text, role) in [
             (
                 INSTALL_SCRIPT_NAME,

@@ -3,7 +3,8 @@
 //! This module owns turning a [`Service`] into the exact sc.exe command lines the scripts
 //! run, and the two quoting layers that gets wrong when done by hand:
 //!
-//! 1. **Windows command lines** ([`quote_windows_arg`]): every argument sc.exe receives,
+//! 1. **Windows command lines** ([`quote_windows_arg`], from [`crate::winargs`]): every
+//!    argument sc.exe receives,
 //!    and every argument inside the service's `binPath=`, is quoted by the rules
 //!    `CommandLineToArgvW` and the C runtime parse (quote when empty or holding a space,
 //!    tab, newline, vertical tab or `"`; `\"` for a quote; backslashes doubled only before a
@@ -30,52 +31,7 @@ const INSTALL_TEMPLATE: &str = include_str!("../../templates/portable/install.ps
 const UNINSTALL_TEMPLATE: &str = include_str!("../../templates/portable/uninstall.ps1");
 const HELPERS_TEMPLATE: &str = include_str!("../../templates/portable/common.ps1");
 
-/// Quotes one argument so that `CommandLineToArgvW` (and the Microsoft C runtime, and
-/// Rust's `std::env::args` on Windows) reads it back unchanged. Arguments without
-/// whitespace or quotes are left as they are.
-pub fn quote_windows_arg(arg: &str) -> String {
-    let needs_quotes = arg.is_empty() || arg.contains([' ', '\t', '\n', '\u{b}', '"']);
-    if !needs_quotes {
-        return arg.to_string();
-    }
-    let mut out = String::with_capacity(arg.len() + 2);
-    out.push('"');
-    let mut backslashes = 0;
-    for c in arg.chars() {
-        match c {
-            '\\' => backslashes += 1,
-            '"' => {
-                // Each backslash before a quote is doubled, and the quote itself escaped.
-                push_backslashes(&mut out, 2 * backslashes + 1);
-                out.push('"');
-                backslashes = 0;
-            }
-            _ => {
-                push_backslashes(&mut out, backslashes);
-                out.push(c);
-                backslashes = 0;
-            }
-        }
-    }
-    // Backslashes before the closing quote would escape it: double them.
-    push_backslashes(&mut out, 2 * backslashes);
-    out.push('"');
-    out
-}
-
-fn push_backslashes(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat('\\').take(n));
-}
-
-/// The arguments as one Windows command line (each quoted by [`quote_windows_arg`],
-/// separated by single spaces): what follows the quoted program path in a service's
-/// ImagePath, in the MSI's `ServiceInstall/@Arguments` as in `sc.exe binPath=`.
-pub fn windows_command_line<S: AsRef<str>>(args: &[S]) -> String {
-    args.iter()
-        .map(|a| quote_windows_arg(a.as_ref()))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use crate::winargs::{quote_windows_arg, windows_command_line};
 
 /// A PowerShell single-quoted string literal holding exactly `s`.
 pub(crate) fn ps_literal(s: &str) -> String {
@@ -290,11 +246,13 @@ pub(crate) struct Scripts {
     pub uninstall: String,
 }
 
-/// Renders `install.ps1` and `uninstall.ps1` for `service`. `package_files` and
-/// `preserve_files` are Windows relative paths (`conf\agent.toml`).
+/// Renders `install.ps1` and `uninstall.ps1` for `service`. `main_exe` is the packaged
+/// program (what a program firewall rule allows, also when the host runs it).
+/// `package_files` and `preserve_files` are Windows relative paths (`conf\agent.toml`).
 pub(crate) fn scripts(
     service: &Service,
     program: &Program<'_>,
+    main_exe: &str,
     package_files: &[String],
     preserve_files: &[String],
 ) -> Result<Scripts, PortableError> {
@@ -309,6 +267,10 @@ pub(crate) fn scripts(
         Some(h) => (h.log_dir.to_windows(), icacls_log_dir_grants(service)),
         None => (String::new(), String::new()),
     };
+    let netsh = super::firewall::netsh_lines(service, main_exe);
+    let netsh_delete = ps_array(&netsh.delete);
+    let netsh_add_before: Vec<&str> = netsh.add.iter().map(|(b, _)| b.as_str()).collect();
+    let netsh_add_after: Vec<&str> = netsh.add.iter().map(|(_, a)| a.as_str()).collect();
     let install = fill(
         &crlf(INSTALL_TEMPLATE),
         &[
@@ -340,6 +302,9 @@ pub(crate) fn scripts(
                     |s| (u64::from(s) * 1000).to_string(),
                 ),
             ),
+            ("netsh_delete", &netsh_delete),
+            ("netsh_add_before", &ps_array(&netsh_add_before)),
+            ("netsh_add_after", &ps_array(&netsh_add_after)),
             ("log_dir", &ps_literal(&log_dir)),
             ("icacls_log_dir", &ps_literal(&icacls)),
             (
@@ -366,6 +331,7 @@ pub(crate) fn scripts(
             ("svcpack_version", svcpack_version),
             ("service_name", &ps_literal(name)),
             ("sc_name", &ps_literal(&sc_name)),
+            ("netsh_delete", &netsh_delete),
             ("event_source", ps_bool(service.event_source)),
             ("helpers", &helpers),
         ],
@@ -410,59 +376,6 @@ pub(crate) mod tests {
     /// command lines svcpack writes for it on Windows.
     pub(crate) fn parse_windows_args(line: &str) -> Vec<String> {
         crate::helper::settings::split_args(line)
-    }
-
-    #[test]
-    fn quoting_follows_windows_rules() {
-        for (arg, want) in [
-            ("plain", "plain"),
-            ("", "\"\""),
-            ("two words", "\"two words\""),
-            ("tab\there", "\"tab\there\""),
-            ("say \"hi\"", "\"say \\\"hi\\\"\""),
-            ("C:\\dir\\", "C:\\dir\\"),
-            ("C:\\my dir\\", "\"C:\\my dir\\\\\""),
-            ("a\\\\\"b", "\"a\\\\\\\\\\\"b\""),
-            ("50%", "50%"),
-            ("$HOME;&|<>^'", "$HOME;&|<>^'"),
-            ("✓ Überwachung", "\"✓ Überwachung\""),
-            ("\\\\server\\share", "\\\\server\\share"),
-        ] {
-            assert_eq!(quote_windows_arg(arg), want, "{arg}");
-        }
-    }
-
-    #[test]
-    fn quoting_round_trips() {
-        let samples = [
-            "",
-            " ",
-            "\"",
-            "\\",
-            "\\\"",
-            "\"\\",
-            "a b",
-            "a\\ b\\",
-            "a\"b\"c",
-            "\\\\\"\\\\",
-            "x\ny",
-            "x\u{b}y",
-            "end\\\\",
-            "'quoted'",
-            "‘smart’",
-            "日本語 テキスト",
-            "--label=\"two words\"",
-            "C:\\Program Files\\x\\",
-        ];
-        let args: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
-        assert_eq!(parse_windows_args(&windows_command_line(&args)), args);
-        for a in &args {
-            assert_eq!(
-                parse_windows_args(&quote_windows_arg(a)),
-                std::slice::from_ref(a),
-                "{a:?}"
-            );
-        }
     }
 
     #[test]

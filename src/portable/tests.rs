@@ -8,8 +8,8 @@ use super::script::tests::parse_windows_args;
 use super::zip::read::{read_zip, ReadEntry};
 use super::*;
 use crate::config::{
-    Account, Compress, FileEntry, Guid, Recovery, RecoveryAction, RecoveryStep, Service,
-    ServiceName, StartType,
+    Account, Compress, FileEntry, FirewallProfile, FirewallProtocol, FirewallRule, Guid, Recovery,
+    RecoveryAction, RecoveryStep, Service, ServiceName, StartType,
 };
 use crate::version::MsiVersion;
 
@@ -95,7 +95,24 @@ fn tricky_service() -> Service {
             "SeImpersonatePrivilege".into(),
         ],
         preshutdown_timeout_secs: Some(45),
-        firewall: Vec::new(),
+        firewall: vec![
+            FirewallRule {
+                name: "Ledger \"API\" ✓'s".into(),
+                protocol: FirewallProtocol::Tcp,
+                ports: vec![(18431, 18431), (9000, 9010)],
+                program: false,
+                profiles: vec![FirewallProfile::Domain, FirewallProfile::Private],
+                remote: vec!["localsubnet".into()],
+            },
+            FirewallRule {
+                name: "Ledger Agent ✓".into(),
+                protocol: FirewallProtocol::Any,
+                ports: vec![],
+                program: true,
+                profiles: vec![],
+                remote: vec!["10.0.0.0/8".into(), "192.168.1.5".into()],
+            },
+        ],
         host: None,
     }
 }
@@ -1010,5 +1027,132 @@ fn hosted_log_folder_is_granted_to_the_service_account() {
         assert_eq!(args.remove(0), "C:\\Program Files\\Ledger\\var\\logs");
         assert_eq!(args, want, "{grantee:?}");
         assert!(install.contains("-Program 'icacls.exe'"));
+    }
+}
+
+/// `$Var = @('a', 'b')` in a script: the strings.
+fn ps_array_value(script: &str, var: &str) -> Vec<String> {
+    let prefix = format!("\r\n${var} = @(");
+    let start = script
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no array assignment of ${var}"))
+        + prefix.len();
+    let mut chars = script[start..].chars().peekable();
+    let mut out = Vec::new();
+    loop {
+        match chars.next().expect("array is closed") {
+            ')' => return out,
+            ',' | ' ' => {}
+            '\'' => {
+                let mut value = String::new();
+                loop {
+                    let c = chars.next().expect("literal is closed");
+                    if c == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            value.push(c);
+                            chars.next();
+                            continue;
+                        }
+                        break;
+                    }
+                    value.push(c);
+                }
+                out.push(value);
+            }
+            c => panic!("${var}: unexpected {c:?}"),
+        }
+    }
+}
+
+/// The scripts' netsh.exe command lines, once install.ps1 puts the service's folder into
+/// them, are exactly the calls the MSI's installer helper makes for the same rules: the
+/// names deleted, then each rule added; uninstall.ps1 deletes the same names. A plain
+/// service without rules runs no netsh at all.
+#[test]
+fn scripts_make_the_installer_helpers_netsh_calls() {
+    let config = service_config();
+    let service = config.service.as_ref().unwrap();
+    let files = files();
+    let entries = read_zip(&build_zip(&input(&config, &files)).unwrap());
+    let install = text(&entries, "install.ps1");
+    let uninstall = text(&entries, "uninstall.ps1");
+
+    let folder = "C:\\Program Files\\Ledger Agent ✓";
+    let delete = ps_array_value(&install, "NetshDelete");
+    let before = ps_array_value(&install, "NetshAddBefore");
+    let after = ps_array_value(&install, "NetshAddAfter");
+    assert_eq!(before.len(), after.len());
+    // As install.ps1 joins them.
+    let mut lines = delete.clone();
+    for (b, a) in before.iter().zip(&after) {
+        lines.push(if a.is_empty() {
+            b.clone()
+        } else {
+            format!("{b}{folder}{a}")
+        });
+    }
+    let got: Vec<Vec<String>> = lines.iter().map(|l| parse_windows_args(l)).collect();
+    let rules = crate::firewall::rules(service, &format!("{folder}\\ledger-agent.exe"));
+    let want: Vec<Vec<String>> = crate::helper::firewall::Request::Add(rules.clone())
+        .calls()
+        .into_iter()
+        .map(|(args, _)| args)
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        want[3].last().map(String::as_str),
+        Some("enable=yes"),
+        "{want:?}"
+    );
+    assert!(want[3].contains(&format!("program={folder}\\ledger-agent.exe")));
+    // Each call runs netsh.exe through Invoke-Sc (exit codes checked; a missing rule is fine
+    // when deleting).
+    for script in [&install, &uninstall] {
+        assert!(script
+            .contains("$null = Invoke-Sc -Program 'netsh.exe' -Arguments $line -Allowed @(0, 1)"));
+    }
+    assert!(install.contains("$null = Invoke-Sc -Program 'netsh.exe' -Arguments $line\r\n"));
+
+    let removed: Vec<Vec<String>> = ps_array_value(&uninstall, "NetshDelete")
+        .iter()
+        .map(|l| parse_windows_args(l))
+        .collect();
+    let want_removed: Vec<Vec<String>> = crate::helper::firewall::Request::Remove(rules)
+        .calls()
+        .into_iter()
+        .map(|(args, _)| args)
+        .collect();
+    assert_eq!(removed, want_removed);
+
+    // A hosted service's program rule allows the program, not the host.
+    let host_args = vec!["--config".to_string(), "svcpack-host.conf".to_string()];
+    let host_files = [PortableFile {
+        path: "svcpack-host.exe".into(),
+        bytes: b"MZ host",
+    }];
+    let mut inp = input(&config, &host_files);
+    inp.service_program = Some(ServiceProgram {
+        exe_name: "svcpack-host.exe",
+        arguments: &host_args,
+    });
+    let hosted = text(&read_zip(&build_zip(&inp).unwrap()), "install.ps1");
+    assert_eq!(
+        ps_array_value(&hosted, "NetshAddAfter")[1],
+        "\\ledger-agent.exe\" enable=yes"
+    );
+
+    let mut plain = tricky_service();
+    plain.firewall.clear();
+    let config = Config {
+        service: Some(plain),
+        ..plain_config()
+    };
+    let entries = read_zip(&build_zip(&input(&config, &[])).unwrap());
+    for (script, var) in [
+        ("install.ps1", "NetshDelete"),
+        ("install.ps1", "NetshAddBefore"),
+        ("uninstall.ps1", "NetshDelete"),
+    ] {
+        assert!(ps_array_value(&text(&entries, script), var).is_empty());
     }
 }

@@ -55,7 +55,7 @@ pub fn escape_formatted(text: &str) -> String {
 pub fn quote_windows_args<S: AsRef<str>>(args: &[S]) -> String {
     // The same quoting the portable zip's sc.exe command lines use, so the MSI and the
     // zip register identical ImagePaths.
-    crate::portable::windows_command_line(args)
+    crate::winargs::windows_command_line(args)
 }
 
 /// XML 1.0's `Char` production: what a document may contain, even as a reference.

@@ -8,8 +8,9 @@ Creates the service with sc.exe (name, display name, description, start type inc
 delayed auto-start, account, arguments, dependencies, recovery actions and their
 non-crash flag, service SID type, required privileges), sets its pre-shutdown timeout
 (ChangeServiceConfig2W: sc.exe has no command for it), creates the service host's log
-folder with the same permissions as the MSI (icacls), registers its Application event log
-source when the package has one, and starts it. Running it again updates the existing service
+folder with the same permissions as the MSI (icacls), replaces the service's inbound
+firewall rules (netsh advfirewall, the calls the MSI makes), registers its Application event
+log source when the package has one, and starts it. Running it again updates the existing service
 instead of failing: it stops the service, applies the settings and starts it again.
 Must run as Administrator:
 
@@ -52,6 +53,12 @@ $ScFailureFlag = {{sc_failure_flag}}
 $ScSidType = {{sc_sid_type}}
 $ScPrivileges = {{sc_privileges}}
 $PreshutdownMs = {{preshutdown_ms}}
+# netsh.exe command lines of the service's inbound firewall rules, the calls the MSI's
+# installer helper makes: every rule of each name deleted, then each rule added. A program
+# rule's line is split around the folder the service runs from ('' after: no folder).
+$NetshDelete = {{netsh_delete}}
+$NetshAddBefore = {{netsh_add_before}}
+$NetshAddAfter = {{netsh_add_after}}
 # The service host's log folder (relative to the install folder; empty: none) and the
 # icacls arguments after its path that give it the MSI's permissions.
 $LogDir = {{log_dir}}
@@ -215,6 +222,17 @@ if ($LogDir) {
     $logPath = $Target + '\' + $LogDir
     $null = [IO.Directory]::CreateDirectory($logPath)
     $null = Invoke-Sc -Program 'icacls.exe' -Arguments ((ConvertTo-WindowsArgument $logPath) + ' ' + $IcaclsLogDir)
+}
+
+# The service's inbound firewall rules, replaced as the MSI replaces them on an upgrade
+# (netsh exits 1 when no rule of a name exists yet).
+foreach ($line in $NetshDelete) {
+    $null = Invoke-Sc -Program 'netsh.exe' -Arguments $line -Allowed @(0, 1)
+}
+for ($i = 0; $i -lt $NetshAddBefore.Count; $i++) {
+    $line = $NetshAddBefore[$i]
+    if ($NetshAddAfter[$i]) { $line += $Target + $NetshAddAfter[$i] }
+    $null = Invoke-Sc -Program 'netsh.exe' -Arguments $line
 }
 
 if ($EventSource) {
