@@ -1128,7 +1128,7 @@ fn scripts_make_the_installer_helpers_netsh_calls() {
     let host_args = vec!["--config".to_string(), "svcpack-host.conf".to_string()];
     let host_files = [PortableFile {
         path: "svcpack-host.exe".into(),
-        bytes: b"MZ host",
+        contents: Contents::Bytes(b"MZ host"),
     }];
     let mut inp = input(&config, &host_files);
     inp.service_program = Some(ServiceProgram {
