@@ -241,16 +241,6 @@ impl Arch {
     }
 }
 
-impl From<crate::plan::Arch> for Arch {
-    fn from(a: crate::plan::Arch) -> Self {
-        match a {
-            crate::plan::Arch::X64 => Arch::X64,
-            crate::plan::Arch::X86 => Arch::X86,
-            crate::plan::Arch::Arm64 => Arch::Arm64,
-        }
-    }
-}
-
 impl std::fmt::Display for Arch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

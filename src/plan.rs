@@ -19,6 +19,17 @@ pub enum Arch {
     Arm64,
 }
 
+/// The manifest names architectures in its own (serialized) terms.
+impl From<Arch> for crate::manifest::Arch {
+    fn from(a: Arch) -> Self {
+        match a {
+            Arch::X64 => crate::manifest::Arch::X64,
+            Arch::X86 => crate::manifest::Arch::X86,
+            Arch::Arm64 => crate::manifest::Arch::Arm64,
+        }
+    }
+}
+
 impl Arch {
     /// From a Rust target triple: Windows targets, and the Linux targets svcpack packages
     /// as .deb and tarball.

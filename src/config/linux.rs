@@ -9,27 +9,7 @@
 
 use super::error::{ConfigError, Fault, FaultResult};
 use super::read::{Item, Table};
-use super::schema::{Field, Shape};
 use super::{Account, Config, PackageInfo, RecoveryAction};
-
-/// The keys of `[linux]` (for the unknown-key check).
-pub(crate) const LINUX: &[Field] = &[
-    value("package"),
-    value("revision"),
-    value("maintainer"),
-    value("section"),
-    value("depends"),
-    value("service-type"),
-    value("hardening"),
-    value("read-write-paths"),
-];
-
-const fn value(name: &'static str) -> Field {
-    Field {
-        name,
-        shape: Shape::Value,
-    }
-}
 
 /// The longest user name `useradd` accepts by default.
 const MAX_USER_LEN: usize = 32;

@@ -7,19 +7,6 @@
 
 use super::error::FaultResult;
 use super::read::{Item, Table};
-use super::schema::{Field, Shape};
-
-/// The keys of `[release]` (for the unknown-key check).
-pub(crate) const RELEASE: &[Field] = &[
-    Field {
-        name: "download-url",
-        shape: Shape::Value,
-    },
-    Field {
-        name: "winget-id",
-        shape: Shape::Value,
-    },
-];
 
 /// Release automation settings; the default (no table) publishes nothing extra.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -97,6 +97,21 @@ const FILES: &[Field] = &[
     value("sign"),
 ];
 
+/// `[release]`: what release automation publishes (read by `release.rs`).
+const RELEASE: &[Field] = &[value("download-url"), value("winget-id")];
+
+/// `[linux]`: the Linux packages' own settings (read by `linux.rs`).
+const LINUX: &[Field] = &[
+    value("package"),
+    value("revision"),
+    value("maintainer"),
+    value("section"),
+    value("depends"),
+    value("service-type"),
+    value("hardening"),
+    value("read-write-paths"),
+];
+
 const SIGN: &[Field] = &[
     value("certificate"),
     value("certificate-env"),
@@ -131,8 +146,8 @@ macro_rules! top_level {
             Field { name: "service", shape: Shape::Table(SERVICE) },
             Field { name: "files", shape: Shape::Tables(FILES) },
             Field { name: "sign", shape: Shape::Table(SIGN) },
-            Field { name: "release", shape: Shape::Table(super::release::RELEASE) },
-            Field { name: "linux", shape: Shape::Table(super::linux::LINUX) },
+            Field { name: "release", shape: Shape::Table(RELEASE) },
+            Field { name: "linux", shape: Shape::Table(LINUX) },
         ]
     };
 }
