@@ -15,18 +15,13 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use support::*;
 
 const WINDOWS: &str = "x86_64-pc-windows-gnu";
 const LINUX: &str = "x86_64-unknown-linux-gnu";
-
-const RELEASE: &str = "\n[package.metadata.svcpack.release]\n\
-download-url = \"https://github.com/acme/example-service/releases/download/v{version}/{file}\"\n\
-winget-id = \"Svcpack.ExampleService\"\n";
 
 /// True when `program` runs with `args`; otherwise a notice, or a failure under
 /// `SVCPACK_REQUIRE_TOOLS=1`.
@@ -65,32 +60,13 @@ fn build(tc: &WindowsToolchain, dir: &Path, out: &Path, env: &[(&str, &str)]) ->
     })
 }
 
-/// Every file under `dir`, by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walk(dir)
-        .into_iter()
-        .map(|p| {
-            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-            (rel, std::fs::read(&p).unwrap())
-        })
-        .collect()
-}
-
-fn example(work: &Path) -> PathBuf {
-    let dir = copy_fixture("example-service", &work.join("svc"));
-    let manifest = dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("{text}{RELEASE}")).unwrap();
-    dir
-}
-
 #[test]
 fn windows_and_linux_targets_share_checksums_and_manifest() {
     let Some(tc) = windows_toolchain() else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let dir = example(work.path());
+    let dir = copy_example_with_release(work.path());
     let out = work.path().join("out");
     let o = build(tc, &dir, &out, &[]);
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
@@ -123,12 +99,7 @@ fn windows_and_linux_targets_share_checksums_and_manifest() {
     // One SHA256SUMS for the MSI, zip, SBOM, .deb and tarball, verified by sha256sum.
     let sums = String::from_utf8(files["SHA256SUMS"].clone()).unwrap();
     assert_eq!(sums.lines().count(), 5, "{sums}");
-    let o = Command::new("sha256sum")
-        .args(["-c", "--strict", "SHA256SUMS"])
-        .current_dir(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_sha256sums_verify(&out);
 
     // One manifest: both targets, every artifact with its target and digest.
     let manifest_path = out.join(format!("{stem}.manifest.json"));

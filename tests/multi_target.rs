@@ -18,7 +18,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -27,10 +26,6 @@ use support::*;
 
 const X64: &str = "x86_64-pc-windows-gnu";
 const X86: &str = "i686-pc-windows-gnu";
-
-const RELEASE: &str = "\n[package.metadata.svcpack.release]\n\
-download-url = \"https://github.com/acme/example-service/releases/download/v{version}/{file}\"\n\
-winget-id = \"Svcpack.ExampleService\"\n";
 
 /// A cargo and rustc that have both targets' standard libraries.
 struct MultiToolchain {
@@ -145,26 +140,6 @@ fn build(
     )
 }
 
-fn example_with_release(work: &Path) -> PathBuf {
-    let dir = copy_fixture("example-service", &work.join("svc"));
-    let manifest = dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("{text}{RELEASE}")).unwrap();
-    dir
-}
-
-/// Every file under `dir`, by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walk(dir)
-        .into_iter()
-        .map(|p| {
-            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-            let bytes = std::fs::read(&p).unwrap();
-            (rel, bytes)
-        })
-        .collect()
-}
-
 /// The Template summary property (`Platform;Language`) as msiinfo reads it.
 fn template(msi: &Path) -> String {
     let o = Command::new("msiinfo")
@@ -221,7 +196,7 @@ fn x64_and_x86_in_one_build_share_checksums_manifest_and_winget_manifest() {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let dir = example_with_release(work.path());
+    let dir = copy_example_with_release(work.path());
     let out = work.path().join("out");
     let o = build(tc, &mt, &dir, &out, &[X64, X86], &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -255,12 +230,7 @@ fn x64_and_x86_in_one_build_share_checksums_manifest_and_winget_manifest() {
     // One SHA256SUMS for every package, zip and SBOM, verified by the real sha256sum.
     let sums = String::from_utf8(files["SHA256SUMS"].clone()).unwrap();
     assert_eq!(sums.lines().count(), 6, "{sums}");
-    let o = Command::new("sha256sum")
-        .args(["-c", "--strict", "SHA256SUMS"])
-        .current_dir(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_sha256sums_verify(&out);
 
     // One manifest: both targets, every artifact with its target.
     let manifest_path = out.join(format!("{stem}.manifest.json"));

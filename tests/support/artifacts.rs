@@ -95,3 +95,39 @@ pub fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
     }
     out
 }
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// The real `sha256sum -c --strict SHA256SUMS` in `out` succeeds.
+pub fn assert_sha256sums_verify(out: &Path) {
+    let o = Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS"])
+        .current_dir(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+/// `[package.metadata.svcpack.release]` with a download URL and a winget identifier.
+pub const EXAMPLE_RELEASE: &str = "\n[package.metadata.svcpack.release]\n\
+download-url = \"https://github.com/acme/example-service/releases/download/v{version}/{file}\"\n\
+winget-id = \"Svcpack.ExampleService\"\n";
+
+/// The example service copied to `<work>/svc`, with [`EXAMPLE_RELEASE`] added.
+pub fn copy_example_with_release(work: &Path) -> PathBuf {
+    let dir = super::copy_fixture("example-service", &work.join("svc"));
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}{EXAMPLE_RELEASE}")).unwrap();
+    dir
+}

@@ -59,7 +59,10 @@ mod rusage;
 mod toolchain;
 mod wine;
 
-pub use artifacts::{built_msi, svcpack_build, svcpack_build_command, unzip, walk};
+pub use artifacts::{
+    assert_sha256sums_verify, built_msi, copy_example_with_release, svcpack_build,
+    svcpack_build_command, tree, unzip, walk, EXAMPLE_RELEASE,
+};
 pub use cmd::CmdOutput;
 pub use fixtures::{
     build_crate, build_fixture, copy_fixture, fixture_dir, fixtures_target_dir,
