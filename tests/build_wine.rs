@@ -193,13 +193,7 @@ command = "cmd.exe /c echo failed > \"C:\\failed marker.txt\""
     );
     std::fs::write(&manifest, format!("{head}{metadata}")).unwrap();
     let out = work.path().join("out");
-    let o = svcpack_build(tc, &crate_dir, &out);
-    assert!(
-        o.status.success(),
-        "build failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let msi = built_msi(&out);
+    let msi = svcpack_build_msi(tc, &crate_dir, &out);
 
     let report = svcpack::inspect::inspect_msi(&msi).unwrap();
     let svc = &report.services[0];
@@ -276,13 +270,7 @@ fn service_settings_are_applied_by_the_installers_custom_action() {
     set_service_port(&crate_dir, port);
     add_service_settings(&crate_dir);
     let out = work.path().join("out");
-    let o = svcpack_build(tc, &crate_dir, &out);
-    assert!(
-        o.status.success(),
-        "build failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let msi = built_msi(&out);
+    let msi = svcpack_build_msi(tc, &crate_dir, &out);
 
     // What the MSI carries: no MsiServiceConfig rows, the helper's command lines.
     let report = svcpack::inspect::inspect_msi(&msi).unwrap();
@@ -381,13 +369,7 @@ fn upgrading_a_running_service_never_needs_a_reboot() {
     for version in ["1.2.3", "1.2.4"] {
         set_package_version(&crate_dir, version);
         let out = work.path().join(format!("out-{version}"));
-        let o = svcpack_build(tc, &crate_dir, &out);
-        assert!(
-            o.status.success(),
-            "build failed:\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        msis.push(built_msi(&out));
+        msis.push(svcpack_build_msi(tc, &crate_dir, &out));
     }
     let started = std::time::Instant::now();
     let mut codes = Vec::new();
@@ -466,13 +448,7 @@ fn firewall_rules_are_added_on_install_and_removed_on_uninstall() {
     );
     std::fs::write(&manifest, text).unwrap();
     let out = work.path().join("out");
-    let o = svcpack_build(tc, &crate_dir, &out);
-    assert!(
-        o.status.success(),
-        "build failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let msi = built_msi(&out);
+    let msi = svcpack_build_msi(tc, &crate_dir, &out);
 
     // `cargo svcpack inspect` lists both rules.
     let inspect = tc.svcpack().arg("inspect").arg(&msi).output().unwrap();
@@ -595,13 +571,7 @@ fn a_named_accounts_password_never_reaches_the_log() {
     );
     std::fs::write(&manifest, text).unwrap();
     let out = work.path().join("out");
-    let o = svcpack_build(tc, &crate_dir, &out);
-    assert!(
-        o.status.success(),
-        "build failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let msi = built_msi(&out);
+    let msi = svcpack_build_msi(tc, &crate_dir, &out);
     let wine = WinePrefix::new();
 
     let refused = wine.msiexec_install(&msi);

@@ -49,9 +49,7 @@ fn the_program_carries_messages_and_the_event_source_names_it() {
     let port = next_port();
     set_service_port(&crate_dir, port);
     let out = work.path().join("out");
-    let o = svcpack_build(tc, &crate_dir, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let msi = built_msi(&out);
+    let msi = svcpack_build_msi(tc, &crate_dir, &out);
 
     let pefile = Command::new("python3")
         .args(["-c", "import pefile"])

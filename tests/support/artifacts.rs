@@ -29,6 +29,17 @@ pub fn svcpack_build(tc: &WindowsToolchain, manifest_dir: &Path, out: &Path) -> 
         .expect("running cargo svcpack build")
 }
 
+/// [`svcpack_build`] that must succeed; the one MSI it wrote into `out`.
+pub fn svcpack_build_msi(tc: &WindowsToolchain, manifest_dir: &Path, out: &Path) -> PathBuf {
+    let o = svcpack_build(tc, manifest_dir, out);
+    assert!(
+        o.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    built_msi(out)
+}
+
 /// The one MSI a build wrote into `out`.
 pub fn built_msi(out: &Path) -> PathBuf {
     let msi: Vec<PathBuf> = std::fs::read_dir(out)
