@@ -314,14 +314,7 @@ fn service_settings_are_applied_by_the_installers_custom_action() {
     );
 
     // The helper itself, given the action's command line, prints the calls it makes.
-    let helper = walk(&crate_dir.join("target"))
-        .into_iter()
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("svcpack-helper-"))
-                && p.extension().is_some_and(|e| e == "exe")
-        })
-        .expect("the cached helper");
+    let helper = cached_helper(&crate_dir.join("target"));
     let props = msiinfo_export(&msi, "Property").expect("Property table");
     let line = props
         .lines()
@@ -522,14 +515,7 @@ fn firewall_rules_are_added_on_install_and_removed_on_uninstall() {
         ),
     ];
     assert_eq!(calls, want);
-    let helper = walk(&crate_dir.join("target"))
-        .into_iter()
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("svcpack-helper-"))
-                && p.extension().is_some_and(|e| e == "exe")
-        })
-        .expect("the cached helper");
+    let helper = cached_helper(&crate_dir.join("target"));
     let mut cmd = vec![helper.to_string_lossy().into_owned()];
     cmd.extend(svcpack::helper::settings::split_args(&line));
     let ran = wine.run(&cmd).assert_success();

@@ -106,14 +106,7 @@ fn wix_v3_firewall_exceptions_are_added_and_removed_under_wine() {
         ),
     ];
     assert_eq!(calls, want);
-    let helper = walk(&fixtures_target_dir().join("svcpack-host"))
-        .into_iter()
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("svcpack-helper-"))
-                && p.extension().is_some_and(|e| e == "exe")
-        })
-        .expect("the cached helper");
+    let helper = cached_helper(&fixtures_target_dir().join("svcpack-host"));
     let mut cmd = vec![helper.to_string_lossy().into_owned()];
     cmd.extend(svcpack::helper::settings::split_args(&line));
     let ran = wine.run(&cmd).assert_success();

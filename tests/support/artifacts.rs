@@ -142,3 +142,15 @@ pub fn copy_example_with_release(work: &Path) -> PathBuf {
     std::fs::write(&manifest, format!("{text}{EXAMPLE_RELEASE}")).unwrap();
     dir
 }
+
+/// The installer helper a build cached under `dir` (`svcpack-helper-….exe`).
+pub fn cached_helper(dir: &Path) -> PathBuf {
+    walk(dir)
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("svcpack-helper-"))
+                && p.extension().is_some_and(|e| e == "exe")
+        })
+        .expect("the cached helper")
+}

@@ -60,7 +60,7 @@ mod toolchain;
 mod wine;
 
 pub use artifacts::{
-    assert_sha256sums_verify, built_msi, copy_example_with_release, svcpack_build,
+    assert_sha256sums_verify, built_msi, cached_helper, copy_example_with_release, svcpack_build,
     svcpack_build_command, svcpack_build_msi, tree, unzip, walk, EXAMPLE_RELEASE,
 };
 pub use cmd::CmdOutput;
