@@ -308,6 +308,9 @@ pub fn finish(db: &mut Database) -> Result<()> {
         let rows = db.tables.get_mut(&table).expect("table listed");
         for (values, loc) in rows.iter_mut() {
             let key = values.first().map(Val::text).unwrap_or_default();
+            let parent = (table == "Directory")
+                .then(|| values.get(1).and_then(Val::as_str).map(str::to_string))
+                .flatten();
             for (ci, cell) in values.iter_mut().enumerate() {
                 let Val::Str(s) = cell else { continue };
                 if !s.contains("!(") {
@@ -320,11 +323,55 @@ pub fn finish(db: &mut Database) -> Result<()> {
                         format!("{table}.{column} of row `{key}`: {msg}"),
                     )
                 };
-                *s = bind_value(s, &file_info, &properties).map_err(at)?;
+                let bound = bind_value(s, &file_info, &properties).map_err(at)?;
+                *s = if table == "Directory" && column == "DefaultDir" {
+                    rehash_directory_names(s, &bound, parent.as_deref())
+                } else {
+                    bound
+                };
             }
         }
     }
     Ok(())
+}
+
+/// WiX v4+ makes up a directory's short name in the binder, from the name with its bind
+/// variables resolved (CreateWindowsInstallerDataFromIRCommand.CreateShortName); the short
+/// names generated while the name still read `!(bind.…)` are made again from the bound
+/// name. A short name is taken to be generated only when it is exactly what WiX v4 makes of
+/// the unbound name (an authored ShortName, or a v3 one, is left alone).
+fn rehash_directory_names(unbound: &str, bound: &str, parent: Option<&str>) -> String {
+    use crate::shortname::{is_valid_short_name, short_name, Generator, NameKind};
+    let (before, after): (Vec<&str>, Vec<&str>) =
+        (unbound.split(':').collect(), bound.split(':').collect());
+    if before.len() != after.len() {
+        return bound.to_string();
+    }
+    let parts: Vec<String> = before
+        .iter()
+        .zip(&after)
+        .map(|(b, a)| {
+            let (Some((short, long)), Some((_, bound_long))) =
+                (b.split_once('|'), a.split_once('|'))
+            else {
+                return a.to_string();
+            };
+            if !long.contains("!(") {
+                return a.to_string();
+            }
+            for salt in [[Some("Directory"), parent], [Some("Directory"), None]] {
+                if short_name(Generator::V4, long, NameKind::Directory, &salt) == short {
+                    if is_valid_short_name(bound_long, false) {
+                        return bound_long.to_string();
+                    }
+                    let short = short_name(Generator::V4, bound_long, NameKind::Directory, &salt);
+                    return format!("{short}|{bound_long}");
+                }
+            }
+            a.to_string()
+        })
+        .collect();
+    parts.join(":")
 }
 
 fn bind_value(
@@ -459,5 +506,41 @@ mod tests {
             .unwrap_err()
             .contains("not support"));
         assert!(b("!(loc.X)").is_err());
+    }
+
+    #[test]
+    fn generated_directory_short_names_follow_the_bound_name() {
+        use crate::shortname::{short_name, Generator, NameKind};
+        let unbound_long = "App !(bind.property.ProductVersion)";
+        let salt = [Some("Directory"), Some("INSTALLFOLDER")];
+        let generated = short_name(Generator::V4, unbound_long, NameKind::Directory, &salt);
+        let unbound = format!("{generated}|{unbound_long}");
+        let bound_long = "App 2.0.1";
+        let bound = format!("{generated}|{bound_long}");
+        let expected = short_name(Generator::V4, bound_long, NameKind::Directory, &salt);
+        assert_ne!(expected, generated);
+        assert_eq!(
+            rehash_directory_names(&unbound, &bound, Some("INSTALLFOLDER")),
+            format!("{expected}|{bound_long}")
+        );
+        // A bound name that is itself a legal short name needs no pair.
+        let unbound = format!(
+            "{}|!(bind.property.V)",
+            short_name(
+                Generator::V4,
+                "!(bind.property.V)",
+                NameKind::Directory,
+                &salt
+            )
+        );
+        assert_eq!(
+            rehash_directory_names(&unbound, "X|APP", Some("INSTALLFOLDER")),
+            "APP"
+        );
+        // An authored short name is kept.
+        assert_eq!(
+            rehash_directory_names("MYAPP|!(bind.property.V)", "MYAPP|App 2", Some("P")),
+            "MYAPP|App 2"
+        );
     }
 }

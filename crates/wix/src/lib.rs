@@ -270,12 +270,18 @@ fn compile_collecting(
     }
     advertise::resolve_primary_features(&mut linked)?;
     validate::check(&linked, warnings)?;
+    // WiX's own localization supplies this string; a .wxl of the sources may override it.
+    let downgrade_message = match variables.loc.get("WixDowngradePreventedMessage") {
+        Some(m) => variables.resolve(m, &Location::file("<WixLocalization>"))?,
+        None => "A newer version of [ProductName] is already installed.".into(),
+    };
     let lower_opts = lower::LowerOptions {
         arch: opts.arch.clone(),
         timestamp: opts.timestamp,
         threads: opts.threads,
         creating_application: format!("svcpack {}", env!("CARGO_PKG_VERSION")),
         backward_compatible_guids: opts.backward_compatible_guids,
+        downgrade_message,
     };
     let mut database = lower::lower(linked, &lower_opts)?;
     bind::finish(&mut database)?;
@@ -357,6 +363,26 @@ mod tests {
         assert!(compile(&[src], &opts).is_err());
         assert_eq!(localization_codepage("utf-8").unwrap(), 65001);
         assert!(localization_codepage("klingon").is_err());
+    }
+
+    #[test]
+    fn hidden_target_deferred_actions_are_msi_hidden_properties() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("t.wxs");
+        let body = r#"<Property Id="MsiHiddenProperties" Value="PASSWORD" />
+<CustomAction Id="Secret" Property="SecretRun" Value="x" HideTarget="yes" Execute="deferred" />
+<CustomAction Id="Visible" Property="V" Value="y" Execute="deferred" />
+<CustomAction Id="Immediate" Property="I" Value="z" HideTarget="yes" />
+<InstallExecuteSequence><Custom Action="Secret" After="InstallFiles" /></InstallExecuteSequence>"#;
+        std::fs::write(&src, package(body)).unwrap();
+        let mut opts = CompileOptions::new("x64");
+        opts.current_dir = dir.path().to_path_buf();
+        let c = compile(&[src], &opts).unwrap();
+        let hidden: Vec<String> = crate::test_support::lines(&c, "Property")
+            .into_iter()
+            .filter(|l| l.starts_with("MsiHiddenProperties\t"))
+            .collect();
+        assert_eq!(hidden, ["MsiHiddenProperties\tPASSWORD;Secret"]);
     }
 
     #[test]

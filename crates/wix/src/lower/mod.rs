@@ -41,6 +41,9 @@ pub struct LowerOptions {
     pub creating_application: String,
     /// WiX's `-bcgg`: registry key paths of v4+ sources hash the root's number, as v3 did.
     pub backward_compatible_guids: bool,
+    /// The launch-condition message of a major upgrade that names none: WiX's
+    /// `!(loc.WixDowngradePreventedMessage)`, which a .wxl may define.
+    pub downgrade_message: String,
 }
 
 /// A database ready to be written.
@@ -127,8 +130,11 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     out_streams.extend(binary_streams);
     upgrades::upgrades(
         &package,
-        major_upgrade.as_ref(),
-        default_major_upgrade,
+        upgrades::Upgrading {
+            authored: major_upgrade.as_ref(),
+            default: default_major_upgrade,
+            downgrade_message: &opts.downgrade_message,
+        },
         &rows,
         &mut table_rows,
         &mut secure_properties,

@@ -1,4 +1,5 @@
-//! The property phase: an authored ProductCode and the merged SecureCustomProperties row.
+//! The property phase: an authored ProductCode, and the merged SecureCustomProperties and
+//! MsiHiddenProperties rows.
 
 use std::collections::BTreeSet;
 
@@ -19,30 +20,52 @@ pub(super) fn properties(
             }
         }
     }
-    if !secure_properties.is_empty() {
-        let existing = rows.iter().position(|r| {
-            r.table == "Property" && r.values[0].as_str() == Some("SecureCustomProperties")
-        });
-        let mut all: BTreeSet<String> = secure_properties;
-        if let Some(i) = existing {
-            for p in rows[i].values[1]
-                .as_str()
-                .unwrap_or_default()
-                .split(';')
-                .filter(|s| !s.is_empty())
-            {
-                all.insert(p.to_string());
-            }
-            rows.remove(i);
-        }
-        let loc = package.loc.clone();
-        rows.push(Row {
-            table: "Property",
-            values: vec![
-                "SecureCustomProperties".into(),
-                all.into_iter().collect::<Vec<_>>().join(";").into(),
-            ],
-            loc,
-        });
+    merge_list(package, rows, "SecureCustomProperties", secure_properties);
+    // Custom actions run from the script with HideTarget keep their data out of the log:
+    // Windows Installer hides the properties MsiHiddenProperties names, and a deferred
+    // action's data is the property named after it (WiX's CreateSpecialPropertiesCommand;
+    // https://learn.microsoft.com/windows/win32/msi/msihiddenproperties).
+    const HIDE_TARGET: i32 = 0x2000;
+    const IN_SCRIPT: i32 = 0x400;
+    let hidden: BTreeSet<String> = rows
+        .iter()
+        .filter(|r| r.table == "CustomAction")
+        .filter(|r| match r.values.get(1) {
+            Some(Val::Int(t)) => t & HIDE_TARGET != 0 && t & IN_SCRIPT != 0,
+            _ => false,
+        })
+        .filter_map(|r| r.values[0].as_str().map(str::to_string))
+        .collect();
+    merge_list(package, rows, "MsiHiddenProperties", hidden);
+}
+
+/// Joins `names` with the authored value of the `;`-separated list property `id` (if any)
+/// into one Property row, sorted as WiX writes it.
+fn merge_list(package: &PackageInfo, rows: &mut Vec<Row>, id: &str, names: BTreeSet<String>) {
+    if names.is_empty() {
+        return;
     }
+    let existing = rows
+        .iter()
+        .position(|r| r.table == "Property" && r.values[0].as_str() == Some(id));
+    let mut all = names;
+    if let Some(i) = existing {
+        for p in rows[i].values[1]
+            .as_str()
+            .unwrap_or_default()
+            .split(';')
+            .filter(|s| !s.is_empty())
+        {
+            all.insert(p.to_string());
+        }
+        rows.remove(i);
+    }
+    rows.push(Row {
+        table: "Property",
+        values: vec![
+            id.into(),
+            all.into_iter().collect::<Vec<_>>().join(";").into(),
+        ],
+        loc: package.loc.clone(),
+    });
 }

@@ -7,18 +7,32 @@ use crate::error::Location;
 use crate::model::{MajorUpgrade, PackageInfo, Row, Schedule, Val};
 use crate::sequence::{self, SequenceTable};
 
+/// What the package asks of major upgrades.
+pub(super) struct Upgrading<'a> {
+    /// The authored `MajorUpgrade`, if any.
+    pub authored: Option<&'a MajorUpgrade>,
+    /// WiX's default major upgrade is asked for (used when nothing is authored).
+    pub default: bool,
+    /// The downgrade launch-condition message when the `MajorUpgrade` names none.
+    pub downgrade_message: &'a str,
+}
+
 /// The upgrade phase: the Upgrade rows, launch conditions and RemoveExistingProducts
 /// scheduling of an authored `MajorUpgrade`, or of the default major upgrade when one is
 /// asked for and no authored Upgrade row already removes older versions.
 pub(super) fn upgrades(
     package: &PackageInfo,
-    major_upgrade: Option<&MajorUpgrade>,
-    default_major_upgrade: bool,
+    upgrading: Upgrading,
     rows: &[Row],
     table_rows: &mut Vec<Row>,
     secure_properties: &mut BTreeSet<String>,
     schedules: &mut Vec<Schedule>,
 ) {
+    let Upgrading {
+        authored: major_upgrade,
+        default: default_major_upgrade,
+        downgrade_message,
+    } = upgrading;
     let upgrade_code = package.upgrade_code.clone();
     let has_removing_upgrade = rows
         .iter()
@@ -89,7 +103,7 @@ pub(super) fn upgrades(
             let msg = mu
                 .downgrade_message
                 .clone()
-                .unwrap_or_else(|| "A newer version of [ProductName] is already installed.".into());
+                .unwrap_or_else(|| downgrade_message.to_string());
             table_rows.push(Row {
                 table: "LaunchCondition",
                 values: vec!["NOT WIX_DOWNGRADE_DETECTED".into(), msg.into()],
@@ -139,7 +153,7 @@ pub(super) fn upgrades(
             table: "LaunchCondition",
             values: vec![
                 "NOT WIX_DOWNGRADE_DETECTED".into(),
-                "A newer version of [ProductName] is already installed.".into(),
+                downgrade_message.into(),
             ],
             loc: loc.clone(),
         });

@@ -185,30 +185,20 @@ fn dialog(p: &mut Parser, el: &Element) -> Result<()> {
     let y = a.int_range("Y", 0, 100)?.unwrap_or(50);
     let title = a.opt("Title").map(str::to_string);
     // msidbDialogAttributes (https://learn.microsoft.com/windows/win32/msi/dialog-style-bits).
-    let mut attributes = 0;
-    if !a.flag("Hidden")? {
-        attributes |= 1;
-    }
-    if !a.flag("Modeless")? {
-        attributes |= 2;
-    }
-    if !a.flag("NoMinimize")? {
-        attributes |= 4;
-    }
-    for (name, bit) in [
-        ("SystemModal", 8),
-        ("KeepModeless", 16),
-        ("TrackDiskSpace", 32),
-        ("CustomPalette", 64),
-        ("RightToLeft", 128),
-        ("RightAligned", 256),
-        ("LeftScroll", 512),
-        ("ErrorDialog", 65536),
-    ] {
-        if a.flag(name)? {
-            attributes |= bit;
-        }
-    }
+    let attributes = flag_bits(
+        &mut a,
+        &[("Hidden", 1), ("Modeless", 2), ("NoMinimize", 4)],
+        &[
+            ("SystemModal", 8),
+            ("KeepModeless", 16),
+            ("TrackDiskSpace", 32),
+            ("CustomPalette", 64),
+            ("RightToLeft", 128),
+            ("RightAligned", 256),
+            ("LeftScroll", 512),
+            ("ErrorDialog", 65536),
+        ],
+    )?;
     a.finish()?;
     let mut tabs = TabOrder::default();
     for child in &el.children {
@@ -358,6 +348,40 @@ fn control_kind(kind: &str) -> Option<(&'static [Option<&'static str>], bool, bo
     })
 }
 
+/// The required `X`, `Y`, `Width` and `Height` of a control or radio button, in dialog
+/// units (the Control and RadioButton columns are 16-bit).
+fn rectangle(a: &mut Attrs) -> Result<[i32; 4]> {
+    let mut out = [0; 4];
+    for (v, name) in out.iter_mut().zip(["X", "Y", "Width", "Height"]) {
+        *v = a
+            .int_range(name, 0, i64::from(i16::MAX))?
+            .ok_or_else(|| a.err(format!("missing required attribute `{name}`")))?;
+    }
+    Ok(out)
+}
+
+/// Attribute bits from yes/no attributes, as WiX's compiler sets them: each `(name, bit)` of
+/// `unless` is set when the attribute is not `yes` (a style on by default), each of `when`
+/// when it is.
+fn flag_bits(
+    a: &mut Attrs,
+    unless: &[(&'static str, i32)],
+    when: &[(&'static str, i32)],
+) -> Result<i32> {
+    let mut bits = 0;
+    for &(name, bit) in unless {
+        if !a.flag(name)? {
+            bits |= bit;
+        }
+    }
+    for &(name, bit) in when {
+        if a.flag(name)? {
+            bits |= bit;
+        }
+    }
+    Ok(bits)
+}
+
 const CONTROL_TYPES: &str =
     "Billboard, Bitmap, CheckBox, ComboBox, DirectoryCombo, DirectoryList, Edit, \
      GroupBox, Hyperlink, Icon, Line, ListBox, ListView, MaskedEdit, PathEdit, ProgressBar, \
@@ -372,14 +396,7 @@ fn control(p: &mut Parser, el: &Element, dialog: &str, tabs: &mut TabOrder) -> R
             "attribute `Type` is `{kind}`; allowed: {CONTROL_TYPES}"
         )));
     };
-    let coord = |a: &mut Attrs, name: &'static str| -> Result<i32> {
-        a.int_range(name, 0, i64::from(i16::MAX))?
-            .ok_or_else(|| a.err(format!("missing required attribute `{name}`")))
-    };
-    let x = coord(&mut a, "X")?;
-    let y = coord(&mut a, "Y")?;
-    let width = coord(&mut a, "Width")?;
-    let height = coord(&mut a, "Height")?;
+    let [x, y, width, height] = rectangle(&mut a)?;
     let id = match a.id("Id")? {
         Some(id) => id,
         None => {
@@ -410,29 +427,25 @@ fn control(p: &mut Parser, el: &Element, dialog: &str, tabs: &mut TabOrder) -> R
         disabled = d;
     }
     // The common bits (https://learn.microsoft.com/windows/win32/msi/control-attributes).
-    let mut attributes: i32 = 0;
-    if !a.flag("Hidden")? {
-        attributes |= 1;
-    }
-    for (name, bit) in [
-        ("Sunken", 4),
-        ("Indirect", 8),
-        ("Integer", 16),
-        ("RightToLeft", 32),
-        ("RightAligned", 64),
-        ("LeftScroll", 128),
-    ] {
-        if a.flag(name)? {
-            attributes |= bit;
-        }
-    }
-    for (i, name) in special.iter().enumerate() {
-        if let Some(name) = name {
-            if a.flag(name)? {
-                attributes |= 1 << (16 + i);
-            }
-        }
-    }
+    let mut attributes = flag_bits(
+        &mut a,
+        &[("Hidden", 1)],
+        &[
+            ("Sunken", 4),
+            ("Indirect", 8),
+            ("Integer", 16),
+            ("RightToLeft", 32),
+            ("RightAligned", 64),
+            ("LeftScroll", 128),
+        ],
+    )?;
+    // The bits from 16 up mean something else for each control type.
+    let typed: Vec<(&'static str, i32)> = special
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| name.map(|n| (n, 1 << (16 + i))))
+        .collect();
+    attributes |= flag_bits(&mut a, &[], &typed)?;
     if let Some(size) = a.choice("IconSize", &["16", "32", "48", ""])? {
         let pos = |n: &str| special.iter().position(|s| *s == Some(n));
         let (i16b, i32b) = (pos("Icon16"), pos("Icon32"));
@@ -776,14 +789,7 @@ fn radio_group(p: &mut Parser, el: &Element, property: Option<&str>) -> Result<O
         }
         let mut c = Attrs::new(b);
         let value = c.req("Value")?.to_string();
-        let coord = |c: &mut Attrs, name: &'static str| -> Result<i32> {
-            c.int_range(name, 0, i64::from(i16::MAX))?
-                .ok_or_else(|| c.err(format!("missing required attribute `{name}`")))
-        };
-        let x = coord(&mut c, "X")?;
-        let y = coord(&mut c, "Y")?;
-        let width = coord(&mut c, "Width")?;
-        let height = coord(&mut c, "Height")?;
+        let [x, y, width, height] = rectangle(&mut c)?;
         let tooltip = c.opt("ToolTip").map(str::to_string);
         let help = c.opt("Help").map(str::to_string);
         let mut this = None;
