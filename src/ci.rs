@@ -4,7 +4,8 @@
 //!
 //! This module owns the generated files' content: the pinned svcpack version, the targets
 //! (the configured `targets`, else x86_64-pc-windows-gnu; all built in one job so one
-//! SHA256SUMS and one manifest cover them) and their MinGW linkers, the build command line, the signing decision (sign when the repository holds the secrets the
+//! SHA256SUMS and one manifest cover them) and their linkers (MinGW, aarch64 Linux's cross
+//! gcc), the build command line, the signing decision (sign when the repository holds the secrets the
 //! `[sign]` table names, otherwise build with `--no-sign` and say so; always unsigned for
 //! pull/merge requests) and the list of published files. It writes only the one file, and
 //! never over an existing one without `force`.
@@ -58,12 +59,14 @@ fn targets<'a>(input: &'a CiInput) -> Vec<&'a str> {
     }
 }
 
-/// Debian's MinGW linker packages for the targets (windows-gnu ones; others bring their
-/// own linker setup).
+/// Debian's linker packages for the targets: MinGW for windows-gnu ones, the aarch64 cross
+/// gcc (with its strip) for aarch64 Linux; others bring their own linker setup, and
+/// x86_64 Linux links with the runner's own gcc.
 fn linker_packages(targets: &[&str]) -> Vec<&'static str> {
     let mut packages = Vec::new();
     for t in targets {
         let package = match t.split('-').next() {
+            Some("aarch64") if crate::linux::is_linux_target(t) => Some("gcc-aarch64-linux-gnu"),
             _ if !t.ends_with("-windows-gnu") => None,
             Some("x86_64") => Some("gcc-mingw-w64-x86-64"),
             Some("i686" | "i586") => Some("gcc-mingw-w64-i686"),
@@ -152,6 +155,15 @@ fn build_script(input: &CiInput, warning: &str, error: &str, sudo: &str, indent:
         "set --".to_string(),
         "for target in $TARGETS; do set -- \"$@\" --target \"$target\"; done".to_string(),
     ];
+    // Cargo links aarch64 Linux programs with the host's `cc` unless told otherwise.
+    if targets(input)
+        .iter()
+        .any(|t| t.starts_with("aarch64-") && crate::linux::is_linux_target(t))
+    {
+        lines.push(
+            "export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc".into(),
+        );
+    }
     if input.config.sign.is_some() {
         let secrets = signing_secrets(input.config);
         lines.push("sign=\"\"".to_string());
@@ -246,14 +258,21 @@ pub fn render(provider: Provider, input: &CiInput) -> String {
                     ));
                 }
             }
-            let mut files = vec![
-                "dist/*.msi",
-                "dist/*.zip",
-                "dist/SHA256SUMS",
-                "dist/*.manifest.json",
-                "dist/*.cdx.json",
-            ];
-            if winget {
+            // Only the kinds the targets make: an upload pattern that matches nothing fails.
+            let windows = targets.iter().any(|t| !crate::linux::is_linux_target(t));
+            let linux = targets.iter().any(|t| crate::linux::is_linux_target(t));
+            let mut files = Vec::new();
+            if windows {
+                files.extend(["dist/*.msi", "dist/*.zip"]);
+            }
+            if linux {
+                files.extend(["dist/*.deb", "dist/*.tar.gz"]);
+            }
+            files.extend(["dist/SHA256SUMS", "dist/*.manifest.json"]);
+            if windows {
+                files.push("dist/*.cdx.json");
+            }
+            if winget && windows {
                 files.push("dist/winget/*.yaml");
             }
             let subjects = files
@@ -473,5 +492,52 @@ mod tests {
             gl.contains("--no-install-recommends gcc-mingw-w64-x86-64\n"),
             "{gl}"
         );
+    }
+
+    #[test]
+    fn linux_targets_publish_their_packages_and_link_aarch64_with_the_cross_gcc() {
+        let (c, r) = config("");
+        let targets = vec![
+            "x86_64-pc-windows-gnu".to_string(),
+            "x86_64-unknown-linux-gnu".to_string(),
+            "aarch64-unknown-linux-gnu".to_string(),
+        ];
+        let input = CiInput {
+            package: "ledger-agent",
+            manifest_path: "Cargo.toml",
+            config: &c,
+            release: &r,
+            targets: &targets,
+        };
+        let gh = render(Provider::Github, &input);
+        assert!(
+            gh.contains("--no-install-recommends gcc-mingw-w64-x86-64 gcc-aarch64-linux-gnu\n"),
+            "{gh}"
+        );
+        assert!(
+            gh.contains(
+                "export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc"
+            ),
+            "{gh}"
+        );
+        assert!(
+            gh.contains("--clobber dist/*.msi dist/*.zip dist/*.deb dist/*.tar.gz dist/SHA256SUMS dist/*.manifest.json dist/*.cdx.json\n"),
+            "{gh}"
+        );
+        // Linux only: no Windows patterns, which would match nothing and fail the upload.
+        let linux_only = vec!["x86_64-unknown-linux-gnu".to_string()];
+        let input = CiInput {
+            targets: &linux_only,
+            ..input
+        };
+        let gh = render(Provider::Github, &input);
+        assert!(
+            gh.contains(
+                "--clobber dist/*.deb dist/*.tar.gz dist/SHA256SUMS dist/*.manifest.json\n"
+            ),
+            "{gh}"
+        );
+        assert!(!gh.contains("dist/*.msi"), "{gh}");
+        assert!(!gh.contains("AARCH64"), "{gh}");
     }
 }

@@ -32,11 +32,12 @@ pub enum Command {
     Build(BuildArgs),
     /// Eject the built-in WiX templates to wix/ for editing, or (--ci) write a release pipeline.
     Init(InitArgs),
-    /// Print the WiX source that `build` would compile.
+    /// Print the WiX source that `build` would compile (for a Linux target: the systemd unit).
     Render(RenderArgs),
     /// Compile WiX v3/v4 sources into an MSI with the native compiler.
     Compile(CompileArgs),
-    /// Show product, versions, files, services, recovery and signature of an MSI.
+    /// Show product, versions, files, services, recovery and signature of an MSI; control
+    /// fields, conffiles and units of a .deb.
     Inspect(InspectArgs),
 }
 
@@ -113,8 +114,9 @@ pub struct PackageArgs {
     /// Package to build (in a workspace).
     #[arg(short = 'p', long = "package", value_name = "PKG")]
     pub package: Option<String>,
-    /// Target triple (default: x86_64-pc-windows-gnu on non-Windows hosts); `build` takes it
-    /// repeatedly to package several architectures in one build.
+    /// Target triple, Windows or Linux (default: x86_64-pc-windows-gnu on non-Windows hosts);
+    /// `build` takes it repeatedly to package several targets, Windows and Linux mixed, in
+    /// one build.
     #[arg(long = "target", value_name = "TRIPLE")]
     pub targets: Vec<String>,
     /// A standalone svcpack.toml for a binary cargo does not build (needs --no-build --binary).
@@ -193,8 +195,8 @@ pub struct RenderArgs {
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// The MSI to read.
-    #[arg(value_name = "FILE.msi")]
+    /// The MSI (or .deb) to read.
+    #[arg(value_name = "FILE.msi|FILE.deb")]
     pub msi: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -327,6 +329,20 @@ fn compile(a: CompileArgs) -> Result<(), Failure> {
 }
 
 fn inspect(a: InspectArgs) -> Result<(), Failure> {
+    let is_deb = a
+        .msi
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("deb"));
+    if is_deb {
+        if a.json {
+            return Err(Failure::Usage(
+                "--json reads MSIs only; a .deb is shown as text".into(),
+            ));
+        }
+        let report = crate::linux::inspect::inspect_deb(&a.msi).map_err(Failure::Error)?;
+        print!("{report}");
+        return Ok(());
+    }
     let mut report = crate::inspect::inspect_msi(&a.msi).map_err(Failure::Error)?;
     report.signature = crate::sign::signature_info(&a.msi);
     let mut packaged = crate::sign::packaged_signatures(&a.msi);
@@ -401,6 +417,7 @@ fn build(a: BuildArgs) -> Result<(), Failure> {
             no_sign: a.no_sign,
             target_dir,
             release: loaded.release.clone(),
+            linux: Some(loaded.linux.clone()),
         };
         let plan =
             plan::plan(info, loaded.config, loaded.warnings, &input).map_err(Failure::Usage)?;
@@ -439,6 +456,38 @@ fn init(a: InitArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `render` for a Linux target: the systemd unit the .deb installs.
+fn render_unit(
+    a: &RenderArgs,
+    info: &PackageInfo,
+    loaded: &crate::config::Loaded,
+) -> Result<(), Failure> {
+    for w in &loaded.linux.warnings {
+        eprintln!("warning: {w}");
+    }
+    crate::linux::check(&loaded.linux).map_err(Failure::Usage)?;
+    let service = loaded.config.service.as_ref().ok_or_else(|| {
+        Failure::Usage(
+            "a package without [package.metadata.svcpack.service] has no systemd unit to render"
+                .into(),
+        )
+    })?;
+    let layout = crate::linux::unit::Layout::deb(&loaded.linux.package);
+    let text = crate::linux::unit::render(
+        &loaded.config,
+        service,
+        &loaded.linux,
+        &layout,
+        info.homepage.as_deref(),
+    );
+    match &a.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::Error(format!("error: cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
 fn render(a: RenderArgs) -> Result<(), Failure> {
     let (info, loaded, _) = configure(&a.pkg)?;
     // Without --target: the first configured target, as build would package it first.
@@ -455,6 +504,9 @@ fn render(a: RenderArgs) -> Result<(), Failure> {
     let arch = plan::Arch::from_target(&target).map_err(Failure::Usage)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
+    }
+    if crate::linux::is_linux_target(&target) {
+        return render_unit(&a, &info, &loaded);
     }
     let exe = match &a.pkg.binary {
         Some(b) => plan::resolve_binary(b),

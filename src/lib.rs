@@ -16,6 +16,7 @@ pub mod firewall;
 pub mod helper;
 pub mod host;
 pub mod inspect;
+pub mod linux;
 pub mod manifest;
 pub mod output;
 pub mod pipeline;

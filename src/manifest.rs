@@ -45,7 +45,7 @@
 //!   "artifacts": [
 //!     {
 //!       "path": "ledger-agent-1.4.0-beta.2-x64.msi", // file name in the out-dir
-//!       "kind": "msi",                  // "msi" | "portable-zip" | "checksums" | "sbom"
+//!       "kind": "msi",                  // "msi" | "portable-zip" | "checksums" | "sbom" | "deb" | "tarball"
 //!                                       //   | "winget-manifest" (path "winget/<file>")
 //!       "size": 1234567,                // bytes
 //!       "sha256": "…",                  // lowercase hex
@@ -57,7 +57,8 @@
 //! }
 //! ```
 //!
-//! `SHA256SUMS` covers every target's MSI, zip and SBOM; the manifest lists those,
+//! `SHA256SUMS` covers every Windows target's MSI, zip and SBOM and every Linux target's
+//! .deb and tarball; the manifest lists those,
 //! `SHA256SUMS` itself and the winget manifests (when configured); nothing can list the
 //! manifest's own digest. New optional keys may be added within a schema version (`targets`
 //! and the artifacts' `target`/`arch` were), so readers should ignore keys they do not know.
@@ -100,7 +101,7 @@ pub struct Manifest {
     pub msi_version: String,
     /// The Rust target triple.
     pub target: String,
-    /// The Windows architecture.
+    /// The architecture (Windows names; a Linux target x64 or arm64 too).
     pub arch: Arch,
     /// Every target of the build (`target` and `arch` repeat the first); empty when read
     /// from a manifest written before the key existed.
@@ -117,7 +118,7 @@ pub struct Manifest {
 pub struct TargetSummary {
     /// The Rust target triple.
     pub target: String,
-    /// Its Windows architecture.
+    /// Its architecture (Windows names; a Linux target x64 or arm64 too).
     pub arch: Arch,
 }
 
@@ -201,9 +202,13 @@ pub enum ArtifactKind {
     Sbom,
     /// A winget manifest (`winget/<id>[.installer|.locale.en-US].yaml`).
     WingetManifest,
+    /// The Debian package (`<package>_<version>-<revision>_<arch>.deb`).
+    Deb,
+    /// The Linux tarball (`<package>-<version>-<triple>.tar.gz`).
+    Tarball,
 }
 
-/// The Windows architecture of the package.
+/// The architecture of a package, in Windows names (a Linux package: x64 or arm64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arch {

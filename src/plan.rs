@@ -20,12 +20,24 @@ pub enum Arch {
 }
 
 impl Arch {
-    /// From a Rust target triple; only Windows targets are accepted.
+    /// From a Rust target triple: Windows targets, and the Linux targets svcpack packages
+    /// as .deb and tarball.
     pub fn from_target(triple: &str) -> Result<Arch, String> {
+        if crate::linux::is_linux_target(triple) {
+            return match triple.split('-').next().unwrap_or_default() {
+                "x86_64" => Ok(Arch::X64),
+                "aarch64" => Ok(Arch::Arm64),
+                other => Err(format!(
+                    "--target {triple}: architecture `{other}` is not packaged for Linux; use \
+                     x86_64-unknown-linux-gnu or aarch64-unknown-linux-gnu"
+                )),
+            };
+        }
         if !triple.contains("windows") {
             return Err(format!(
-                "--target {triple} is not a Windows target; use e.g. x86_64-pc-windows-msvc, x86_64-pc-windows-gnu, \
-                 i686-pc-windows-msvc or aarch64-pc-windows-msvc"
+                "--target {triple} is neither a Windows nor a Linux target; use e.g. x86_64-pc-windows-msvc, \
+                 x86_64-pc-windows-gnu, i686-pc-windows-msvc, aarch64-pc-windows-msvc, x86_64-unknown-linux-gnu \
+                 or aarch64-unknown-linux-gnu"
             ));
         }
         match triple.split('-').next().unwrap_or_default() {
@@ -114,6 +126,8 @@ pub enum Stage {
     Zip,
     /// The CycloneDX SBOM of what the (final, signed) MSI installs.
     Sbom,
+    /// The .deb and the tarball (Linux targets).
+    Linux,
     /// winget manifests (with `[release] winget-id`).
     Winget,
     Checksums,
@@ -135,12 +149,13 @@ impl Stage {
             Stage::Zip => "zip",
             Stage::Sbom => "sbom",
             Stage::Winget => "winget",
+            Stage::Linux => "linux packages",
             Stage::Checksums => "checksums + manifest",
         }
     }
 
-    /// True for the stages that run once per target (compile through sbom); configure runs
-    /// before them, winget and checksums + manifest once after all of them.
+    /// True for the stages that run once per target (compile through sbom, and linux);
+    /// configure runs before them, winget and checksums + manifest once after all of them.
     pub fn per_target(self) -> bool {
         !matches!(self, Stage::Configure | Stage::Winget | Stage::Checksums)
     }
@@ -153,20 +168,44 @@ pub struct TargetPlan {
     /// The Rust target triple.
     pub triple: String,
     pub arch: Arch,
-    /// `<package>-<version>-<arch>.msi`.
+    /// `<package>-<version>-<arch>.msi` (empty for a Linux target).
     pub msi: String,
-    /// `<package>-<version>-<arch>-portable.zip`.
+    /// `<package>-<version>-<arch>-portable.zip` (empty for a Linux target).
     pub zip: String,
-    /// `<package>-<version>-<arch>.cdx.json`.
+    /// `<package>-<version>-<arch>.cdx.json` (empty for a Linux target).
     pub sbom: String,
+    /// Linux targets: the .deb and the tarball instead of the Windows artifacts.
+    pub linux: Option<LinuxArtifacts>,
+}
+
+impl TargetPlan {
+    /// True when `stage` runs for this target: compile for every target, the linux stage
+    /// for Linux targets, the exe, MSI, zip and SBOM stages for Windows targets.
+    pub fn runs(&self, stage: Stage) -> bool {
+        match stage {
+            Stage::Compile => true,
+            Stage::Linux => self.linux.is_some(),
+            _ => self.linux.is_none() && stage.per_target(),
+        }
+    }
+}
+
+/// File names of a Linux target's packages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinuxArtifacts {
+    /// `<package>_<version>-<revision>_<arch>.deb`.
+    pub deb: String,
+    /// `<package>-<version>-<triple>.tar.gz`.
+    pub tarball: String,
 }
 
 /// File names (inside the out-dir) of the artifacts that cover the whole build.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Artifacts {
-    /// `SHA256SUMS`: every target's MSI, zip and SBOM.
+    /// `SHA256SUMS`: every target's MSI, zip and SBOM, or .deb and tarball.
     pub checksums: String,
-    /// `<package>-<version>-<arch>.manifest.json` for one target (the name it always had),
+    /// `<package>-<version>-<arch>.manifest.json` for one Windows target (the name it always
+    /// had), `<package>-<version>-<triple>.manifest.json` for one Linux target,
     /// `<package>-<version>.manifest.json` for several.
     pub manifest: String,
 }
@@ -178,8 +217,9 @@ pub struct Plan {
     pub config: Config,
     pub warnings: Vec<String>,
     pub version: MsiVersion,
-    /// The targets, in command-line order; never empty. Each gets its own exe, MSI, zip
-    /// and SBOM; checksums, manifest and winget manifests cover them all.
+    /// The targets, in command-line order; never empty. Each Windows target gets its own
+    /// exe, MSI, zip and SBOM, each Linux target its .deb and tarball; checksums and
+    /// manifest cover them all, winget manifests every Windows target.
     pub targets: Vec<TargetPlan>,
     pub exe: ExeSource,
     pub wix: WixSource,
@@ -191,6 +231,9 @@ pub struct Plan {
     pub host_cache_dir: PathBuf,
     /// `[release]`: download URL and winget identifier.
     pub release: crate::config::Release,
+    /// `[linux]` and the Linux reading of the service keys, checked; `None` when no Linux
+    /// target is built.
+    pub linux: Option<crate::config::Linux>,
 }
 
 /// Inputs the CLI gathered.
@@ -210,6 +253,8 @@ pub struct PlanInput {
     pub target_dir: Option<PathBuf>,
     /// `[release]` from the configuration.
     pub release: crate::config::Release,
+    /// `[linux]` from the configuration; a Linux target needs it.
+    pub linux: Option<crate::config::Linux>,
 }
 
 /// Decides the plan. Errors are one line, naming the option at fault.
@@ -224,30 +269,23 @@ pub fn plan(
     } else {
         input.targets.clone()
     };
+    // The Linux settings, checked once, before any work, when a Linux target is built.
+    let linux = if triples.iter().any(|t| crate::linux::is_linux_target(t)) {
+        let linux = input.linux.clone().ok_or_else(|| {
+            "a Linux --target needs the configuration's Linux settings, which were not read"
+                .to_string()
+        })?;
+        crate::linux::check(&linux)?;
+        crate::linux::check_dests(&config, &linux)?;
+        Some(linux)
+    } else {
+        None
+    };
     let mut targets: Vec<TargetPlan> = Vec::new();
     for triple in triples {
-        let arch = Arch::from_target(&triple)?;
-        if let Some(same) = targets.iter().find(|t| t.arch == arch) {
-            // Artifact names carry the architecture, not the triple.
-            return Err(if same.triple == triple {
-                format!("--target {triple} is given twice")
-            } else {
-                format!(
-                    "--target {triple} and --target {} are both {}: one build makes one package per architecture",
-                    same.triple,
-                    arch.as_str()
-                )
-            });
-        }
-        let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
-        targets.push(TargetPlan {
-            triple,
-            arch,
-            msi: format!("{stem}.msi"),
-            zip: format!("{stem}-portable.zip"),
-            sbom: format!("{stem}.cdx.json"),
-        });
+        targets.push(target_plan(&package, linux.as_ref(), &targets, triple)?);
     }
+    let windows = targets.iter().any(|t| t.linux.is_none());
     let version = config.version.clone();
     let exe = match &input.prebuilt {
         Some(p) if targets.len() > 1 => {
@@ -287,6 +325,13 @@ pub fn plan(
     };
     let full_version = package.version.to_string();
     let manifest = match &targets[..] {
+        // A Linux package's manifest has always carried the triple.
+        [one] if one.linux.is_some() => {
+            format!(
+                "{}-{full_version}-{}.manifest.json",
+                package.name, one.triple
+            )
+        }
         [one] => crate::manifest::file_name(&package.name, &full_version, one.arch.into()),
         _ => crate::manifest::multi_target_file_name(&package.name, &full_version),
     };
@@ -294,41 +339,53 @@ pub fn plan(
         checksums: "SHA256SUMS".into(),
         manifest,
     };
-    let sign = config.sign.is_some() && !input.no_sign;
+    // Only Windows artifacts are signed; a Linux-only build ignores `[sign]` (with the
+    // warning the Linux settings carry).
+    let sign = windows && config.sign.is_some() && !input.no_sign;
     let mut stages = vec![Stage::Configure];
     if matches!(exe, ExeSource::Cargo { .. }) {
         stages.push(Stage::Compile);
     }
-    let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
-    if hosted {
-        if let WixSource::CargoWix(p) = &wix {
-            return Err(format!(
-                "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
-                 but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
-                p.display()
-            ));
+    if windows {
+        let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
+        if hosted {
+            if let WixSource::CargoWix(p) = &wix {
+                return Err(format!(
+                    "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
+                     but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
+                    p.display()
+                ));
+            }
+            stages.push(Stage::Host);
         }
-        stages.push(Stage::Host);
+        if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
+            stages.push(Stage::Helper);
+        }
+        stages.push(Stage::Stamp);
+        if !matches!(config.compress, Compress::None) {
+            stages.push(Stage::Compress);
+        }
+        if sign {
+            stages.push(Stage::SignExe);
+        }
+        stages.extend([Stage::Render, Stage::Msi]);
+        if sign {
+            stages.push(Stage::SignMsi);
+        }
+        stages.extend([Stage::Zip, Stage::Sbom]);
     }
-    if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
-        stages.push(Stage::Helper);
+    if linux.is_some() {
+        stages.push(Stage::Linux);
     }
-    stages.push(Stage::Stamp);
-    if !matches!(config.compress, Compress::None) {
-        stages.push(Stage::Compress);
-    }
-    if sign {
-        stages.push(Stage::SignExe);
-    }
-    stages.extend([Stage::Render, Stage::Msi]);
-    if sign {
-        stages.push(Stage::SignMsi);
-    }
-    stages.extend([Stage::Zip, Stage::Sbom]);
-    if input.release.winget_id.is_some() {
+    if windows && input.release.winget_id.is_some() {
         stages.push(Stage::Winget);
     }
     stages.push(Stage::Checksums);
+    let mut warnings = warnings;
+    if let Some(l) = &linux {
+        // Windows-only keys are worth a warning only when a Linux package is made.
+        warnings.extend(l.warnings.iter().cloned());
+    }
     let host_cache_dir = match &input.target_dir {
         Some(t) => t.join("svcpack-host"),
         None => package.manifest_dir.join("target").join("svcpack-host"),
@@ -347,6 +404,62 @@ pub fn plan(
         stages,
         sign,
         release: input.release.clone(),
+        linux,
+    })
+}
+
+/// One target's plan and artifact names, refusing a second target whose artifacts would
+/// have the same names: Windows names carry the architecture, Linux names the Debian
+/// architecture and the triple, so one Windows and one Linux target may share an
+/// architecture, two of the same system may not.
+fn target_plan(
+    package: &PackageInfo,
+    linux: Option<&crate::config::Linux>,
+    earlier: &[TargetPlan],
+    triple: String,
+) -> Result<TargetPlan, String> {
+    let arch = Arch::from_target(&triple)?;
+    let is_linux = crate::linux::is_linux_target(&triple);
+    if let Some(same) = earlier
+        .iter()
+        .find(|t| t.arch == arch && t.linux.is_some() == is_linux)
+    {
+        return Err(if same.triple == triple {
+            format!("--target {triple} is given twice")
+        } else {
+            format!(
+                "--target {triple} and --target {} are both {} {} targets: one build makes one package per \
+                 architecture and system",
+                same.triple,
+                arch.as_str(),
+                if is_linux { "Linux" } else { "Windows" }
+            )
+        });
+    }
+    if is_linux {
+        let linux = linux.ok_or_else(|| {
+            format!("--target {triple}: the configuration's Linux settings were not read")
+        })?;
+        return Ok(TargetPlan {
+            linux: Some(LinuxArtifacts {
+                deb: crate::linux::deb_file_name(package, linux, &triple)?,
+                tarball: crate::linux::tarball_file_name(package, &triple),
+            }),
+            triple,
+            arch,
+            msi: String::new(),
+            zip: String::new(),
+            sbom: String::new(),
+        });
+    }
+    let stem = format!("{}-{}-{}", package.name, package.version, arch.as_str());
+    Ok(TargetPlan {
+        triple,
+        arch,
+        msi: format!("{stem}.msi"),
+        zip: format!("{stem}-portable.zip"),
+        sbom: format!("{stem}.cdx.json"),
+        linux: None,
     })
 }
 
@@ -374,15 +487,30 @@ mod tests {
             Arch::from_target("aarch64-pc-windows-msvc"),
             Ok(Arch::Arm64)
         );
-        assert!(Arch::from_target("x86_64-unknown-linux-gnu")
+        assert_eq!(Arch::from_target("x86_64-unknown-linux-gnu"), Ok(Arch::X64));
+        assert_eq!(
+            Arch::from_target("aarch64-unknown-linux-gnu"),
+            Ok(Arch::Arm64)
+        );
+        assert!(Arch::from_target("mips-unknown-linux-gnu")
             .unwrap_err()
-            .contains("not a Windows target"));
+            .contains("not packaged for Linux"));
+        assert!(Arch::from_target("x86_64-apple-darwin")
+            .unwrap_err()
+            .contains("neither a Windows nor a Linux target"));
         assert!(Arch::from_target("thumbv7a-pc-windows-msvc")
             .unwrap_err()
             .contains("no MSI platform"));
     }
 
     fn sample() -> (PackageInfo, Config) {
+        let (pkg, cfg, _) = sample_with("");
+        (pkg, cfg)
+    }
+
+    /// The sample package with `service_keys` added to its `[service]` table, and its
+    /// Linux settings.
+    fn sample_with(service_keys: &str) -> (PackageInfo, Config, crate::config::Linux) {
         let dir = std::env::temp_dir();
         let pkg = PackageInfo {
             name: "ledger-agent".into(),
@@ -395,11 +523,13 @@ mod tests {
             bins: vec!["ledger-agent".into()],
             manifest_dir: dir.join("svcpack-plan-test-nonexistent"),
         };
-        let toml = "[package]\nname = \"ledger-agent\"\nversion = \"2.0.0-beta.1\"\n[package.metadata.svcpack]\nupgrade-code = \"8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B\"\n[package.metadata.svcpack.service]\nname = \"LedgerAgent\"\n";
+        let toml = format!(
+            "[package]\nname = \"ledger-agent\"\nversion = \"2.0.0-beta.1\"\n[package.metadata.svcpack]\nupgrade-code = \"8E0B5A7C-1D2E-4F60-8A9B-0C1D2E3F4A5B\"\n[package.metadata.svcpack.service]\nname = \"LedgerAgent\"\n{service_keys}"
+        );
         let loaded =
-            crate::config::load_cargo_str(&pkg.manifest_dir.join("Cargo.toml"), toml, &pkg)
+            crate::config::load_cargo_str(&pkg.manifest_dir.join("Cargo.toml"), &toml, &pkg)
                 .unwrap();
-        (pkg, loaded.config)
+        (pkg, loaded.config, loaded.linux)
     }
 
     #[test]
@@ -573,5 +703,212 @@ mod tests {
         };
         let e = plan(pkg, cfg, vec![], &prebuilt).unwrap_err();
         assert!(e.contains("give one --target"), "{e}");
+    }
+
+    fn mixed(targets: &[&str]) -> PlanInput {
+        PlanInput {
+            targets: targets.iter().map(|t| t.to_string()).collect(),
+            target_dir: Some("/t".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn windows_and_linux_targets_mix_in_one_build() {
+        let (pkg, cfg, linux) = sample_with("");
+        let input = PlanInput {
+            linux: Some(linux),
+            ..mixed(&[
+                "x86_64-pc-windows-gnu",
+                "x86_64-unknown-linux-gnu",
+                "aarch64-unknown-linux-gnu",
+            ])
+        };
+        let p = plan(pkg, cfg, vec![], &input).unwrap();
+        // A Windows and a Linux target may share an architecture: their names differ.
+        let names: Vec<(&str, Arch, &str, Option<&LinuxArtifacts>)> = p
+            .targets
+            .iter()
+            .map(|t| (t.triple.as_str(), t.arch, t.msi.as_str(), t.linux.as_ref()))
+            .collect();
+        let deb = |deb: &str, tarball: &str| LinuxArtifacts {
+            deb: deb.into(),
+            tarball: tarball.into(),
+        };
+        assert_eq!(
+            names,
+            vec![
+                (
+                    "x86_64-pc-windows-gnu",
+                    Arch::X64,
+                    "ledger-agent-2.0.0-beta.1-x64.msi",
+                    None
+                ),
+                (
+                    "x86_64-unknown-linux-gnu",
+                    Arch::X64,
+                    "",
+                    Some(&deb(
+                        "ledger-agent_2.0.0~beta.1-1_amd64.deb",
+                        "ledger-agent-2.0.0-beta.1-x86_64-unknown-linux-gnu.tar.gz"
+                    ))
+                ),
+                (
+                    "aarch64-unknown-linux-gnu",
+                    Arch::Arm64,
+                    "",
+                    Some(&deb(
+                        "ledger-agent_2.0.0~beta.1-1_arm64.deb",
+                        "ledger-agent-2.0.0-beta.1-aarch64-unknown-linux-gnu.tar.gz"
+                    ))
+                ),
+            ]
+        );
+        assert_eq!(
+            p.artifacts.manifest,
+            "ledger-agent-2.0.0-beta.1.manifest.json"
+        );
+        assert_eq!(
+            p.stages,
+            vec![
+                Stage::Configure,
+                Stage::Compile,
+                Stage::Helper,
+                Stage::Stamp,
+                Stage::Render,
+                Stage::Msi,
+                Stage::Zip,
+                Stage::Sbom,
+                Stage::Linux,
+                Stage::Checksums
+            ]
+        );
+        // Each target runs its own system's stages.
+        let runs = |t: &TargetPlan| -> Vec<Stage> {
+            p.stages
+                .iter()
+                .copied()
+                .filter(|&s| s.per_target() && t.runs(s))
+                .collect()
+        };
+        assert_eq!(
+            runs(&p.targets[0]),
+            vec![
+                Stage::Compile,
+                Stage::Helper,
+                Stage::Stamp,
+                Stage::Render,
+                Stage::Msi,
+                Stage::Zip,
+                Stage::Sbom
+            ]
+        );
+        assert_eq!(runs(&p.targets[1]), vec![Stage::Compile, Stage::Linux]);
+        assert_eq!(runs(&p.targets[2]), vec![Stage::Compile, Stage::Linux]);
+        // The Windows-only key of the sample warns because a Linux package is made.
+        assert!(
+            p.warnings.iter().any(|w| w.contains("upgrade-code")),
+            "{:?}",
+            p.warnings
+        );
+        assert!(p.linux.is_some());
+    }
+
+    #[test]
+    fn a_linux_only_build_compiles_and_packages_for_linux_only() {
+        let (pkg, mut cfg, linux) = sample_with("");
+        if let Some(s) = cfg.service.as_mut() {
+            s.host = Some(crate::config::Host::default());
+        }
+        let input = PlanInput {
+            linux: Some(linux),
+            release: crate::config::Release {
+                download_url: None,
+                winget_id: Some("Example.LedgerAgent".into()),
+            },
+            ..mixed(&["x86_64-unknown-linux-gnu"])
+        };
+        let p = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap();
+        // No service host (systemd restarts the program), no MSI, no winget manifests.
+        assert_eq!(
+            p.stages,
+            vec![
+                Stage::Configure,
+                Stage::Compile,
+                Stage::Linux,
+                Stage::Checksums
+            ]
+        );
+        assert!(!p.sign);
+        // One Linux target keeps the manifest name it always had, with the triple.
+        assert_eq!(
+            p.artifacts.manifest,
+            "ledger-agent-2.0.0-beta.1-x86_64-unknown-linux-gnu.manifest.json"
+        );
+        // A prebuilt program skips compile.
+        let prebuilt = PlanInput {
+            prebuilt: Some("/x/ledger-agent".into()),
+            ..input
+        };
+        let p = plan(pkg, cfg, vec![], &prebuilt).unwrap();
+        assert_eq!(
+            p.stages,
+            vec![Stage::Configure, Stage::Linux, Stage::Checksums]
+        );
+        assert_eq!(p.exe, ExeSource::Prebuilt("/x/ledger-agent".into()));
+    }
+
+    #[test]
+    fn two_linux_targets_of_one_architecture_are_refused() {
+        let (pkg, cfg, linux) = sample_with("");
+        let input = PlanInput {
+            linux: Some(linux),
+            ..mixed(&["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"])
+        };
+        let e = plan(pkg.clone(), cfg.clone(), vec![], &input).unwrap_err();
+        assert!(
+            e.contains("are both x64 Linux targets") && e.contains("x86_64-unknown-linux-musl"),
+            "{e}"
+        );
+        let twice = PlanInput {
+            targets: vec![
+                "x86_64-pc-windows-gnu".into(),
+                "aarch64-unknown-linux-gnu".into(),
+                "aarch64-unknown-linux-gnu".into(),
+            ],
+            ..input
+        };
+        let e = plan(pkg, cfg, vec![], &twice).unwrap_err();
+        assert!(
+            e.contains("--target aarch64-unknown-linux-gnu is given twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn linux_errors_and_warnings_count_only_when_a_linux_target_is_built() {
+        // A domain account has no Linux counterpart; Windows takes it.
+        let (pkg, cfg, linux) = sample_with("account = 'CORP\\svc-ledger'\n");
+        assert!(!linux.errors.is_empty());
+        let windows = PlanInput {
+            linux: Some(linux.clone()),
+            ..mixed(&["x86_64-pc-windows-gnu"])
+        };
+        let p = plan(pkg.clone(), cfg.clone(), vec![], &windows).unwrap();
+        assert!(p.linux.is_none());
+        assert!(
+            !p.warnings.iter().any(|w| w.contains("upgrade-code")),
+            "{:?}",
+            p.warnings
+        );
+        let both = PlanInput {
+            linux: Some(linux),
+            ..mixed(&["x86_64-pc-windows-gnu", "x86_64-unknown-linux-gnu"])
+        };
+        let e = plan(pkg, cfg, vec![], &both).unwrap_err();
+        assert!(
+            e.contains("domain account") && e.contains("service.account"),
+            "{e}"
+        );
     }
 }

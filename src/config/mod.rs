@@ -25,7 +25,7 @@
 //! | `compress` | `"none"`; `"upx"` with `upx-args`, default `["--best"]` |
 //! | `backend` | `"native"`; or `"wix"` |
 //! | `copyright` | `Copyright (c) <year> <manufacturer>` ([`Config::copyright_text`]) |
-//! | `targets` | none: `--target`, else the host's default target; a list of target triples (none twice) packaged in one build and built by `init --ci` pipelines |
+//! | `targets` | none: `--target`, else the host's default target; a list of target triples (none twice; Windows and Linux may mix) packaged in one build and built by `init --ci` pipelines |
 //! | `[service]` | absent: a plain application package |
 //! | `service.name` | the package name (1–256 characters, no `/` or `\`) |
 //! | `service.display-name` | the product name |
@@ -44,6 +44,15 @@
 //! | `[release]` | absent: no winget manifests; `download-url` is an `https://` template with `{file}` (and optionally `{version}`); `winget-id` (winget's PackageIdentifier pattern) needs `download-url` |
 //! | `[[files]]` `sign` | `true`: `.exe`/`.dll`/`.sys` files are signed with the package; `false` leaves one as shipped |
 //! | `[sign]` | absent: unsigned; `tool` `"auto"`, one of `certificate`/`certificate-env` unless `tool = "command"`; or `pkcs11-module` + `key` (RFC 7512 URI) + `certificate` (chain file or `pkcs11:` URI) + optional `pin-env`/`pkcs11-engine`; `command` placeholders `{file}`, `{digest}`, `{timestamp-url}`; secrets only through `*-env` variable names (a `password` key is an error) |
+//! | `[linux]` | read only for a Linux `--target` ([`Linux`]); see docs/linux.md |
+//! | `linux.package` | the package name lower-cased, `_` → `-` (Debian's `[a-z0-9][a-z0-9+.-]+`): the .deb, unit and folder name |
+//! | `linux.revision` | `"1"` (the Debian revision: `<version>-<revision>`) |
+//! | `linux.maintainer` | the first package author written `Name <email>`; none: a placeholder address lintian rejects (warning) |
+//! | `linux.section`, `linux.depends` | `"misc"`; `["libc6"]` (entries of the Depends field) |
+//! | `linux.service-type` | `"simple"` (`notify`: the program calls sd_notify) |
+//! | `linux.hardening` | `true`: NoNewPrivileges, ProtectSystem=strict, ProtectHome, PrivateTmp, PrivateDevices, ProtectKernel*, ProtectControlGroups, RestrictSUIDSGID, LockPersonality; `false` drops them |
+//! | `linux.read-write-paths` | none: absolute paths the service may write despite ProtectSystem=strict |
+//! | (Linux target) | `service.account`: LocalSystem → root; LocalService, NetworkService, virtual or omitted → DynamicUser; `user` or `.\user` → that user (created by the package), a domain account → error; arguments with line breaks → error; Windows-only keys (icon, compress, backend, upgrade-code, sign, event-source, sid-type, required-privileges, preshutdown-timeout-secs, firewall, recovery command/non-crash-failures/reboot/run, host log-max-bytes/log-keep, files' sign) → warning |
 //!
 //! # Standalone `svcpack.toml`
 //!
@@ -81,6 +90,7 @@
 
 mod error;
 mod firewall;
+mod linux;
 mod read;
 mod release;
 mod resolve;
@@ -99,6 +109,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
 pub use firewall::{FirewallProfile, FirewallProtocol, FirewallRule};
+pub use linux::{Linux, LinuxUser, ServiceType};
 pub use release::{DownloadUrl, Release};
 pub use values::{
     Account, Backend, Guid, RecoveryAction, RelPath, ServiceName, SidType, StartType, PRIVILEGES,
@@ -155,6 +166,8 @@ pub struct Loaded {
     pub warnings: Vec<String>,
     /// `[release]`: what release automation publishes (download URL, winget identifier).
     pub release: Release,
+    /// `[linux]` and the Linux reading of the shared keys, for Linux targets.
+    pub linux: Linux,
     /// `targets`: the target triples built without `--target`; empty when not configured.
     pub targets: Vec<String>,
 }

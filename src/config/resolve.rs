@@ -89,11 +89,13 @@ pub(crate) fn cargo(file: &Path, text: &str, pkg: &PackageInfo) -> Result<Loaded
         .config(&svcpack, wix_guid, version_span, "package.version")
         .map_err(locate)?;
     let release = super::release::read(&svcpack).map_err(locate)?;
+    let linux = super::linux::read(&svcpack, &config, pkg, &locate).map_err(locate)?;
     let targets = super::targets::read(&svcpack).map_err(locate)?;
     Ok(Loaded {
         config,
         release,
         targets,
+        linux,
         warnings: resolver
             .warnings
             .into_iter()
@@ -131,6 +133,7 @@ pub(crate) fn standalone(file: &Path, text: &str) -> Result<(PackageInfo, Loaded
         .map(|w| locate(w).to_string())
         .collect();
     let release = super::release::read(&top).map_err(locate)?;
+    let linux = super::linux::read(&top, &config, &resolver.pkg, &locate).map_err(locate)?;
     let targets = super::targets::read(&top).map_err(locate)?;
     Ok((
         resolver.pkg,
@@ -138,6 +141,7 @@ pub(crate) fn standalone(file: &Path, text: &str) -> Result<(PackageInfo, Loaded
             config,
             warnings,
             release,
+            linux,
             targets,
         },
     ))

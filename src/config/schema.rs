@@ -132,6 +132,7 @@ macro_rules! top_level {
             Field { name: "files", shape: Shape::Tables(FILES) },
             Field { name: "sign", shape: Shape::Table(SIGN) },
             Field { name: "release", shape: Shape::Table(super::release::RELEASE) },
+            Field { name: "linux", shape: Shape::Table(super::linux::LINUX) },
         ]
     };
 }

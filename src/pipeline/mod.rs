@@ -4,15 +4,19 @@
 //! the out-dir exactly as it was.
 //!
 //! This module owns stage order and dispatch only: configure first, then the per-target
-//! stages ([`Stage::per_target`]) for each target in turn, then the stages that cover every
-//! target (winget, checksums + manifest), then publishing. Each stage lives in the file
-//! named for its concern (exe, support_exes, signing, installer, archive, release,
-//! publish), and the bytes they hand to each other in [`state`].
+//! stages ([`Stage::per_target`]) that apply to each target ([`TargetPlan::runs`]: the
+//! Windows stages or the Linux one) for each target in turn, then the stages that cover
+//! every target (winget, checksums + manifest), then publishing. Each stage lives in the
+//! file named for its concern (exe, support_exes, signing, installer, archive, linux,
+//! release, publish), and the bytes they hand to each other in [`state`].
+//!
+//! [`TargetPlan::runs`]: crate::plan::TargetPlan::runs
 
 mod archive;
 mod error;
 mod exe;
 mod installer;
+mod linux;
 mod options;
 mod publish;
 mod release;
@@ -62,7 +66,8 @@ pub fn run(
     let several = plan.targets.len() > 1;
     let mut built = Vec::new();
     for target in &plan.targets {
-        let dir = staging.path().join(target.arch.as_str());
+        // By triple: a Windows and a Linux target may share an architecture.
+        let dir = staging.path().join(&target.triple);
         std::fs::create_dir(&dir).map_err(|e| {
             fail(
                 Stage::Configure,
@@ -70,7 +75,11 @@ pub fn run(
             )
         })?;
         let mut b = TargetBuild::new(target, dir);
-        for &stage in plan.stages.iter().filter(|s| s.per_target()) {
+        for &stage in plan
+            .stages
+            .iter()
+            .filter(|&&s| s.per_target() && target.runs(s))
+        {
             let t = Instant::now();
             let ran = match stage {
                 Stage::Compile => exe::compile(&cx, &mut b),
@@ -84,6 +93,7 @@ pub fn run(
                 Stage::SignMsi => signing::sign_msi(&cx, &mut b),
                 Stage::Zip => archive::zip(&cx, &mut b),
                 Stage::Sbom => release::sbom(&cx, &mut b),
+                Stage::Linux => linux::packages(&cx, &mut b),
                 Stage::Configure | Stage::Winget | Stage::Checksums => Ok(None),
             };
             // With several targets, each line and error says which one.
@@ -97,7 +107,7 @@ pub fn run(
             // A stage with nothing to do for this package is not reported.
             if let Some(detail) = ran {
                 let detail = if several {
-                    format!("[{}] {detail}", target.arch.as_str())
+                    format!("[{}] {detail}", target.triple)
                 } else {
                     detail
                 };
@@ -136,7 +146,11 @@ fn configure(
     for w in &plan.warnings {
         rep.warning(w);
     }
-    if let Some(s) = &plan.config.service {
+    // The Windows account (a Linux unit's user is in its unit, which `render` prints).
+    if let (Some(s), true) = (
+        &plan.config.service,
+        plan.targets.iter().any(|t| t.linux.is_none()),
+    ) {
         rep.service_account(s.name.as_str(), &s.account.object_name(&s.name));
     }
     let triples: Vec<&str> = plan.targets.iter().map(|t| t.triple.as_str()).collect();

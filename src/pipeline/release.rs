@@ -1,7 +1,7 @@
-//! The release metadata built from the final artifacts: each target's SBOM, then — once
-//! every target is built — the winget manifests (one installer per target), SHA256SUMS and
-//! the machine-readable manifest that lists every artifact. The MSI and the zip are hashed
-//! from their staged files in pieces.
+//! The release metadata built from the final artifacts: each Windows target's SBOM, then —
+//! once every target is built — the winget manifests (one installer per Windows target),
+//! SHA256SUMS and the machine-readable manifest that lists every artifact of every target.
+//! The MSI and the zip are hashed from their staged files in pieces.
 
 use std::path::Path;
 
@@ -24,13 +24,15 @@ pub(super) fn sbom(cx: &Context, b: &mut TargetBuild) -> Result<Option<String>, 
     Ok(Some(summary))
 }
 
-/// The winget manifests (with `[release] winget-id`): one installer per target.
+/// The winget manifests (with `[release] winget-id`): one installer per Windows target
+/// (winget installs Windows packages only).
 pub(super) fn winget(
     cx: &Context,
     built: &[TargetBuild],
     r: &mut Release,
 ) -> Result<Option<String>, String> {
     let plan = cx.plan;
+    let built: Vec<&TargetBuild> = built.iter().filter(|b| b.target.linux.is_none()).collect();
     let codes = built
         .iter()
         .map(|b| crate::winget::product_code(&b.msi).map_err(|m| format!("{}: {m}", b.target.msi)))
@@ -72,7 +74,7 @@ pub(super) fn checksums(
 ) -> Result<Option<String>, String> {
     let plan = cx.plan;
     let a = &plan.artifacts;
-    // The zip counts as signed (its exe is).
+    // The zip counts as signed (its exe is); Linux packages are never signed.
     let signed = cx.signer.is_some();
     let mut summed: Vec<(String, String)> = Vec::new();
     let mut artifacts = Vec::new();
@@ -80,21 +82,7 @@ pub(super) fn checksums(
     for b in built.iter() {
         let t = b.target;
         let arch = t.arch.into();
-        for (path, kind, d, signed) in [
-            (&t.msi, ArtifactKind::Msi, digest(&b.msi, &t.msi)?, signed),
-            (
-                &t.zip,
-                ArtifactKind::PortableZip,
-                digest(&b.zip, &t.zip)?,
-                signed,
-            ),
-            (
-                &t.sbom,
-                ArtifactKind::Sbom,
-                checksums::hash_bytes(&b.sbom),
-                false,
-            ),
-        ] {
+        for (path, kind, d, signed) in target_artifacts(b, signed)? {
             summed.push((path.clone(), d.sha256.clone()));
             artifacts
                 .push(Artifact::from_digest(path, kind, d, signed).for_target(&t.triple, arch));
@@ -132,16 +120,31 @@ pub(super) fn checksums(
     )
     .to_json()
     .map_err(|e| e.to_string())?;
-    // Out-dir order: each target's MSI and zip, then the files that cover them all, then
-    // each target's SBOM, then the winget manifests — for one target, the order it always had.
+    // Out-dir order: each target's MSI and zip (or .deb and tarball), then the files that
+    // cover them all, then each Windows target's SBOM, then the winget manifests — for one
+    // target, the order it always had.
     let mut outputs = Vec::new();
     for b in built.iter_mut() {
-        outputs.push((b.target.msi.clone(), Content::File(b.msi.clone())));
-        outputs.push((b.target.zip.clone(), Content::File(b.zip.clone())));
+        match &b.target.linux {
+            Some(names) => {
+                outputs.push((
+                    names.deb.clone(),
+                    Content::Bytes(std::mem::take(&mut b.deb)),
+                ));
+                outputs.push((
+                    names.tarball.clone(),
+                    Content::Bytes(std::mem::take(&mut b.tarball)),
+                ));
+            }
+            None => {
+                outputs.push((b.target.msi.clone(), Content::File(b.msi.clone())));
+                outputs.push((b.target.zip.clone(), Content::File(b.zip.clone())));
+            }
+        }
     }
     outputs.push((a.checksums.clone(), Content::Bytes(sums.into_bytes())));
     outputs.push((a.manifest.clone(), Content::Bytes(manifest.into_bytes())));
-    for b in built.iter_mut() {
+    for b in built.iter_mut().filter(|b| b.target.linux.is_none()) {
         outputs.push((
             b.target.sbom.clone(),
             Content::Bytes(std::mem::take(&mut b.sbom)),
@@ -150,4 +153,35 @@ pub(super) fn checksums(
     outputs.extend(r.winget.drain(..).map(|(n, b)| (n, Content::Bytes(b))));
     r.outputs = outputs;
     Ok(Some(String::new()))
+}
+
+/// One target's artifacts as (file name, kind, bytes, signed): a Windows target's MSI, zip
+/// and SBOM, a Linux target's .deb and tarball.
+fn target_artifacts<'b>(
+    b: &'b TargetBuild,
+    signed: bool,
+) -> Result<Vec<(&'b String, ArtifactKind, FileDigest, bool)>, String> {
+    let t = b.target;
+    let bytes = checksums::hash_bytes;
+    Ok(match &t.linux {
+        Some(names) => vec![
+            (&names.deb, ArtifactKind::Deb, bytes(&b.deb), false),
+            (
+                &names.tarball,
+                ArtifactKind::Tarball,
+                bytes(&b.tarball),
+                false,
+            ),
+        ],
+        None => vec![
+            (&t.msi, ArtifactKind::Msi, digest(&b.msi, &t.msi)?, signed),
+            (
+                &t.zip,
+                ArtifactKind::PortableZip,
+                digest(&b.zip, &t.zip)?,
+                signed,
+            ),
+            (&t.sbom, ArtifactKind::Sbom, bytes(&b.sbom), false),
+        ],
+    })
 }

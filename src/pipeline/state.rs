@@ -50,6 +50,9 @@ pub(super) struct TargetBuild<'a> {
     /// The portable zip, in the staging directory.
     pub zip: PathBuf,
     pub sbom: Vec<u8>,
+    /// Linux targets: the .deb and the tarball.
+    pub deb: Vec<u8>,
+    pub tarball: Vec<u8>,
 }
 
 impl<'a> TargetBuild<'a> {
@@ -66,6 +69,8 @@ impl<'a> TargetBuild<'a> {
             msi: PathBuf::new(),
             zip: PathBuf::new(),
             sbom: Vec::new(),
+            deb: Vec::new(),
+            tarball: Vec::new(),
         }
     }
 }
@@ -73,7 +78,7 @@ impl<'a> TargetBuild<'a> {
 /// Files that cover every target, and finally every artifact of the build.
 #[derive(Default)]
 pub(super) struct Release {
-    /// winget manifests: one installer entry per target.
+    /// winget manifests: one installer entry per Windows target.
     pub winget: Vec<(String, Vec<u8>)>,
     /// Every artifact, by file name in the out-dir, once the last stage listed them.
     pub outputs: Vec<(String, Content)>,
