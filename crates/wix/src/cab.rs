@@ -232,9 +232,10 @@ fn build_with_limits(
     Ok(out.into_inner())
 }
 
-/// Blocks compressed per batch per thread: enough to keep every thread busy, few enough
-/// that a batch (input and output) stays a few MiB.
-const BATCH_BLOCKS_PER_THREAD: usize = 16;
+/// Blocks compressed per batch per thread: 2 MiB a thread, so the threads meet (and one
+/// is started) rarely — 64 measured ~10% faster than 16 on the 22 MB benchmark — while a
+/// batch (two input buffers and the output) stays ~6 MiB a thread.
+const BATCH_BLOCKS_PER_THREAD: usize = 64;
 
 /// The most compression workers used whatever is asked for (beyond the cores available).
 const MAX_WORKERS: usize = 16;
