@@ -162,18 +162,14 @@ fn target_artifacts<'b>(
     signed: bool,
 ) -> Result<Vec<(&'b String, ArtifactKind, FileDigest, bool)>, String> {
     let t = b.target;
+    let bytes = checksums::hash_bytes;
     Ok(match &t.linux {
         Some(names) => vec![
-            (
-                &names.deb,
-                ArtifactKind::Deb,
-                checksums::hash_bytes(&b.deb),
-                false,
-            ),
+            (&names.deb, ArtifactKind::Deb, bytes(&b.deb), false),
             (
                 &names.tarball,
                 ArtifactKind::Tarball,
-                checksums::hash_bytes(&b.tarball),
+                bytes(&b.tarball),
                 false,
             ),
         ],
@@ -185,12 +181,7 @@ fn target_artifacts<'b>(
                 digest(&b.zip, &t.zip)?,
                 signed,
             ),
-            (
-                &t.sbom,
-                ArtifactKind::Sbom,
-                checksums::hash_bytes(&b.sbom),
-                false,
-            ),
+            (&t.sbom, ArtifactKind::Sbom, bytes(&b.sbom), false),
         ],
     })
 }
