@@ -2,7 +2,8 @@
 //! `SetProperty`/`SetDirectory`, and the sequence elements that schedule standard and
 //! custom actions.
 
-use super::layout::{self, Ctx};
+use super::component::Ctx;
+use super::layout;
 use super::{condition_text, no_children, unexpected, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::model::{Member, Membership, Reference, Schedule, Val};

@@ -5,7 +5,7 @@
 
 use super::{unexpected, Attrs, Parser};
 use crate::error::Result;
-use crate::model::{KeyPath, Val};
+use crate::model::{KeyPath, Member, Val};
 use crate::xml::Element;
 
 /// What a child element contributes to key-path selection.
@@ -96,4 +96,24 @@ pub(crate) fn permission_ex(
         ],
     );
     Ok(())
+}
+
+/// Where a component is being authored.
+#[derive(Clone, Debug, Default)]
+pub struct Ctx {
+    pub directory: Option<String>,
+    pub disk_id: Option<i32>,
+    /// The parent that should contain the component (a feature or component group).
+    pub parent: Option<Member>,
+    /// Accumulated `FileSource` of enclosing directories (WiX's default file source).
+    pub file_source: String,
+}
+
+impl Ctx {
+    pub fn top(directory: Option<&str>) -> Ctx {
+        Ctx {
+            directory: directory.map(str::to_string),
+            ..Ctx::default()
+        }
+    }
 }

@@ -13,18 +13,23 @@ pub(crate) mod com;
 pub(crate) mod component;
 mod custom_table;
 pub(crate) mod extension;
+mod file;
 pub mod firewall;
 pub(crate) mod harvest;
 pub(crate) mod layout;
 mod naked;
 mod package;
 mod permission;
+mod property;
 mod publish_component;
+mod registry;
+mod resources;
 pub use package::platform_token;
 mod misc;
 mod search;
 pub(crate) use search::dr_locator_row_key;
 mod services;
+mod shortcut;
 mod shortcut_property;
 mod subdirectory;
 mod ui;
@@ -534,6 +539,27 @@ pub(crate) fn no_children(el: &Element) -> Result<()> {
         Some(c) => Err(unexpected(el, c)),
         None => Ok(()),
     }
+}
+
+/// A long file or directory name WiX accepts: not empty, none of `\\ / : * ? " < > |` or
+/// control characters, no trailing space, at most 255 characters.
+pub(super) fn check_long_name(name: &str, attr: &str, el: &Element) -> Result<()> {
+    let bad = name.is_empty()
+        || name.chars().any(|c| {
+            matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || (c as u32) < 32
+        })
+        || name.ends_with(' ')
+        || name.len() > 255;
+    if bad {
+        return Err(WixError::new(
+            el.loc.clone(),
+            format!(
+                "{}: `{attr}` value `{name}` is not a legal file name (no \\ / : * ? \" < > |, not empty, no trailing space)",
+                el.display_name()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Element semantics checked end to end on small sources (parse → link → lower), each

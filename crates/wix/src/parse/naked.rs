@@ -6,7 +6,8 @@
 //! ParseFilesElement).
 
 use super::component::Comp;
-use super::layout::{file, file_name_of, Ctx};
+use super::component::Ctx;
+use super::file::{file, file_name_of};
 use super::{subdirectory, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::model::{ComponentDef, GuidSpec, HarvestDef, KeyPath, Member, Membership};

@@ -2,11 +2,13 @@
 //! `Fragment`, and what may appear directly inside them (media, upgrades, properties,
 //! launch conditions, variables, icons, binaries).
 
+use super::component::Ctx;
+use super::property::{property, simple_ref, stream};
+use super::ui;
 use super::{actions, condition_text, layout, no_children, unexpected, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::model::{
-    Compression, MajorUpgrade, MediaDef, MediaTemplate, PackageInfo, Section, SectionKind,
-    StreamDef, Val,
+    Compression, MajorUpgrade, MediaDef, MediaTemplate, PackageInfo, Section, SectionKind, Val,
 };
 use crate::xml::{Dialect, Element};
 
@@ -326,11 +328,7 @@ fn prop(sec: &mut Section, id: &str, value: &str, loc: &crate::Location) {
 /// Children allowed directly under Product (v3), Package (v4) and Fragment.
 pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<()> {
     if el.ns == crate::xml::Namespace::Ui4 && el.name == "WixUI" {
-        let mut a = Attrs::new(el);
-        let id = a.req("Id")?.to_string();
-        a.ignore(&["InstallDirectory", "ExtendedPathValidation"]);
-        a.finish()?;
-        return wixui_reference(p, el, &id);
+        return ui::wixui(p, el);
     }
     if el.ns.is_util() {
         return Err(unexpected(parent, el));
@@ -353,10 +351,10 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         "AppId" => super::com::app_id(p, el, None),
         "Icon" => stream(p, el, "Icon"),
         "Binary" => stream(p, el, "Binary"),
-        "Directory" => layout::directory(p, el, None, &layout::Ctx::default()),
+        "Directory" => layout::directory(p, el, None, &Ctx::default()),
         "DirectoryRef" => layout::directory_ref(p, el),
         "StandardDirectory" if p.v4() => layout::standard_directory(p, el),
-        "Component" => layout::component(p, el, &layout::Ctx::top(el.attr("Directory"))),
+        "Component" => layout::component(p, el, &Ctx::top(el.attr("Directory"))),
         "ComponentGroup" => layout::component_group(p, el),
         "ComponentGroupRef" | "ComponentRef" => layout::package_level_ref(p, el),
         "File" if p.v4() => super::naked::naked_file(p, el, &super::naked::in_parent(None)),
@@ -373,13 +371,8 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         | "AdminUISequence"
         | "AdvertiseExecuteSequence" => actions::sequence(p, el),
         "SymbolPath" => Ok(()),
-        "UIRef" => {
-            let mut a = Attrs::new(el);
-            let id = a.req("Id")?.to_string();
-            a.finish()?;
-            wixui_reference(p, el, &id)
-        }
-        "UI" => super::ui::ui(p, el),
+        "UIRef" => ui::ui_ref(p, el),
+        "UI" => ui::ui(p, el),
         // v4 authors Publish beside ui:WixUI to customise the WixUI dialogs.
         "Publish" if p.v4() => {
             p.warnings.push(crate::Warning {
@@ -390,42 +383,6 @@ pub fn package_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<(
         }
         _ => Err(unexpected(parent, el)),
     }
-}
-
-/// A reference to one of WiX's standard dialog sets (WixUI_Minimal, WixUI_FeatureTree, ...).
-/// svcpack's compiler does not carry WiX's dialog library: the package still installs,
-/// with Windows Installer's basic UI, and the user is told so. Anything else is an error.
-fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
-    if !id.starts_with("WixUI_") {
-        if el.ns.is_util() {
-            return Err(WixError::new(
-                el.loc.clone(),
-                format!(
-                    "{}: `{id}` is not one of WiX's dialog sets (WixUI_*)",
-                    el.display_name()
-                ),
-            ));
-        }
-        // A `UI` the sources author themselves.
-        p.sec().reference(super::ui::UI_SYMBOL, id, &el.loc);
-        return Ok(());
-    }
-    p.warnings.push(crate::Warning {
-        location: el.loc.clone(),
-        message: format!(
-            "the WixUI dialog set `{id}` is not built by svcpack's native compiler; the package installs with Windows Installer's basic UI (progress only)"
-        ),
-    });
-    Ok(())
-}
-
-fn simple_ref(p: &mut Parser, el: &Element, table: &'static str) -> Result<()> {
-    let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
-    a.finish()?;
-    no_children(el)?;
-    p.sec().reference(table, id, &el.loc);
-    Ok(())
 }
 
 fn compression(a: &mut Attrs) -> Result<Compression> {
@@ -690,70 +647,6 @@ fn upgrade(p: &mut Parser, el: &Element) -> Result<()> {
     Ok(())
 }
 
-fn property(p: &mut Parser, el: &Element) -> Result<()> {
-    let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
-    let value = a.opt("Value").map(str::to_string);
-    let mut secure = a.flag("Secure")?;
-    let compliance_check = a.flag("ComplianceCheck")?;
-    a.ignore(&["Admin", "Hidden", "SuppressModularization"]);
-    a.finish()?;
-    let value = match value {
-        Some(v) => Some(v),
-        None if !el.text.is_empty() => Some(el.text.clone()),
-        None => None,
-    };
-    // Compiler.cs AddProperty: `[X]` in a value is not expanded (only a custom action sets
-    // a property from another); WiX warns for every such reference.
-    if let Some(v) = value.as_deref() {
-        let mut rest = v;
-        while let Some(start) = rest.find('[') {
-            let Some(len) = rest[start + 1..].find(']') else {
-                break;
-            };
-            let inner = &rest[start + 1..start + 1 + len];
-            if super::check_identifier(inner, "Value", &el.loc).is_ok() {
-                p.warnings.push(crate::Warning {
-                    location: el.loc.clone(),
-                    message: format!(
-                        "The '{id}' Property contains '[{inner}]' in its value which is an illegal reference to another property. If this value is a string literal, not a property reference, please ignore this warning. To set a property with the value of another property, use a CustomAction with Property and Value attributes."
-                    ),
-                });
-            }
-            rest = &rest[start + 1 + len + 1..];
-        }
-    }
-    // Searches (RegistrySearch, DirectorySearch, ...) set the property at install time.
-    let (_, search_secure) = super::search::property_searches(p, el, &id, compliance_check)?;
-    secure |= search_secure;
-    let sec = p.sec();
-    if secure {
-        sec.secure_properties.push(id.clone());
-    }
-    match value {
-        Some(v) if !v.is_empty() => sec.row("Property", &el.loc, vec![id.into(), v.into()]),
-        // A property without a value has no row, but still defines the property symbol
-        // (WiX's PropertySymbol), so `PropertyRef` to it links its section in.
-        _ => {
-            let already = sec.rows.iter().any(|r| {
-                r.table == "Property"
-                    && r.values.first().and_then(|v| v.as_str()) == Some(id.as_str())
-            }) || sec
-                .groups
-                .iter()
-                .any(|g| g.table == "Property" && g.id == id);
-            if !already {
-                sec.groups.push(crate::model::Reference {
-                    table: "Property",
-                    id,
-                    loc: el.loc.clone(),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 fn launch_condition(p: &mut Parser, el: &Element) -> Result<()> {
     let mut a = Attrs::new(el);
     let message = a.req("Message")?.to_string();
@@ -789,26 +682,6 @@ fn wix_variable(p: &mut Parser, el: &Element) -> Result<()> {
     a.finish()?;
     no_children(el)?;
     p.sec().wix_variables.push((id, value, el.loc.clone()));
-    Ok(())
-}
-
-fn stream(p: &mut Parser, el: &Element, table: &'static str) -> Result<()> {
-    let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
-    let source = match (a.opt("SourceFile"), a.opt("src")) {
-        (Some(s), _) | (None, Some(s)) if !s.is_empty() => s.to_string(),
-        _ => return Err(a.err("missing required attribute `SourceFile`")),
-    };
-    a.ignore(&["SuppressModularization"]);
-    a.finish()?;
-    no_children(el)?;
-    let path = p.source_path(&source);
-    p.sec().streams.push(StreamDef {
-        table,
-        id,
-        source: path,
-        loc: el.loc.clone(),
-    });
     Ok(())
 }
 

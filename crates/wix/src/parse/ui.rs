@@ -13,10 +13,55 @@
 use super::super::error::{Result, WixError};
 use super::super::model::{Reference, Val};
 use super::super::xml::Element;
+use super::property::{self, simple_ref, stream};
 use super::{no_children, unexpected, Attrs, Parser};
 
 /// The table that records `UI/@Id` definitions for `UIRef`.
 pub const UI_SYMBOL: &str = "WixUI";
+
+/// `ui:WixUI`: a reference to one of WiX's dialog sets.
+pub(super) fn wixui(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req("Id")?.to_string();
+    a.ignore(&["InstallDirectory", "ExtendedPathValidation"]);
+    a.finish()?;
+    wixui_reference(p, el, &id)
+}
+
+/// `UIRef`: a reference to an authored `UI`, or to one of WiX's dialog sets.
+pub(super) fn ui_ref(p: &mut Parser, el: &Element) -> Result<()> {
+    let mut a = Attrs::new(el);
+    let id = a.req("Id")?.to_string();
+    a.finish()?;
+    wixui_reference(p, el, &id)
+}
+
+/// A reference to one of WiX's standard dialog sets (WixUI_Minimal, WixUI_FeatureTree, ...).
+/// svcpack's compiler does not carry WiX's dialog library: the package still installs,
+/// with Windows Installer's basic UI, and the user is told so. Anything else is an error.
+fn wixui_reference(p: &mut Parser, el: &Element, id: &str) -> Result<()> {
+    if !id.starts_with("WixUI_") {
+        if el.ns.is_util() {
+            return Err(WixError::new(
+                el.loc.clone(),
+                format!(
+                    "{}: `{id}` is not one of WiX's dialog sets (WixUI_*)",
+                    el.display_name()
+                ),
+            ));
+        }
+        // A `UI` the sources author themselves.
+        p.sec().reference(UI_SYMBOL, id, &el.loc);
+        return Ok(());
+    }
+    p.warnings.push(crate::Warning {
+        location: el.loc.clone(),
+        message: format!(
+            "the WixUI dialog set `{id}` is not built by svcpack's native compiler; the package installs with Windows Installer's basic UI (progress only)"
+        ),
+    });
+    Ok(())
+}
 
 /// `UI` in a Product/Package/Fragment.
 pub fn ui(p: &mut Parser, el: &Element) -> Result<()> {
@@ -37,9 +82,11 @@ pub fn ui(p: &mut Parser, el: &Element) -> Result<()> {
 }
 
 fn ui_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<()> {
+    if el.ns == crate::xml::Namespace::Ui4 && el.name == "WixUI" {
+        return wixui(p, el);
+    }
     if el.ns.is_util() {
-        // ui:WixUI and friends are the package's business.
-        return super::package::package_child(p, parent, el);
+        return Err(unexpected(parent, el));
     }
     match el.name.as_str() {
         "Dialog" => dialog(p, el),
@@ -63,8 +110,11 @@ fn ui_child(p: &mut Parser, parent: &Element, el: &Element) -> Result<()> {
         "RadioButtonGroup" => radio_group(p, el, None).map(|_| ()),
         // "available identically under the UI and Product elements for document
         // organization" (WiX's compiler): the package handles them the same here.
-        "AdminUISequence" | "InstallUISequence" | "Binary" | "Property" | "PropertyRef"
-        | "UIRef" => super::package::package_child(p, parent, el),
+        "AdminUISequence" | "InstallUISequence" => super::actions::sequence(p, el),
+        "Binary" => stream(p, el, "Binary"),
+        "Property" => property::property(p, el),
+        "PropertyRef" => simple_ref(p, el, "Property"),
+        "UIRef" => ui_ref(p, el),
         "BillboardAction" | "EmbeddedUI" => Err(super::unsupported(
             el,
             "billboards and embedded UI are not supported by svcpack's native compiler",
@@ -596,7 +646,11 @@ fn control(p: &mut Parser, el: &Element, dialog: &str, tabs: &mut TabOrder) -> R
             "Publish" => publish(p, child, Some((dialog, &id)), &mut publish_order)?,
             "Subscribe" => subscribe(p, child, dialog, &id)?,
             "ComboBox" | "ListBox" | "ListView" => control_group(p, child)?,
-            _ => super::package::package_child(p, el, child)?,
+            // Compiler_UI.cs ParseControlElement: a control may also carry a Binary or
+            // a Property.
+            "Binary" if !child.ns.is_util() => stream(p, child, "Binary")?,
+            "Property" if !child.ns.is_util() => property::property(p, child)?,
+            _ => return Err(unexpected(el, child)),
         }
     }
     if !not_tabbable {
@@ -756,7 +810,7 @@ fn control_group(p: &mut Parser, el: &Element) -> Result<()> {
                 }
                 p.sec().row(table, &item.loc, values);
             }
-            (false, "Property") => super::package::package_child(p, el, item)?,
+            (false, "Property") => property::property(p, item)?,
             _ => return Err(unexpected(el, item)),
         }
     }
