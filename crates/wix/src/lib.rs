@@ -366,10 +366,11 @@ mod tests {
     }
 
     #[test]
-    fn hidden_target_deferred_actions_are_msi_hidden_properties() {
+    fn hidden_properties_and_hidden_target_deferred_actions_are_msi_hidden_properties() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("t.wxs");
         let body = r#"<Property Id="MsiHiddenProperties" Value="PASSWORD" />
+<Property Id="TOKEN" Value="t" Hidden="yes" Admin="yes" />
 <CustomAction Id="Secret" Property="SecretRun" Value="x" HideTarget="yes" Execute="deferred" />
 <CustomAction Id="Visible" Property="V" Value="y" Execute="deferred" />
 <CustomAction Id="Immediate" Property="I" Value="z" HideTarget="yes" />
@@ -380,9 +381,17 @@ mod tests {
         let c = compile(&[src], &opts).unwrap();
         let hidden: Vec<String> = crate::test_support::lines(&c, "Property")
             .into_iter()
-            .filter(|l| l.starts_with("MsiHiddenProperties\t"))
+            .filter(|l| {
+                l.starts_with("MsiHiddenProperties\t") || l.starts_with("AdminProperties\t")
+            })
             .collect();
-        assert_eq!(hidden, ["MsiHiddenProperties\tPASSWORD;Secret"]);
+        assert_eq!(
+            hidden,
+            [
+                "AdminProperties\tTOKEN",
+                "MsiHiddenProperties\tPASSWORD;Secret;TOKEN"
+            ]
+        );
     }
 
     #[test]

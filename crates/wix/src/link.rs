@@ -32,6 +32,8 @@ pub struct Linked {
     pub default_major_upgrade: bool,
     pub wix_variables: BTreeMap<String, String>,
     pub secure_properties: BTreeSet<String>,
+    pub hidden_properties: BTreeSet<String>,
+    pub admin_properties: BTreeSet<String>,
     /// FeatureComponents rows, in a stable order.
     pub feature_components: Vec<(String, String, Location)>,
     /// Authored tables of the linked sections.
@@ -237,6 +239,8 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
         default_major_upgrade: false,
         wix_variables: BTreeMap::new(),
         secure_properties: BTreeSet::new(),
+        hidden_properties: BTreeSet::new(),
+        admin_properties: BTreeSet::new(),
         feature_components: Vec::new(),
         custom: Default::default(),
     };
@@ -278,6 +282,8 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
             }
         }
         out.secure_properties.extend(s.secure_properties);
+        out.hidden_properties.extend(s.hidden_properties);
+        out.admin_properties.extend(s.admin_properties);
         out.custom.extend(s.custom);
         memberships.extend(s.memberships);
         implied.extend(s.implied_directories);

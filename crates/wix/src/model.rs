@@ -298,6 +298,10 @@ pub struct Section {
     pub wix_variables: Vec<(String, String, Location)>,
     /// Properties to add to SecureCustomProperties (Upgrade ActionProperty, Secure="yes").
     pub secure_properties: Vec<String>,
+    /// Properties to add to MsiHiddenProperties (`Property/@Hidden`).
+    pub hidden_properties: Vec<String>,
+    /// Properties to add to AdminProperties (`Property/@Admin`).
+    pub admin_properties: Vec<String>,
     /// `Files` elements, expanded into components after all sources are parsed.
     pub harvests: Vec<HarvestDef>,
     /// Directory rows implied by a multi-level `Name`/`Subdirectory` (`a\b\c` makes `a`
@@ -327,6 +331,8 @@ impl Section {
             major_upgrade: None,
             wix_variables: Vec::new(),
             secure_properties: Vec::new(),
+            hidden_properties: Vec::new(),
+            admin_properties: Vec::new(),
             harvests: Vec::new(),
             implied_directories: Vec::new(),
             custom: Default::default(),

@@ -95,6 +95,8 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
         default_major_upgrade,
         wix_variables: _,
         mut secure_properties,
+        hidden_properties,
+        admin_properties,
         feature_components,
         custom,
     } = linked;
@@ -146,7 +148,15 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     // every build a new code, but reproducibly): any change, including a pre-release
     // becoming its release with the same MSI version, gets a new product code.
     let authored_product_code = package.product_code.is_some();
-    properties::properties(&package, &mut rows, secure_properties);
+    properties::properties(
+        &package,
+        &mut rows,
+        properties::Lists {
+            secure: secure_properties,
+            hidden: hidden_properties,
+            admin: admin_properties,
+        },
+    );
     let ensured: Vec<&str> = custom.ensured.iter().map(|(t, _)| t.as_str()).collect();
     let mut warnings =
         sequences::sequence_rows(dialect, &package, &schedules, &ensured, &mut rows)?;

@@ -23,7 +23,9 @@ pub(super) fn property(p: &mut Parser, el: &Element) -> Result<()> {
     let value = a.opt("Value").map(str::to_string);
     let mut secure = a.flag("Secure")?;
     let compliance_check = a.flag("ComplianceCheck")?;
-    a.ignore(&["Admin", "Hidden", "SuppressModularization"]);
+    let admin = a.flag("Admin")?;
+    let hidden = a.flag("Hidden")?;
+    a.ignore(&["SuppressModularization"]);
     a.finish()?;
     let value = match value {
         Some(v) => Some(v),
@@ -56,6 +58,12 @@ pub(super) fn property(p: &mut Parser, el: &Element) -> Result<()> {
     let sec = p.sec();
     if secure {
         sec.secure_properties.push(id.clone());
+    }
+    if hidden {
+        sec.hidden_properties.push(id.clone());
+    }
+    if admin {
+        sec.admin_properties.push(id.clone());
     }
     match value {
         Some(v) if !v.is_empty() => sec.row("Property", &el.loc, vec![id.into(), v.into()]),
