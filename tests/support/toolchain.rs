@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 /// The Rust target the fixtures are built for.
 pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 
+/// Debian's 64-bit Wine loader (what `/usr/bin/wine` runs when wine32 is absent).
+pub const DEBIAN_WINE64: &str = "/usr/lib/wine/wine64";
+
 /// Everything an end-to-end test needs on the host.
 #[derive(Debug, Clone)]
 pub struct WindowsToolchain {
@@ -104,7 +107,13 @@ fn detect() -> Result<WindowsToolchain, Vec<String>> {
     if linker.is_none() {
         missing.push("x86_64-w64-mingw32-gcc (Debian package `gcc-mingw-w64-x86-64`)".into());
     }
-    let wine = which("wine").or_else(|| which("wine64"));
+    // Debian's `wine` runs the 32-bit loader once wine32 is installed, and a 32-bit `reg`
+    // or `msiexec` sees the 32-bit registry view: the tests drive 64-bit Wine, which
+    // starts 32-bit programs with the 32-bit loader by itself.
+    let wine = Some(PathBuf::from(DEBIAN_WINE64))
+        .filter(|p| p.is_file())
+        .or_else(|| which("wine"))
+        .or_else(|| which("wine64"));
     if wine.is_none() {
         missing.push("wine (Debian packages `wine` and `wine64`)".into());
     }

@@ -57,6 +57,11 @@ where
     let mut cmd = Command::new(&tc.wine);
     cmd.args(args);
     wine_env(&mut cmd, prefix);
+    if tc.wine == Path::new(super::toolchain::DEBIAN_WINE64) {
+        // As Debian's `wine` script does: Wine finds the loader for the programs it starts
+        // (and its 32-bit sibling, `wine`) from WINELOADER.
+        cmd.env("WINELOADER", &tc.wine);
+    }
     cmd
 }
 
