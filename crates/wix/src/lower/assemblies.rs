@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use crate::error::{Location, Result, WixError};
-use crate::model::{FileDef, Row, Val};
+use crate::model::{ComponentDef, FileDef, KeyPath, Row, Val};
 
 /// The assemblyIdentity attributes WiX copies into MsiAssemblyName, in its order.
 const IDENTITY_ATTRIBUTES: [&str; 5] = [
@@ -22,7 +22,11 @@ const IDENTITY_ATTRIBUTES: [&str; 5] = [
 ];
 
 /// Adds (or replaces) the MsiAssemblyName rows of every Win32 assembly in `rows`.
-pub(super) fn assembly_names(rows: &mut Vec<Row>, files: &[FileDef]) -> Result<()> {
+pub(super) fn assembly_names(
+    rows: &mut Vec<Row>,
+    files: &[FileDef],
+    components: &[ComponentDef],
+) -> Result<()> {
     let win32: Vec<(String, String, Location)> = rows
         .iter()
         .filter(|r| r.table == "MsiAssembly" && matches!(r.values[4], Val::Int(1)))
@@ -44,6 +48,7 @@ pub(super) fn assembly_names(rows: &mut Vec<Row>, files: &[FileDef]) -> Result<(
                 ),
             )
         })?;
+        check_key_path(components, &component, &manifest_id, &loc)?;
         let identity = read_manifest(&manifest.source, &manifest_id).map_err(|e| {
             WixError::new(
                 loc.clone(),
@@ -65,6 +70,33 @@ pub(super) fn assembly_names(rows: &mut Vec<Row>, files: &[FileDef]) -> Result<(
                 }),
             }
         }
+    }
+    Ok(())
+}
+
+/// A Win32 assembly's component must not have the manifest as its key path (MsiAssembly
+/// table, https://learn.microsoft.com/windows/win32/msi/msiassembly-table: "For Win32
+/// assemblies, the component KeyPath cannot be the manifest file"; ICE83 reports it). WiX
+/// builds such a package; it happens when a Guid="*" component lists the manifest first.
+fn check_key_path(
+    components: &[ComponentDef],
+    component: &str,
+    manifest_id: &str,
+    loc: &Location,
+) -> Result<()> {
+    let Some(c) = components.iter().find(|c| c.id == component) else {
+        return Ok(());
+    };
+    let key = c.explicit_key.as_ref().or(c.default_key.as_ref());
+    if key == Some(&KeyPath::File(manifest_id.to_string())) {
+        return Err(WixError::new(
+            loc.clone(),
+            format!(
+                "the key path of component `{component}` is its Win32 assembly's manifest \
+                 File `{manifest_id}`, which Windows Installer does not allow (ICE83): make the \
+                 assembly file the key path (`KeyPath=\"yes\"`, or list it first)"
+            ),
+        ));
     }
     Ok(())
 }

@@ -105,7 +105,7 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
 
     let dirs = directories::directory_tree(&rows, &components, &package)?;
     // Before the payload is measured, so that an unreadable manifest is reported as one.
-    assemblies::assembly_names(&mut rows, &files)?;
+    assemblies::assembly_names(&mut rows, &files, &components)?;
     let data = payload::read_payload(&files)?;
     let layout = media::media_layout(
         &package,

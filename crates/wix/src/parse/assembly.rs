@@ -366,6 +366,15 @@ mod tests {
                 assert!(e.contains(n), "{attrs}: `{n}` not in {e}");
             }
         }
+        // The manifest as the component's key path (ICE83): first in a Guid="*" component.
+        let src = v4("", r#"Assembly="win32" AssemblyManifest="M""#, "")
+            .replace("<File Id=\"M\" Source=\"sxs.manifest\"/>\n", "");
+        let src = src.replace(
+            "<File Id=\"A\"",
+            "<File Id=\"M\" Source=\"sxs.manifest\"/>\n<File Id=\"A\"",
+        );
+        let e = err(build(&src, Some(MANIFEST)));
+        assert!(e.contains("t.wxs:5:") && e.contains("ICE83"), "{e}");
         // A manifest that is not a File of the package.
         let e = err(build(
             &v4("", r#"Assembly="win32" AssemblyManifest="Nope""#, ""),
