@@ -77,7 +77,9 @@ pub use reg::{long_root, parse_reg_export, RegValue, RegValues};
 #[cfg(target_os = "linux")]
 pub use rusage::{run_measured, Measured};
 pub use toolchain::{require_wine, skip_or_fail, windows_toolchain, WindowsToolchain};
-pub use wine::{template_prefix, windows_path, WineChild, WinePrefix, WineProcess};
+pub use wine::{
+    template_prefix, windows_path, wine_runs_32_bit, WineChild, WinePrefix, WineProcess,
+};
 
 use std::time::{Duration, Instant};
 

@@ -177,7 +177,40 @@ fn template_key(tc: &WindowsToolchain) -> String {
         .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    format!("{}-{mtime}", sanitize(&tc.wine_version))
+    // A prefix booted before Wine's 32-bit half was installed cannot run 32-bit programs.
+    let bits = if wine_runs_32_bit() { "-wow64" } else { "" };
+    format!("{}-{mtime}{bits}", sanitize(&tc.wine_version))
+}
+
+/// True when this Wine runs 32-bit programs (Debian's `wine32`, i386 multiarch).
+pub fn wine_runs_32_bit() -> bool {
+    ["/usr/lib/wine/wine", "/usr/lib/i386-linux-gnu/wine"]
+        .iter()
+        .any(|p| Path::new(p).exists())
+}
+
+/// Gives a 32-bit-capable prefix the `bcryptprimitives.dll` Wine 8.0 lacks and current Rust
+/// programs import (see `bcryptprimitives.c`): built with the i686 MinGW compiler into
+/// `syswow64`, unless Wine has its own.
+fn add_bcryptprimitives(prefix: &Path, logs: &Path) -> Result<(), String> {
+    let syswow64 = prefix.join("drive_c/windows/syswow64");
+    let dll = syswow64.join("bcryptprimitives.dll");
+    if !syswow64.is_dir() || dll.exists() {
+        return Ok(());
+    }
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/bcryptprimitives.c");
+    let mut gcc = Command::new("i686-w64-mingw32-gcc");
+    gcc.args(["-O2", "-shared", "-s", "-Wl,--kill-at", "-o"])
+        .arg(&dll)
+        .arg(&source)
+        .arg("-ladvapi32");
+    let built = run_timed(gcc, logs, Duration::from_secs(120));
+    if !built.success() {
+        return Err(format!(
+            "building the bcryptprimitives.dll stand-in for 32-bit Wine (needs i686-w64-mingw32-gcc):\n{built}"
+        ));
+    }
+    Ok(())
 }
 
 /// Replaces the links Wine makes from the user's shell folders (Desktop, Documents, ...)
@@ -276,6 +309,10 @@ fn boot_template() -> Result<PathBuf, String> {
         ));
     }
     sandbox(&boot);
+    if let Err(e) = add_bcryptprimitives(&boot, &logs) {
+        let _ = std::fs::remove_dir_all(&boot);
+        return Err(e);
+    }
     let elapsed = start.elapsed();
     File::create(boot.join(MARKER))
         .and_then(|mut f| {
