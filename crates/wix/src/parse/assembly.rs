@@ -210,17 +210,17 @@ mod tests {
                 "C\tversion\t1.2.3.4",
             ]
         );
-        // WiX schedules the assembly actions whenever MsiAssembly has rows.
+        // WiX schedules the assembly actions whenever MsiAssembly has rows, at their
+        // standard sequence numbers (WindowsInstallerStandard.cs).
         for (table, action) in [
-            ("InstallExecuteSequence", "MsiPublishAssemblies"),
-            ("InstallExecuteSequence", "MsiUnpublishAssemblies"),
-            ("AdvtExecuteSequence", "MsiPublishAssemblies"),
+            ("InstallExecuteSequence", "MsiPublishAssemblies\t\t6250"),
+            ("InstallExecuteSequence", "MsiUnpublishAssemblies\t\t1750"),
+            ("AdvtExecuteSequence", "MsiPublishAssemblies\t\t6250"),
         ] {
             assert!(
+                lines(&c, table).iter().any(|r| r == action),
+                "{table} lacks {action}: {:?}",
                 lines(&c, table)
-                    .iter()
-                    .any(|r| r.starts_with(&format!("{action}\t"))),
-                "{table} lacks {action}"
             );
         }
         let c = build(&v4("", "", ""), Some(MANIFEST)).unwrap();
