@@ -25,7 +25,7 @@ mod case;
 use case::*;
 
 /// The number of cases known to reproduce WiX; raise it as the compiler improves.
-const MIN_PASSING: usize = 167;
+const MIN_PASSING: usize = 168;
 
 /// The suite must keep at least this many cases.
 const MIN_CASES: usize = 100;

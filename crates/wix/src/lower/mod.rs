@@ -1,11 +1,12 @@
 //! Lowering: the linked product → the rows, streams and summary information of an MSI.
 //!
 //! This module owns the order of the phases, each a function in its own file: the directory
-//! tree, the payload (sizes, versions, hashes), media and cabinets, File rows, Component
-//! rows, Binary/Icon streams, upgrades, properties, sequences, grouping rows per table, the
+//! tree, Win32 assembly identities, the payload (sizes, versions, hashes), media and
+//! cabinets, File rows, Component rows, Binary/Icon streams, upgrades, properties, sequences, grouping rows per table, the
 //! derived product and package codes, the codepage check and the summary information. It
 //! does no I/O other than reading sources.
 
+mod assemblies;
 mod binaries;
 mod codepage;
 mod codes;
@@ -103,6 +104,8 @@ pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
     let dialect = package.dialect;
 
     let dirs = directories::directory_tree(&rows, &components, &package)?;
+    // Before the payload is measured, so that an unreadable manifest is reported as one.
+    assemblies::assembly_names(&mut rows, &files, &components)?;
     let data = payload::read_payload(&files)?;
     let layout = media::media_layout(
         &package,

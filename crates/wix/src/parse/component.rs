@@ -23,6 +23,9 @@ pub(crate) struct Comp {
     pub directory: String,
     /// A 64-bit component (Bitness/Win64, else the platform).
     pub win64: bool,
+    /// `Guid="*"` or omitted: WiX lets such a component's only file be an assembly
+    /// without an explicit `KeyPath="yes"`.
+    pub auto_guid: bool,
 }
 
 /// WiX's identifier-from-name (Common.GetIdentifierFromName): characters other than ASCII

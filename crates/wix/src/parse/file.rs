@@ -1,6 +1,7 @@
 //! The `File` element inside a component (File, and the CopyFile/MoveFile rows it carries):
 //! its File row, long and short names, source, and the children a file owns.
 
+use super::assembly::{assembly_attributes, assembly_name, assembly_row};
 use super::component::{identifier_from_name, permission_ex, Comp, Ctx, KeyCandidate};
 use super::shortcut::shortcut;
 use super::{check_long_name, no_children, unexpected, Attrs, Parser};
@@ -62,9 +63,7 @@ pub(super) fn file(
     }
     let version = a.opt("DefaultVersion").map(str::to_string);
     let language = a.opt("DefaultLanguage").map(str::to_string);
-    if a.opt("Assembly").is_some_and(|v| v != "no") {
-        return Err(a.err("assemblies (Assembly=\".net\"/\"win32\") are not supported"));
-    }
+    let assembly = assembly_attributes(p, &mut a, comp, key_path)?;
     // A font: TrueType="yes" is an empty FontTitle; either gives a Font row, SelfRegCost a
     // SelfReg row (Compiler.cs ParseFileElement; CreateWindowsInstallerDataFromIRCommand).
     let font_title = a.opt_nonempty("FontTitle")?.map(str::to_string);
@@ -75,14 +74,7 @@ pub(super) fn file(
         (false, None) => None,
     };
     let self_reg_cost = a.int_range("SelfRegCost", 0, i32::MAX as i64)?;
-    a.ignore(&[
-        "DefaultSize",
-        "BindPath",
-        "PatchGroup",
-        "ProcessorArchitecture",
-        "AssemblyManifest",
-        "AssemblyApplication",
-    ]);
+    a.ignore(&["DefaultSize", "BindPath", "PatchGroup"]);
     a.finish()?;
     let name = match (&name_attr, &source_attr) {
         (Some(n), _) => n.clone(),
@@ -112,6 +104,9 @@ pub(super) fn file(
         Some(s) => p.source_path(s),
         None => p.source_path(&format!("{}{}", ctx.file_source, name)),
     };
+    if let Some(asm) = assembly {
+        assembly_row(p, el, comp, asm);
+    }
     if let Some(title) = font {
         p.sec().row("Font", &el.loc, vec![id.clone().into(), title]);
     }
@@ -130,6 +125,7 @@ pub(super) fn file(
             (false, "Permission") => super::permission::permission(p, child, "File", &id)?,
             (false, "Class") => super::class::class(p, child, &comp.id, Some(&id))?,
             (false, "SymbolPath") => {}
+            (false, "AssemblyName") => assembly_name(p, child, comp)?,
             _ if child.ns.is_firewall() => {
                 super::firewall::exception(p, el, child, comp, Some(&id))?
             }

@@ -404,6 +404,7 @@ pub fn component(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
         id: id.clone(),
         directory: directory.clone(),
         win64,
+        auto_guid: guid == GuidSpec::Auto,
     };
     let mut explicit: Option<KeyPath> = if key_path_dir {
         Some(KeyPath::Directory)

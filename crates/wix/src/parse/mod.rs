@@ -8,6 +8,7 @@
 //! [`super::link`] and [`super::lower`].
 
 mod actions;
+mod assembly;
 mod class;
 pub(crate) mod com;
 pub(crate) mod component;

@@ -68,10 +68,13 @@ pub fn naked_file(p: &mut Parser, el: &Element, ctx: &Ctx) -> Result<()> {
             )
         }
     };
+    // A naked file's component is generated with Guid="*" (Compiler.cs
+    // ParseNakedFileElement).
     let comp = Comp {
         id: id.clone(),
         directory: directory.clone(),
         win64,
+        auto_guid: true,
     };
     let file_ctx = Ctx {
         directory: Some(directory.clone()),

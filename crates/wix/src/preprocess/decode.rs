@@ -8,7 +8,7 @@ use crate::{Location, Result, WixError};
 /// Decodes a source file the way an XML reader does: a byte-order mark wins, then the
 /// `encoding` of the XML declaration, then UTF-8. Line ends are normalised to `\n` (as XML
 /// requires before parsing), so line counting and the later parser agree.
-pub(super) fn decode(bytes: &[u8], file: &Path) -> Result<String> {
+pub(crate) fn decode(bytes: &[u8], file: &Path) -> Result<String> {
     use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
     let bad = |what: &str| {
         WixError::new(

@@ -138,7 +138,7 @@ pub fn preprocess_str(text: &str, path: &Path, opts: &Options) -> Result<Preproc
 }
 
 mod conditions;
-mod decode;
+pub(crate) mod decode;
 mod directives;
 mod escape;
 mod expr;
