@@ -536,6 +536,19 @@ pub fn pefile_many(paths: &[&Path]) -> Option<Vec<serde_json::Value>> {
 // ---------------------------------------------------------------------------------
 // Wine
 
+/// `wine`: Debian's 64-bit loader where it exists, as `/usr/bin/wine` runs it until wine32 is
+/// installed (then it runs the 32-bit one, which cannot start in a prefix booted without it).
+fn wine() -> Command {
+    const WINE64: &str = "/usr/lib/wine/wine64";
+    if Path::new(WINE64).is_file() {
+        let mut cmd = Command::new(WINE64);
+        cmd.env("WINELOADER", WINE64);
+        cmd
+    } else {
+        Command::new("wine")
+    }
+}
+
 /// A Wine prefix for these tests, kept across runs (booting one takes ~10 s) and booted
 /// at most once per test process; `None` without Wine.
 fn wine_prefix() -> Option<&'static PathBuf> {
@@ -549,8 +562,8 @@ fn wine_prefix() -> Option<&'static PathBuf> {
             if prefix.join("system.reg").exists() {
                 return Some(prefix);
             }
-            let st = Command::new("wineboot")
-                .arg("-i")
+            let st = wine()
+                .args(["wineboot", "-i"])
                 .env("WINEPREFIX", &prefix)
                 .env("WINEDEBUG", "-all")
                 .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
@@ -578,7 +591,7 @@ pub fn wine_run(exe: &Path, args: &[&str]) -> Option<String> {
         ));
         return None;
     };
-    let out = Command::new("wine")
+    let out = wine()
         .arg(exe)
         .args(args)
         .env("WINEPREFIX", prefix)
