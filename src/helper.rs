@@ -129,15 +129,7 @@ pub fn stamp(
     machine: pe::Machine,
     year: i64,
 ) -> Result<Vec<u8>, HelperError> {
-    let info =
-        pe::inspect(bytes).map_err(|e| HelperError::Stamp(format!("{}: {e}", path.display())))?;
-    if info.machine != machine {
-        return Err(HelperError::Stamp(format!(
-            "{} is built for {}, but the package is for {machine}",
-            path.display(),
-            info.machine
-        )));
-    }
+    crate::host::check_machine(path, bytes, machine).map_err(HelperError::Stamp)?;
     let mut stamp = crate::host::version_stamp(config, year);
     for (key, value) in &mut stamp.strings {
         match key.as_str() {
@@ -153,8 +145,7 @@ pub fn stamp(
             _ => {}
         }
     }
-    pe::stamp(bytes, &stamp, None)
-        .map_err(|e| HelperError::Stamp(format!("{}: {e}", path.display())))
+    pe::stamp(bytes, &stamp, None).map_err(|e| HelperError::Stamp(crate::host::located(path, e)))
 }
 
 /// What `configure` applies for `service`: every setting, so an upgrade converges the

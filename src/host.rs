@@ -305,24 +305,34 @@ pub fn stamp(
     machine: pe::Machine,
     year: i64,
 ) -> Result<Vec<u8>, HostError> {
-    let info =
-        pe::inspect(bytes).map_err(|e| HostError::Stamp(format!("{}: {e}", path.display())))?;
-    if info.machine != machine {
-        return Err(HostError::Stamp(format!(
-            "{} is built for {}, but the package is for {machine}",
-            path.display(),
-            info.machine
-        )));
-    }
-    let messages =
-        event_messages(config).map_err(|e| HostError::Stamp(format!("{}: {e}", path.display())))?;
+    check_machine(path, bytes, machine).map_err(HostError::Stamp)?;
+    let messages = event_messages(config).map_err(|e| HostError::Stamp(located(path, e)))?;
     pe::stamp_with_messages(
         bytes,
         &version_stamp(config, year),
         None,
         messages.as_deref(),
     )
-    .map_err(|e| HostError::Stamp(format!("{}: {e}", path.display())))
+    .map_err(|e| HostError::Stamp(located(path, e)))
+}
+
+/// Checks that the prebuilt exe `bytes`, read from `path`, is a PE for `machine`, the
+/// package's architecture: stamping the host or the installer helper starts with it.
+pub(crate) fn check_machine(path: &Path, bytes: &[u8], machine: pe::Machine) -> Result<(), String> {
+    let info = pe::inspect(bytes).map_err(|e| located(path, e))?;
+    if info.machine != machine {
+        return Err(format!(
+            "{} is built for {}, but the package is for {machine}",
+            path.display(),
+            info.machine
+        ));
+    }
+    Ok(())
+}
+
+/// A stamping error about the exe at `path`, prefixed with that path.
+pub(crate) fn located(path: &Path, error: impl std::fmt::Display) -> String {
+    format!("{}: {error}", path.display())
 }
 
 /// The host's configuration file for `service` (see the module docs), running
@@ -852,5 +862,18 @@ environment = { RUST_LOG = "info,x=debug", Z_LAST = "", "Spaced Name" = " = valu
             e.to_string().contains("cannot run `/nonexistent/cargo`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_prebuilt_exe_for_another_machine_is_a_located_error() {
+        let path = Path::new("hello-x86.exe");
+        let bytes = include_bytes!("../tests/fixtures/pe/hello-x86.exe");
+        assert_eq!(check_machine(path, bytes, pe::Machine::X86), Ok(()));
+        assert_eq!(
+            check_machine(path, bytes, pe::Machine::X64).unwrap_err(),
+            "hello-x86.exe is built for x86, but the package is for x64"
+        );
+        let e = check_machine(path, b"not a PE", pe::Machine::X64).unwrap_err();
+        assert!(e.starts_with("hello-x86.exe: "), "{e}");
     }
 }

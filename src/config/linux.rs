@@ -63,6 +63,9 @@ pub struct Linux {
     pub warnings: Vec<String>,
 }
 
+/// Why a Linux target ignores `sign`, top-level or on a `[[files]]` entry.
+const SIGN_WHY: &str = "Authenticode signing applies to Windows files";
+
 /// Windows-only keys: where they are and why Linux ignores them.
 const WINDOWS_ONLY: &[(&[&str], &str)] = &[
     (&["icon"], "Linux packages have no program icon"),
@@ -70,7 +73,7 @@ const WINDOWS_ONLY: &[(&[&str], &str)] = &[
     (&["upx-args"], "Linux packages carry the program as built"),
     (&["backend"], "it chooses the MSI compiler"),
     (&["upgrade-code"], "Debian packages upgrade by package name"),
-    (&["sign"], "Authenticode signing applies to Windows files"),
+    (&["sign"], SIGN_WHY),
     (
         &["service", "event-source"],
         "journald keeps the service's messages",
@@ -114,117 +117,27 @@ pub(crate) fn read(
     pkg: &PackageInfo,
     locate: &dyn Fn(Fault) -> ConfigError,
 ) -> FaultResult<Linux> {
-    let mut errors: Vec<Fault> = Vec::new();
-    let mut warnings: Vec<Fault> = Vec::new();
+    let mut found = Findings::default();
     let table = top.get("linux").map(|i| i.table()).transpose()?;
     let get = |key: &str| table.as_ref().and_then(|t| t.get(key));
 
-    let package = match get("package") {
-        Some(i) => {
-            let name = i.string()?;
-            check_package_name(name).map_err(|m| i.fault(m))?;
-            name.to_string()
-        }
-        None => {
-            let derived = pkg.name.to_ascii_lowercase().replace('_', "-");
-            if let Err(m) = check_package_name(&derived) {
-                errors.push(missing(
-                    top,
-                    "package",
-                    format!(
-                        "not set, and the package name `{}` gives no Debian package name: {m}",
-                        pkg.name
-                    ),
-                ));
-            }
-            derived
-        }
-    };
+    let package = package(get("package"), top, pkg, &mut found)?;
     let revision = match get("revision") {
-        Some(i) => {
-            let r = i.string()?;
-            let ok = !r.is_empty()
-                && r.chars().next().is_some_and(|c| c.is_ascii_digit())
-                && r.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '~'));
-            if !ok {
-                return Err(i.fault(format!(
-                    "`{r}` is not a Debian revision; allowed: a digit, then letters, digits, `+`, `.` or `~`, e.g. \"1\""
-                )));
-            }
-            r.to_string()
-        }
+        Some(i) => revision(&i)?,
         None => "1".into(),
     };
-    let maintainer = match get("maintainer") {
-        Some(i) => {
-            let m = i.text()?;
-            if !is_contact(&m) {
-                return Err(i.fault(format!(
-                    "`{m}` is not `Name <email>`; allowed: e.g. \"Jane Doe <jane@example.com>\""
-                )));
-            }
-            m
-        }
-        None => match pkg.authors.iter().find(|a| is_contact(a.trim())) {
-            Some(a) => a.trim().to_string(),
-            None => {
-                let fallback = format!("{} <{package}@localhost.localdomain>", config.manufacturer);
-                warnings.push(missing(
-                    top,
-                    "maintainer",
-                    format!(
-                        "not set and no package author has an email; using `{fallback}`, an \
-                         address lintian rejects (set maintainer = \"Name <email>\")"
-                    ),
-                ));
-                fallback
-            }
-        },
-    };
+    let maintainer = maintainer(get("maintainer"), top, config, pkg, &package, &mut found)?;
     let section = match get("section") {
-        Some(i) => {
-            let s = i.string()?;
-            if s.is_empty()
-                || !s
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '/'))
-            {
-                return Err(i.fault(format!(
-                    "`{s}` is not a Debian section; allowed: e.g. \"net\", \"admin\", \"misc\""
-                )));
-            }
-            s.to_string()
-        }
+        Some(i) => section(&i)?,
         None => "misc".into(),
     };
     let depends = match get("depends") {
-        Some(i) => {
-            let mut out = Vec::new();
-            for d in i.array()? {
-                let text = d.text()?;
-                if text.contains(',') {
-                    return Err(d.fault(
-                        "contains `,`; allowed: one dependency per entry, e.g. [\"libc6 (>= 2.31)\", \"ca-certificates\"]",
-                    ));
-                }
-                out.push(text.trim().to_string());
-            }
-            out
-        }
+        Some(i) => depends(&i)?,
         // Every `-linux-gnu` program links the C library.
         None => vec!["libc6".into()],
     };
     let service_type = match get("service-type") {
-        Some(i) => match i.string()? {
-            "simple" => ServiceType::Simple,
-            "notify" => ServiceType::Notify,
-            other => {
-                return Err(i.fault(format!(
-                    "unknown service type `{other}`; allowed: simple, notify"
-                )))
-            }
-        },
+        Some(i) => service_type(&i)?,
         None => ServiceType::Simple,
     };
     let hardening = get("hardening")
@@ -232,124 +145,19 @@ pub(crate) fn read(
         .transpose()?
         .unwrap_or(true);
     let read_write_paths = match get("read-write-paths") {
-        Some(i) => {
-            let mut out = Vec::new();
-            for p in i.array()? {
-                let path = p.text()?;
-                if !path.starts_with('/') || path.contains(char::is_whitespace) {
-                    return Err(p.fault(format!(
-                        "`{path}` is not an absolute path without spaces; allowed: e.g. \"/srv/ledger\""
-                    )));
-                }
-                out.push(path);
-            }
-            out
-        }
+        Some(i) => read_write_paths(&i)?,
         None => Vec::new(),
     };
 
     let service = top.get("service").map(|i| i.table()).transpose()?;
-    let user = match (&config.service, &service) {
-        (Some(s), Some(t)) => {
-            let at = t.get("account");
-            match &s.account {
-                // Omitted: Windows' default account means nothing on Linux; a dynamic
-                // user is the least-privileged identity systemd offers.
-                _ if at.is_none() => LinuxUser::Dynamic,
-                Account::LocalSystem => LinuxUser::Root,
-                Account::LocalService | Account::NetworkService | Account::Virtual => {
-                    LinuxUser::Dynamic
-                }
-                Account::User(name) => match linux_user(name) {
-                    Ok(u) => LinuxUser::Named(u),
-                    Err(m) => {
-                        let fault = match &at {
-                            Some(i) => i.fault(m),
-                            None => t.fault("account", m),
-                        };
-                        errors.push(fault);
-                        LinuxUser::Dynamic
-                    }
-                },
-            }
-        }
-        _ => LinuxUser::Dynamic,
-    };
+    let user = user(config, service.as_ref(), &mut found);
     if let Some(t) = &service {
-        if let Some(i) = t.get("arguments") {
-            for a in i.array()? {
-                let text = a.string()?;
-                if text.contains(['\r', '\n']) {
-                    errors.push(a.fault(
-                        "contains a line break, which a systemd unit's ExecStart= cannot carry; \
-                         allowed: arguments without line breaks",
-                    ));
-                }
-            }
-        }
-        if let Some(i) = t.get("dependencies") {
-            for d in i.array()? {
-                let text = d.string()?;
-                if text.starts_with('+') {
-                    warnings.push(d.fault(format!(
-                        "`{text}` is a Windows load-order group; a Linux target ignores it"
-                    )));
-                } else if !is_unit_name(text) {
-                    errors.push(d.fault(format!(
-                        "`{text}` cannot name a systemd unit; allowed: letters, digits, `:`, `_`, `.`, `-` \
-                         (the dependency becomes After=/Wants={text}.service)"
-                    )));
-                }
-            }
-        }
-        if let Some(actions) = t
-            .get("recovery")
-            .and_then(|r| r.table().ok())
-            .and_then(|r| r.get("actions"))
-        {
-            for a in actions.array()? {
-                let action = RecoveryAction::parse(a.string()?).map_err(|m| a.fault(m))?;
-                if matches!(action, RecoveryAction::Reboot | RecoveryAction::Run) {
-                    warnings.push(a.fault(format!(
-                        "`{action}` has no Linux equivalent in the unit; a Linux target restarts \
-                         on failure only"
-                    )));
-                }
-            }
-        }
-        if let Some(env) = t
-            .get("host")
-            .and_then(|h| h.table().ok())
-            .and_then(|h| h.get("environment"))
-            .and_then(|e| e.table().ok())
-        {
-            for (key, _) in env.entries() {
-                if let Some(value) = env.get(&key.name) {
-                    if !is_env_name(&key.name) {
-                        errors.push(value.fault(
-                            "not a name systemd's Environment= accepts; allowed: letters, digits and `_`, not starting with a digit",
-                        ));
-                    }
-                }
-            }
-        }
+        check_arguments(t, &mut found)?;
+        check_dependencies(t, &mut found)?;
+        check_recovery_actions(t, &mut found)?;
+        check_environment(t, &mut found);
     }
-    for (path, why) in WINDOWS_ONLY {
-        if let Some(item) = find(top, path) {
-            warnings.push(item.fault(format!("Windows only: a Linux target ignores it ({why})")));
-        }
-    }
-    if let Some(files) = top.get("files") {
-        if let Ok(items) = files.array() {
-            for f in items {
-                if let Some(i) = f.table().ok().and_then(|t| t.get("sign")) {
-                    warnings.push(i.fault(
-                        "Windows only: a Linux target ignores it (Authenticode signing applies to Windows files)",
-                    ));
-                }
-            }
-        }
-    }
+    warn_windows_only(top, &mut found);
     let text = |faults: Vec<Fault>| faults.into_iter().map(|f| locate(f).to_string()).collect();
     Ok(Linux {
         package,
@@ -361,9 +169,276 @@ pub(crate) fn read(
         hardening,
         read_write_paths,
         user,
-        errors: text(errors),
-        warnings: text(warnings),
+        errors: text(found.errors),
+        warnings: text(found.warnings),
     })
+}
+
+/// The deferred findings of [`read`], in the order they were found.
+#[derive(Default)]
+struct Findings {
+    /// What makes the configuration unbuildable for Linux.
+    errors: Vec<Fault>,
+    /// Keys a Linux target ignores.
+    warnings: Vec<Fault>,
+}
+
+/// `package`: the Debian package name, derived from the Cargo package name when not set.
+fn package(
+    item: Option<Item>,
+    top: &Table,
+    pkg: &PackageInfo,
+    found: &mut Findings,
+) -> FaultResult<String> {
+    if let Some(i) = item {
+        let name = i.string()?;
+        check_package_name(name).map_err(|m| i.fault(m))?;
+        return Ok(name.to_string());
+    }
+    let derived = pkg.name.to_ascii_lowercase().replace('_', "-");
+    if let Err(m) = check_package_name(&derived) {
+        found.errors.push(missing(
+            top,
+            "package",
+            format!(
+                "not set, and the package name `{}` gives no Debian package name: {m}",
+                pkg.name
+            ),
+        ));
+    }
+    Ok(derived)
+}
+
+/// `revision`: the Debian revision, a digit first.
+fn revision(i: &Item) -> FaultResult<String> {
+    let r = i.string()?;
+    let ok = !r.is_empty()
+        && r.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && r.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '~'));
+    if !ok {
+        return Err(i.fault(format!(
+            "`{r}` is not a Debian revision; allowed: a digit, then letters, digits, `+`, `.` or `~`, e.g. \"1\""
+        )));
+    }
+    Ok(r.to_string())
+}
+
+/// `maintainer`: `Name <email>`, else the first package author with an email, else a
+/// placeholder address with a warning.
+fn maintainer(
+    item: Option<Item>,
+    top: &Table,
+    config: &Config,
+    pkg: &PackageInfo,
+    package: &str,
+    found: &mut Findings,
+) -> FaultResult<String> {
+    if let Some(i) = item {
+        let m = i.text()?;
+        if !is_contact(&m) {
+            return Err(i.fault(format!(
+                "`{m}` is not `Name <email>`; allowed: e.g. \"Jane Doe <jane@example.com>\""
+            )));
+        }
+        return Ok(m);
+    }
+    if let Some(a) = pkg.authors.iter().find(|a| is_contact(a.trim())) {
+        return Ok(a.trim().to_string());
+    }
+    let fallback = format!("{} <{package}@localhost.localdomain>", config.manufacturer);
+    found.warnings.push(missing(
+        top,
+        "maintainer",
+        format!(
+            "not set and no package author has an email; using `{fallback}`, an \
+             address lintian rejects (set maintainer = \"Name <email>\")"
+        ),
+    ));
+    Ok(fallback)
+}
+
+/// `section`: the Debian archive section.
+fn section(i: &Item) -> FaultResult<String> {
+    let s = i.string()?;
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '/'))
+    {
+        return Err(i.fault(format!(
+            "`{s}` is not a Debian section; allowed: e.g. \"net\", \"admin\", \"misc\""
+        )));
+    }
+    Ok(s.to_string())
+}
+
+/// `depends`: the Debian `Depends` entries, one dependency each.
+fn depends(i: &Item) -> FaultResult<Vec<String>> {
+    texts(i, |d, text| {
+        if text.contains(',') {
+            return Err(d.fault(
+                "contains `,`; allowed: one dependency per entry, e.g. [\"libc6 (>= 2.31)\", \"ca-certificates\"]",
+            ));
+        }
+        Ok(text.trim().to_string())
+    })
+}
+
+/// `service-type`: the unit's `Type=`.
+fn service_type(i: &Item) -> FaultResult<ServiceType> {
+    match i.string()? {
+        "simple" => Ok(ServiceType::Simple),
+        "notify" => Ok(ServiceType::Notify),
+        other => Err(i.fault(format!(
+            "unknown service type `{other}`; allowed: simple, notify"
+        ))),
+    }
+}
+
+/// `read-write-paths`: absolute paths the hardened unit may still write.
+fn read_write_paths(i: &Item) -> FaultResult<Vec<String>> {
+    texts(i, |p, path| {
+        if !path.starts_with('/') || path.contains(char::is_whitespace) {
+            return Err(p.fault(format!(
+                "`{path}` is not an absolute path without spaces; allowed: e.g. \"/srv/ledger\""
+            )));
+        }
+        Ok(path)
+    })
+}
+
+/// An array of texts, each checked (and possibly rewritten) by `check`; the first fault wins.
+fn texts(
+    i: &Item,
+    check: impl Fn(&Item, String) -> FaultResult<String>,
+) -> FaultResult<Vec<String>> {
+    i.array()?.iter().map(|d| check(d, d.text()?)).collect()
+}
+
+/// `[service] account` mapped to the unit's user; an account Linux cannot express is an
+/// error and falls back to a dynamic user.
+fn user(config: &Config, service: Option<&Table>, found: &mut Findings) -> LinuxUser {
+    let (Some(s), Some(t)) = (&config.service, service) else {
+        return LinuxUser::Dynamic;
+    };
+    let at = t.get("account");
+    match &s.account {
+        // Omitted: Windows' default account means nothing on Linux; a dynamic
+        // user is the least-privileged identity systemd offers.
+        _ if at.is_none() => LinuxUser::Dynamic,
+        Account::LocalSystem => LinuxUser::Root,
+        Account::LocalService | Account::NetworkService | Account::Virtual => LinuxUser::Dynamic,
+        Account::User(name) => match linux_user(name) {
+            Ok(u) => LinuxUser::Named(u),
+            Err(m) => {
+                let fault = match &at {
+                    Some(i) => i.fault(m),
+                    None => t.fault("account", m),
+                };
+                found.errors.push(fault);
+                LinuxUser::Dynamic
+            }
+        },
+    }
+}
+
+/// `[service] arguments`: each must fit on `ExecStart=`'s one line.
+fn check_arguments(t: &Table, found: &mut Findings) -> FaultResult<()> {
+    let Some(i) = t.get("arguments") else {
+        return Ok(());
+    };
+    for a in i.array()? {
+        let text = a.string()?;
+        if text.contains(['\r', '\n']) {
+            found.errors.push(a.fault(
+                "contains a line break, which a systemd unit's ExecStart= cannot carry; \
+                 allowed: arguments without line breaks",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `[service] dependencies`: each must name a systemd unit; load-order groups are ignored.
+fn check_dependencies(t: &Table, found: &mut Findings) -> FaultResult<()> {
+    let Some(i) = t.get("dependencies") else {
+        return Ok(());
+    };
+    for d in i.array()? {
+        let text = d.string()?;
+        if text.starts_with('+') {
+            found.warnings.push(d.fault(format!(
+                "`{text}` is a Windows load-order group; a Linux target ignores it"
+            )));
+        } else if !is_unit_name(text) {
+            found.errors.push(d.fault(format!(
+                "`{text}` cannot name a systemd unit; allowed: letters, digits, `:`, `_`, `.`, `-` \
+                 (the dependency becomes After=/Wants={text}.service)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `[service.recovery] actions`: `reboot` and `run` have no unit equivalent.
+fn check_recovery_actions(t: &Table, found: &mut Findings) -> FaultResult<()> {
+    let Some(actions) = t
+        .get("recovery")
+        .and_then(|r| r.table().ok())
+        .and_then(|r| r.get("actions"))
+    else {
+        return Ok(());
+    };
+    for a in actions.array()? {
+        let action = RecoveryAction::parse(a.string()?).map_err(|m| a.fault(m))?;
+        if matches!(action, RecoveryAction::Reboot | RecoveryAction::Run) {
+            found.warnings.push(a.fault(format!(
+                "`{action}` has no Linux equivalent in the unit; a Linux target restarts \
+                 on failure only"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `[service.host.environment]`: each name must be one `Environment=` accepts.
+fn check_environment(t: &Table, found: &mut Findings) {
+    let Some(env) = t
+        .get("host")
+        .and_then(|h| h.table().ok())
+        .and_then(|h| h.get("environment"))
+        .and_then(|e| e.table().ok())
+    else {
+        return;
+    };
+    for (key, _) in env.entries() {
+        if let Some(value) = env.get(&key.name) {
+            if !is_env_name(&key.name) {
+                found.errors.push(value.fault(
+                    "not a name systemd's Environment= accepts; allowed: letters, digits and `_`, not starting with a digit",
+                ));
+            }
+        }
+    }
+}
+
+/// Warns about each Windows-only key present, `[[files]] sign` included.
+fn warn_windows_only(top: &Table, found: &mut Findings) {
+    let ignored = |why: &str| format!("Windows only: a Linux target ignores it ({why})");
+    for (path, why) in WINDOWS_ONLY {
+        if let Some(item) = find(top, path) {
+            found.warnings.push(item.fault(ignored(why)));
+        }
+    }
+    let Some(items) = top.get("files").and_then(|files| files.array().ok()) else {
+        return;
+    };
+    for f in items {
+        if let Some(i) = f.table().ok().and_then(|t| t.get("sign")) {
+            found.warnings.push(i.fault(ignored(SIGN_WHY)));
+        }
+    }
 }
 
 /// A fault about a `[linux]` key that is not set, placed at the svcpack table.

@@ -48,13 +48,7 @@ pub fn build(input: &Input) -> Result<Vec<u8>, String> {
                     data.dir(&format!("{lib}/{}", h.working_dir.segments().join("/")));
                 }
             }
-            let text = unit::render(
-                config,
-                service,
-                linux,
-                &layout,
-                input.pkg.homepage.as_deref(),
-            );
+            let text = input.unit_text(service, &layout);
             data.file(
                 &format!("lib/systemd/system/{unit_name}"),
                 text.into_bytes(),

@@ -17,7 +17,7 @@ pub mod unit;
 #[cfg(test)]
 mod tests;
 
-use crate::config::{Config, FileEntry, Linux, PackageInfo};
+use crate::config::{Config, FileEntry, Linux, PackageInfo, Service};
 
 /// What the Linux stage packages.
 pub struct Input<'a> {
@@ -30,6 +30,20 @@ pub struct Input<'a> {
     pub triple: &'a str,
     /// Every timestamp in the archives (SOURCE_DATE_EPOCH when set).
     pub unix_time: u64,
+}
+
+impl Input<'_> {
+    /// The systemd unit's text for `service` installed in `layout`; the .deb and the
+    /// tarball carry the same unit.
+    fn unit_text(&self, service: &Service, layout: &unit::Layout) -> String {
+        unit::render(
+            self.config,
+            service,
+            self.linux,
+            layout,
+            self.pkg.homepage.as_deref(),
+        )
+    }
 }
 
 /// One extra file with its bytes and permission bits.

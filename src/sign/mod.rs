@@ -256,153 +256,27 @@ pub fn prepare(
     env: &dyn Fn(&str) -> Option<String>,
     workdir: &Path,
 ) -> Result<(Signer, Vec<String>), SignError> {
-    let kind = match &sign.tool {
-        // Configuration allows PKCS#11 only with auto or osslsigncode.
-        _ if sign.pkcs11.is_some() => Kind::Pkcs11,
-        SignTool::Auto if cfg!(windows) => Kind::Signtool,
-        SignTool::Auto | SignTool::Osslsigncode => Kind::Osslsigncode,
-        SignTool::Signtool => Kind::Signtool,
-        SignTool::Command(argv) => Kind::Command(argv.clone()),
-    };
+    let kind = Kind::of(sign);
     // Checked first for every tool: a `command` signer may read it itself.
-    let password = match &sign.password_env {
-        Some(var) => match env(var) {
-            Some(v) if !v.is_empty() => Secret(v),
-            // CI systems expand an unset secret to an empty string.
-            Some(_) => {
-                return Err(SignError::PasswordMissing {
-                    var: var.clone(),
-                    state: "empty",
-                })
-            }
-            None => {
-                return Err(SignError::PasswordMissing {
-                    var: var.clone(),
-                    state: "not set",
-                })
-            }
-        },
-        None => Secret(String::new()),
-    };
+    let password = password(sign, env)?;
     let signing_time = env("SOURCE_DATE_EPOCH").and_then(|s| s.trim().parse().ok());
-    // Everything a child prints is scrubbed of these before it is quoted: a command
-    // signer's script may echo its environment, which holds them.
-    let mut secrets = vec![password.clone()];
-    if let Some(Certificate::Env(var)) = &sign.certificate {
-        if let Some(v) = env(var).filter(|v| !v.trim().is_empty()) {
-            secrets.push(Secret(v.trim().to_string()));
-        }
-    }
-    if let Some(var) = sign.pkcs11.as_ref().and_then(|p| p.pin_env.as_ref()) {
-        if let Some(v) = env(var).filter(|v| !v.is_empty()) {
-            secrets.push(Secret(v));
-        }
-    }
+    let secrets = secrets(sign, env, &password);
     let secret_text: Vec<String> = secrets.iter().map(|s| s.0.clone()).collect();
     let secret_refs: Vec<&str> = secret_text.iter().map(String::as_str).collect();
-    let tool_name;
-    let (backend, verifier) = match kind {
-        Kind::Pkcs11 => {
-            let (program, verifier, name) =
-                osslsigncode(env, "it signs with PKCS#11 keys", &secret_refs)?;
-            let help = run(Command::new(&program).arg("--help"), &secret_refs)
-                .map(|r| r.text)
-                .unwrap_or_default();
-            let p = sign.pkcs11.as_ref().ok_or_else(|| SignError::SignFailed {
-                tool: name.clone(),
-                file: PathBuf::new(),
-                detail: "no PKCS#11 settings".into(),
-            })?;
-            let token = pkcs11::token(
-                p,
-                sign.certificate.as_ref(),
-                program,
-                &help,
-                env,
-                &secret_refs,
-            )?;
-            tool_name = format!("{name} with PKCS#11");
-            (Backend::Pkcs11(token), verifier)
-        }
-        Kind::Osslsigncode => {
-            let (program, verifier, name) =
-                osslsigncode(env, "it signs and verifies", &secret_refs)?;
-            let key = load_key(sign, env, workdir, password.clone())?;
-            tool_name = name;
-            (Backend::Osslsigncode { program, key }, verifier)
-        }
-        Kind::Signtool => {
-            if !cfg!(windows) {
-                return Err(SignError::ToolUnavailable {
-                    tool: "signtool".into(),
-                    reason: "signtool runs only on Windows; use tool = \"osslsigncode\" (or \
-                             \"auto\") to sign from this host"
-                        .into(),
-                });
-            }
-            let program = signtool(env)?;
-            let powershell = find_program("powershell", env)
-                .or_else(|| find_program("pwsh", env))
-                .ok_or_else(|| SignError::ToolNotFound {
-                    tool: "PowerShell".into(),
-                    searched: "looked for powershell and pwsh in PATH".into(),
-                    hint: "it hands the key to signtool without putting the password on a \
-                           command line"
-                        .into(),
-                })?;
-            let key = load_key(sign, env, workdir, password.clone())?;
-            tool_name = "signtool".into();
-            let verifier = Verifier::Signtool {
-                program: program.clone(),
-            };
-            (
-                Backend::Signtool {
-                    program,
-                    powershell,
-                    key,
-                },
-                verifier,
-            )
-        }
-        Kind::Command(argv) => {
-            let name = argv.first().cloned().unwrap_or_default();
-            let program = find_program(&name, env).ok_or_else(|| SignError::ToolNotFound {
-                tool: format!("signing command `{name}`"),
-                searched: if name.contains('/') || name.contains('\\') {
-                    "no executable file at that path".into()
-                } else {
-                    "looked in PATH".into()
-                },
-                hint: "install it, or give its full path as the first element of command".into(),
-            })?;
-            let verifier = if cfg!(windows) {
-                Verifier::Signtool {
-                    program: signtool(env)?,
-                }
-            } else {
-                osslsigncode(
-                    env,
-                    "it verifies the signatures the command makes",
-                    &secret_refs,
-                )?
-                .1
-            };
-            let args = argv.get(1..).unwrap_or_default().to_vec();
-            tool_name = program
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or(name);
-            (Backend::Command { program, args }, verifier)
-        }
+    let tools = match kind {
+        Kind::Pkcs11 => pkcs11_tools(sign, env, &secret_refs)?,
+        Kind::Osslsigncode => osslsigncode_tools(sign, env, workdir, password, &secret_refs)?,
+        Kind::Signtool => signtool_tools(sign, env, workdir, password)?,
+        Kind::Command(argv) => command_tools(&argv, env, &secret_refs)?,
     };
     let signer = Signer {
-        backend,
-        verifier,
+        backend: tools.backend,
+        verifier: tools.verifier,
         workdir: workdir.to_path_buf(),
         timestamp_urls: sign.timestamp_urls.clone(),
         signing_time,
         retry: Retry::default(),
-        tool_name,
+        tool_name: tools.name,
         secrets,
         warned: Mutex::new(BTreeSet::new()),
     };
@@ -416,12 +290,181 @@ pub fn prepare(
     Ok((signer, warnings))
 }
 
+/// The signing back end a configuration chooses.
 enum Kind {
     Pkcs11,
     Osslsigncode,
     Signtool,
     Command(Vec<String>),
 }
+
+impl Kind {
+    /// The back end `tool` (and `pkcs11-module`) chooses on this host.
+    fn of(sign: &config::Sign) -> Kind {
+        match &sign.tool {
+            // Configuration allows PKCS#11 only with auto or osslsigncode.
+            _ if sign.pkcs11.is_some() => Kind::Pkcs11,
+            SignTool::Auto if cfg!(windows) => Kind::Signtool,
+            SignTool::Auto | SignTool::Osslsigncode => Kind::Osslsigncode,
+            SignTool::Signtool => Kind::Signtool,
+            SignTool::Command(argv) => Kind::Command(argv.clone()),
+        }
+    }
+}
+
+/// The certificate password from `password-env`: empty when not configured, an error when
+/// configured but unset or empty.
+fn password(sign: &config::Sign, env: Env) -> Result<Secret, SignError> {
+    let Some(var) = &sign.password_env else {
+        return Ok(Secret(String::new()));
+    };
+    let state = match env(var) {
+        Some(v) if !v.is_empty() => return Ok(Secret(v)),
+        // CI systems expand an unset secret to an empty string.
+        Some(_) => "empty",
+        None => "not set",
+    };
+    Err(SignError::PasswordMissing {
+        var: var.clone(),
+        state,
+    })
+}
+
+/// The values scrubbed from everything a child prints before it is quoted: the password,
+/// the `certificate-env` value and the PKCS#11 PIN. A command signer's script may echo its
+/// environment, which holds them.
+fn secrets(sign: &config::Sign, env: Env, password: &Secret) -> Vec<Secret> {
+    let mut secrets = vec![password.clone()];
+    if let Some(Certificate::Env(var)) = &sign.certificate {
+        if let Some(v) = env(var).filter(|v| !v.trim().is_empty()) {
+            secrets.push(Secret(v.trim().to_string()));
+        }
+    }
+    if let Some(var) = sign.pkcs11.as_ref().and_then(|p| p.pin_env.as_ref()) {
+        if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+            secrets.push(Secret(v));
+        }
+    }
+    secrets
+}
+
+/// The programs a back end resolved to: what signs, what verifies, and the name reports
+/// give the signer.
+struct Tools {
+    backend: Backend,
+    verifier: Verifier,
+    name: String,
+}
+
+/// `pkcs11-module`: osslsigncode with the token's engine, key and PIN.
+fn pkcs11_tools(sign: &config::Sign, env: Env, secrets: &[&str]) -> Result<Tools, SignError> {
+    let (program, verifier, name) = osslsigncode(env, "it signs with PKCS#11 keys", secrets)?;
+    let help = run(Command::new(&program).arg("--help"), secrets)
+        .map(|r| r.text)
+        .unwrap_or_default();
+    let p = sign.pkcs11.as_ref().ok_or_else(|| SignError::SignFailed {
+        tool: name.clone(),
+        file: PathBuf::new(),
+        detail: "no PKCS#11 settings".into(),
+    })?;
+    let token = pkcs11::token(p, sign.certificate.as_ref(), program, &help, env, secrets)?;
+    Ok(Tools {
+        backend: Backend::Pkcs11(token),
+        verifier,
+        name: format!("{name} with PKCS#11"),
+    })
+}
+
+/// `tool = "osslsigncode"` (or `auto` off Windows): osslsigncode with the PKCS#12 key.
+fn osslsigncode_tools(
+    sign: &config::Sign,
+    env: Env,
+    workdir: &Path,
+    password: Secret,
+    secrets: &[&str],
+) -> Result<Tools, SignError> {
+    let (program, verifier, name) = osslsigncode(env, "it signs and verifies", secrets)?;
+    let key = load_key(sign, env, workdir, password)?;
+    Ok(Tools {
+        backend: Backend::Osslsigncode { program, key },
+        verifier,
+        name,
+    })
+}
+
+/// `tool = "signtool"` (or `auto` on Windows): signtool, with PowerShell handing it the
+/// PKCS#12 key.
+fn signtool_tools(
+    sign: &config::Sign,
+    env: Env,
+    workdir: &Path,
+    password: Secret,
+) -> Result<Tools, SignError> {
+    if !cfg!(windows) {
+        return Err(SignError::ToolUnavailable {
+            tool: "signtool".into(),
+            reason: "signtool runs only on Windows; use tool = \"osslsigncode\" (or \
+                     \"auto\") to sign from this host"
+                .into(),
+        });
+    }
+    let program = signtool(env)?;
+    let powershell = find_program("powershell", env)
+        .or_else(|| find_program("pwsh", env))
+        .ok_or_else(|| SignError::ToolNotFound {
+            tool: "PowerShell".into(),
+            searched: "looked for powershell and pwsh in PATH".into(),
+            hint: "it hands the key to signtool without putting the password on a \
+                   command line"
+                .into(),
+        })?;
+    let key = load_key(sign, env, workdir, password)?;
+    let verifier = Verifier::Signtool {
+        program: program.clone(),
+    };
+    Ok(Tools {
+        backend: Backend::Signtool {
+            program,
+            powershell,
+            key,
+        },
+        verifier,
+        name: "signtool".into(),
+    })
+}
+
+/// `tool = "command"`: the `command` argv signs; signtool (on Windows) or
+/// osslsigncode verifies what it made.
+fn command_tools(argv: &[String], env: Env, secrets: &[&str]) -> Result<Tools, SignError> {
+    let name = argv.first().cloned().unwrap_or_default();
+    let program = find_program(&name, env).ok_or_else(|| SignError::ToolNotFound {
+        tool: format!("signing command `{name}`"),
+        searched: if name.contains('/') || name.contains('\\') {
+            "no executable file at that path".into()
+        } else {
+            "looked in PATH".into()
+        },
+        hint: "install it, or give its full path as the first element of command".into(),
+    })?;
+    let verifier = if cfg!(windows) {
+        Verifier::Signtool {
+            program: signtool(env)?,
+        }
+    } else {
+        osslsigncode(env, "it verifies the signatures the command makes", secrets)?.1
+    };
+    let args = argv.get(1..).unwrap_or_default().to_vec();
+    let name = program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or(name);
+    Ok(Tools {
+        backend: Backend::Command { program, args },
+        verifier,
+        name,
+    })
+}
+
 /// `$VAR` when set (a path or a name), else `name` in PATH.
 fn tool_from(env: Env, name: &str, var: &str) -> Option<PathBuf> {
     match env(var) {
