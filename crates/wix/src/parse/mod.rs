@@ -534,6 +534,16 @@ pub(crate) fn condition_text(el: &Element) -> Result<String> {
     Ok(el.text.clone())
 }
 
+/// A name with its first letter capitalised, as WiX writes event, attribute and threading
+/// model names (`Compiler.UppercaseFirstChar`).
+pub(crate) fn upper_first(v: &str) -> String {
+    let mut c = v.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// Fails if an element that takes no children has any.
 pub(crate) fn no_children(el: &Element) -> Result<()> {
     match el.children.first() {

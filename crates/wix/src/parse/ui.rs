@@ -14,7 +14,7 @@ use super::super::error::{Result, WixError};
 use super::super::model::{Reference, Val};
 use super::super::xml::Element;
 use super::property::{self, simple_ref, stream};
-use super::{no_children, unexpected, Attrs, Parser};
+use super::{no_children, unexpected, upper_first, Attrs, Parser};
 
 /// The table that records `UI/@Id` definitions for `UIRef`.
 pub const UI_SYMBOL: &str = "WixUI";
@@ -760,15 +760,6 @@ fn subscribe(p: &mut Parser, el: &Element, dialog: &str, control: &str) -> Resul
         ],
     );
     Ok(())
-}
-
-/// WiX capitalises event and attribute names (`Compiler.UppercaseFirstChar`).
-fn upper_first(v: &str) -> String {
-    let mut c = v.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// `ComboBox`/`ListBox`/`ListView` with `ListItem`s: rows of the table of that name.
