@@ -235,8 +235,7 @@ fn dialog(p: &mut Parser, el: &Element) -> Result<()> {
     let y = a.int_range("Y", 0, 100)?.unwrap_or(50);
     let title = a.opt("Title").map(str::to_string);
     // msidbDialogAttributes (https://learn.microsoft.com/windows/win32/msi/dialog-style-bits).
-    let attributes = flag_bits(
-        &mut a,
+    let attributes = a.flag_bits(
         &[("Hidden", 1), ("Modeless", 2), ("NoMinimize", 4)],
         &[
             ("SystemModal", 8),
@@ -408,28 +407,6 @@ fn rectangle(a: &mut Attrs) -> Result<[i32; 4]> {
             .ok_or_else(|| a.err(format!("missing required attribute `{name}`")))?;
     }
     Ok(out)
-}
-
-/// Attribute bits from yes/no attributes, as WiX's compiler sets them: each `(name, bit)` of
-/// `unless` is set when the attribute is not `yes` (a style on by default), each of `when`
-/// when it is.
-fn flag_bits(
-    a: &mut Attrs,
-    unless: &[(&'static str, i32)],
-    when: &[(&'static str, i32)],
-) -> Result<i32> {
-    let mut bits = 0;
-    for &(name, bit) in unless {
-        if !a.flag(name)? {
-            bits |= bit;
-        }
-    }
-    for &(name, bit) in when {
-        if a.flag(name)? {
-            bits |= bit;
-        }
-    }
-    Ok(bits)
 }
 
 const CONTROL_TYPES: &str =
@@ -705,8 +682,7 @@ fn generated_control_id(p: &Parser, dialog: &str, rectangle: [i32; 4]) -> String
 /// (`special`, bit 16 upwards) and `IconSize`.
 fn style_bits(a: &mut Attrs, kind: &str, special: &[Option<&'static str>]) -> Result<i32> {
     // The common bits (https://learn.microsoft.com/windows/win32/msi/control-attributes).
-    let mut attributes = flag_bits(
-        a,
+    let mut attributes = a.flag_bits(
         &[("Hidden", 1)],
         &[
             ("Sunken", 4),
@@ -723,7 +699,7 @@ fn style_bits(a: &mut Attrs, kind: &str, special: &[Option<&'static str>]) -> Re
         .enumerate()
         .filter_map(|(i, name)| name.map(|n| (n, 1 << (16 + i))))
         .collect();
-    attributes |= flag_bits(a, &[], &typed)?;
+    attributes |= a.flag_bits(&[], &typed)?;
     if let Some(size) = a.choice("IconSize", &["16", "32", "48", ""])? {
         let pos = |n: &str| special.iter().position(|s| *s == Some(n));
         let (i16b, i32b) = (pos("Icon16"), pos("Icon32"));
