@@ -337,10 +337,7 @@ impl ClassAttrs {
     fn icon_description_handler_keys(&self, p: &mut Parser, keys: &ClsidKeys) {
         if let (Some(i), false) = (&self.icon, self.contexts.is_empty()) {
             p.sec().reference("File", i.clone(), &keys.el.loc);
-            let mut value = format!("\"[#{i}]\"");
-            if let Some(n) = self.icon_index {
-                value = format!("{value},{n}");
-            }
+            let value = default_icon(i, self.icon_index);
             keys.set(p, r"\DefaultIcon", Some(""), Some(&value));
         }
         if let Some(d) = &self.description {
@@ -431,63 +428,119 @@ fn prog_id(
     found_extension: &mut bool,
     first_for_class: bool,
 ) -> Result<String> {
-    let mut a = Attrs::new(el);
-    let id = a.req("Id")?.to_string();
-    let own = a.yesno("Advertise")?;
-    let description = a.opt("Description").map(str::to_string).or(description);
-    let icon = a.id("Icon")?;
-    let icon_index = a.int_range("IconIndex", i16::MIN as i64 + 1, i16::MAX as i64)?;
-    let no_open = a.opt("NoOpen").map(str::to_string);
-    a.finish()?;
-    let advertise = merge_advertise(&a, advertise, own)?.unwrap_or(false);
-    if parent.is_some() && (icon.is_some() || icon_index.is_some()) {
-        return Err(a.err("a version-independent ProgId cannot have `Icon` or `IconIndex`"));
+    let prog = ProgIdAttrs::read(el, advertise, description, parent)?;
+    prog.children(p, el, comp, class_id, parent, found_extension)?;
+    if prog.advertise {
+        prog.row(p, el, class_id, parent);
+    } else {
+        prog.keys(p, el, comp, class_id, parent, first_for_class);
     }
-    let mut first_nested = true;
-    for child in &el.children {
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "Extension") => {
-                extension(p, child, comp, advertise, Some(&id))?;
-                *found_extension = true;
-            }
-            (false, "ProgId") if parent.is_none() => {
-                let nested_class = if advertise { None } else { class_id };
-                prog_id(
-                    p,
-                    child,
-                    comp,
-                    Some(advertise),
-                    nested_class,
-                    description.clone(),
-                    Some(&id),
-                    found_extension,
-                    first_nested,
-                )?;
-                first_nested = false;
-            }
-            (false, "ProgId") => {
-                return Err(WixError::new(
-                    child.loc.clone(),
-                    "ProgId elements nest at most one level (a version-independent ProgId)",
-                ))
-            }
-            _ => return Err(unexpected(el, child)),
+    if let Some(n) = &prog.no_open {
+        registry(p, el, comp, &prog.id, Some("NoOpen"), Some(n));
+    }
+    Ok(prog.id)
+}
+
+/// A `ProgId` element's attributes, with what it inherits from its Class or ProgId parent.
+struct ProgIdAttrs {
+    id: String,
+    advertise: bool,
+    description: Option<String>,
+    icon: Option<String>,
+    icon_index: Option<i32>,
+    no_open: Option<String>,
+}
+
+impl ProgIdAttrs {
+    /// Reads a `ProgId`'s attributes; `Advertise` must agree with the parent's, and a
+    /// version-independent ProgId (under another) has no icon of its own.
+    fn read(
+        el: &Element,
+        advertise: Advertise,
+        description: Option<String>,
+        parent: Option<&str>,
+    ) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let id = a.req("Id")?.to_string();
+        let own = a.yesno("Advertise")?;
+        let description = a.opt("Description").map(str::to_string).or(description);
+        let icon = a.id("Icon")?;
+        let icon_index = a.int_range("IconIndex", i16::MIN as i64 + 1, i16::MAX as i64)?;
+        let no_open = a.opt("NoOpen").map(str::to_string);
+        a.finish()?;
+        let advertise = merge_advertise(&a, advertise, own)?.unwrap_or(false);
+        if parent.is_some() && (icon.is_some() || icon_index.is_some()) {
+            return Err(a.err("a version-independent ProgId cannot have `Icon` or `IconIndex`"));
         }
+        Ok(ProgIdAttrs {
+            id,
+            advertise,
+            description,
+            icon,
+            icon_index,
+            no_open,
+        })
     }
-    if advertise {
-        if let Some(i) = &icon {
+
+    /// The `Extension` children and, one level deep, version-independent `ProgId`s.
+    fn children(
+        &self,
+        p: &mut Parser,
+        el: &Element,
+        comp: &str,
+        class_id: Option<&str>,
+        parent: Option<&str>,
+        found_extension: &mut bool,
+    ) -> Result<()> {
+        let mut first_nested = true;
+        for child in &el.children {
+            match (child.ns.is_util(), child.name.as_str()) {
+                (false, "Extension") => {
+                    extension(p, child, comp, self.advertise, Some(&self.id))?;
+                    *found_extension = true;
+                }
+                (false, "ProgId") if parent.is_none() => {
+                    let nested_class = if self.advertise { None } else { class_id };
+                    prog_id(
+                        p,
+                        child,
+                        comp,
+                        Some(self.advertise),
+                        nested_class,
+                        self.description.clone(),
+                        Some(&self.id),
+                        found_extension,
+                        first_nested,
+                    )?;
+                    first_nested = false;
+                }
+                (false, "ProgId") => {
+                    return Err(WixError::new(
+                        child.loc.clone(),
+                        "ProgId elements nest at most one level (a version-independent ProgId)",
+                    ))
+                }
+                _ => return Err(unexpected(el, child)),
+            }
+        }
+        Ok(())
+    }
+
+    /// An advertised ProgId's ProgId row.
+    fn row(&self, p: &mut Parser, el: &Element, class_id: Option<&str>, parent: Option<&str>) {
+        if let Some(i) = &self.icon {
             p.sec().reference("Icon", i.clone(), &el.loc);
         }
         p.sec().row(
             "ProgId",
             &el.loc,
             vec![
-                id.clone().into(),
+                self.id.clone().into(),
                 Val::opt_str(parent),
                 Val::opt_str(class_id),
-                Val::opt_str(description),
-                Val::opt_str(icon),
-                Val::opt_int(icon_index),
+                Val::opt_str(self.description.clone()),
+                Val::opt_str(self.icon.clone()),
+                Val::opt_int(self.icon_index),
             ],
         );
         // WiX ensures the Class table for every advertised ProgId.
@@ -495,37 +548,39 @@ fn prog_id(
             .custom
             .ensured
             .push(("Class".into(), el.loc.clone()));
-    } else {
-        registry(p, el, comp, &id, Some(""), description.as_deref());
+    }
+
+    /// A ProgId not advertised: its HKCR key (description, `CLSID`, `CurVer`,
+    /// `DefaultIcon`) and, for its class's first ProgId, the class's `ProgID` or
+    /// `VersionIndependentProgID` key.
+    fn keys(
+        &self,
+        p: &mut Parser,
+        el: &Element,
+        comp: &str,
+        class_id: Option<&str>,
+        parent: Option<&str>,
+        first_for_class: bool,
+    ) {
+        let id = &self.id;
+        registry(p, el, comp, id, Some(""), self.description.as_deref());
         if let Some(c) = class_id {
             registry(p, el, comp, &format!(r"{id}\CLSID"), Some(""), Some(c));
-            match parent {
-                Some(par) => {
-                    if first_for_class {
-                        let key = format!(r"CLSID\{c}\VersionIndependentProgID");
-                        registry(p, el, comp, &key, Some(""), Some(&id));
-                    }
-                    registry(p, el, comp, &format!(r"{id}\CurVer"), Some(""), Some(par));
-                }
-                None if first_for_class => {
-                    registry(
-                        p,
-                        el,
-                        comp,
-                        &format!(r"CLSID\{c}\ProgID"),
-                        Some(""),
-                        Some(&id),
-                    );
-                }
-                None => {}
+            let class_key = match parent {
+                Some(_) => "VersionIndependentProgID",
+                None => "ProgID",
+            };
+            if first_for_class {
+                let key = format!(r"CLSID\{c}\{class_key}");
+                registry(p, el, comp, &key, Some(""), Some(id));
+            }
+            if let Some(par) = parent {
+                registry(p, el, comp, &format!(r"{id}\CurVer"), Some(""), Some(par));
             }
         }
-        if let Some(i) = &icon {
+        if let Some(i) = &self.icon {
             p.sec().reference("File", i.clone(), &el.loc);
-            let mut value = format!("\"[#{i}]\"");
-            if let Some(n) = icon_index {
-                value = format!("{value},{n}");
-            }
+            let value = default_icon(i, self.icon_index);
             registry(
                 p,
                 el,
@@ -536,10 +591,14 @@ fn prog_id(
             );
         }
     }
-    if let Some(n) = &no_open {
-        registry(p, el, comp, &id, Some("NoOpen"), Some(n));
+}
+
+/// A `DefaultIcon` key's value: the icon file, and the icon's index in it when given.
+fn default_icon(file: &str, index: Option<i32>) -> String {
+    match index {
+        Some(n) => format!("\"[#{file}]\",{n}"),
+        None => format!("\"[#{file}]\""),
     }
-    Ok(id)
 }
 
 /// `Extension` under a `ProgId`: a file extension associated with it.
