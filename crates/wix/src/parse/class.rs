@@ -428,12 +428,12 @@ fn prog_id(
     found_extension: &mut bool,
     first_for_class: bool,
 ) -> Result<String> {
-    let prog = ProgIdAttrs::read(el, advertise, description, parent)?;
-    prog.children(p, el, comp, class_id, parent, found_extension)?;
+    let prog = ProgIdAttrs::read(el, advertise, description, class_id, parent)?;
+    prog.children(p, el, comp, found_extension)?;
     if prog.advertise {
-        prog.row(p, el, class_id, parent);
+        prog.row(p, el);
     } else {
-        prog.keys(p, el, comp, class_id, parent, first_for_class);
+        prog.keys(p, el, comp, first_for_class);
     }
     if let Some(n) = &prog.no_open {
         registry(p, el, comp, &prog.id, Some("NoOpen"), Some(n));
@@ -441,10 +441,14 @@ fn prog_id(
     Ok(prog.id)
 }
 
-/// A `ProgId` element's attributes, with what it inherits from its Class or ProgId parent.
+/// A `ProgId` element's attributes, with its Class and ProgId parents and what it inherits
+/// from them.
 struct ProgIdAttrs {
     id: String,
     advertise: bool,
+    class_id: Option<String>,
+    /// The ProgId this version-independent one is under.
+    parent: Option<String>,
     description: Option<String>,
     icon: Option<String>,
     icon_index: Option<i32>,
@@ -458,6 +462,7 @@ impl ProgIdAttrs {
         el: &Element,
         advertise: Advertise,
         description: Option<String>,
+        class_id: Option<&str>,
         parent: Option<&str>,
     ) -> Result<Self> {
         let mut a = Attrs::new(el);
@@ -475,6 +480,8 @@ impl ProgIdAttrs {
         Ok(ProgIdAttrs {
             id,
             advertise,
+            class_id: class_id.map(str::to_string),
+            parent: parent.map(str::to_string),
             description,
             icon,
             icon_index,
@@ -488,8 +495,6 @@ impl ProgIdAttrs {
         p: &mut Parser,
         el: &Element,
         comp: &str,
-        class_id: Option<&str>,
-        parent: Option<&str>,
         found_extension: &mut bool,
     ) -> Result<()> {
         let mut first_nested = true;
@@ -499,8 +504,12 @@ impl ProgIdAttrs {
                     extension(p, child, comp, self.advertise, Some(&self.id))?;
                     *found_extension = true;
                 }
-                (false, "ProgId") if parent.is_none() => {
-                    let nested_class = if self.advertise { None } else { class_id };
+                (false, "ProgId") if self.parent.is_none() => {
+                    let nested_class = if self.advertise {
+                        None
+                    } else {
+                        self.class_id.as_deref()
+                    };
                     prog_id(
                         p,
                         child,
@@ -527,7 +536,7 @@ impl ProgIdAttrs {
     }
 
     /// An advertised ProgId's ProgId row.
-    fn row(&self, p: &mut Parser, el: &Element, class_id: Option<&str>, parent: Option<&str>) {
+    fn row(&self, p: &mut Parser, el: &Element) {
         if let Some(i) = &self.icon {
             p.sec().reference("Icon", i.clone(), &el.loc);
         }
@@ -536,8 +545,8 @@ impl ProgIdAttrs {
             &el.loc,
             vec![
                 self.id.clone().into(),
-                Val::opt_str(parent),
-                Val::opt_str(class_id),
+                Val::opt_str(self.parent.clone()),
+                Val::opt_str(self.class_id.clone()),
                 Val::opt_str(self.description.clone()),
                 Val::opt_str(self.icon.clone()),
                 Val::opt_int(self.icon_index),
@@ -553,20 +562,12 @@ impl ProgIdAttrs {
     /// A ProgId not advertised: its HKCR key (description, `CLSID`, `CurVer`,
     /// `DefaultIcon`) and, for its class's first ProgId, the class's `ProgID` or
     /// `VersionIndependentProgID` key.
-    fn keys(
-        &self,
-        p: &mut Parser,
-        el: &Element,
-        comp: &str,
-        class_id: Option<&str>,
-        parent: Option<&str>,
-        first_for_class: bool,
-    ) {
+    fn keys(&self, p: &mut Parser, el: &Element, comp: &str, first_for_class: bool) {
         let id = &self.id;
         registry(p, el, comp, id, Some(""), self.description.as_deref());
-        if let Some(c) = class_id {
+        if let Some(c) = &self.class_id {
             registry(p, el, comp, &format!(r"{id}\CLSID"), Some(""), Some(c));
-            let class_key = match parent {
+            let class_key = match self.parent {
                 Some(_) => "VersionIndependentProgID",
                 None => "ProgID",
             };
@@ -574,7 +575,7 @@ impl ProgIdAttrs {
                 let key = format!(r"CLSID\{c}\{class_key}");
                 registry(p, el, comp, &key, Some(""), Some(id));
             }
-            if let Some(par) = parent {
+            if let Some(par) = &self.parent {
                 registry(p, el, comp, &format!(r"{id}\CurVer"), Some(""), Some(par));
             }
         }
