@@ -10,7 +10,7 @@
 //! [`crate::advertise::resolve_primary_features`].
 
 use super::com::registry;
-use super::{normalise_guid, unexpected, Attrs, Parser};
+use super::{normalise_guid, unexpected, upper_first, Attrs, Parser};
 use crate::error::{Result, WixError};
 use crate::model::{Val, ADVERTISED_TARGET};
 use crate::xml::Element;
@@ -56,107 +56,194 @@ pub(crate) fn class(
     file_server: Option<&str>,
 ) -> Result<()> {
     let mut a = Attrs::new(el);
-    let class_id = guid(&mut a, "Id")?.ok_or_else(|| a.err("missing required attribute `Id`"))?;
-    let class_advertise = a.yesno("Advertise")?;
-    let app_id = guid(&mut a, "AppId")?;
-    let argument = a.opt("Argument").map(str::to_string);
-    let contexts: Vec<String> = a
-        .opt("Context")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    let control = a.flag("Control")?;
-    let mut description = a.opt("Description").map(str::to_string);
-    let handler = a.opt("Handler").map(str::to_string);
-    let icon = a.id("Icon")?;
-    let icon_index = a.int_range("IconIndex", i16::MIN as i64 + 1, i16::MAX as i64)?;
-    let relative_path = a.yesno("RelativePath")?;
-    let insertable = a
-        .yesno("Insertable")?
-        .map(|b| if b { "Insertable" } else { "NotInsertable" });
-    let programmable = a.flag("Programmable")?;
-    let safe_for_init = a.flag("SafeForInitializing")?;
-    let safe_for_scripting = a.flag("SafeForScripting")?;
-    let foreign_server = a.opt("ForeignServer").map(str::to_string);
-    let local_server = a.opt("Server").map(str::to_string);
-    let short_path = a.flag("ShortPath")?;
-    let threading_model = a.opt("ThreadingModel").map(str::to_string);
-    let version = a.opt("Version").map(str::to_string);
-    a.finish()?;
-    for (i, c) in contexts.iter().enumerate() {
-        if contexts[..i].contains(c) {
-            return Err(a.err(format!("`Context` lists `{c}` twice")));
-        }
-    }
-    let advertise = class_advertise.unwrap_or(false);
-    if advertise && contexts.is_empty() {
-        return Err(a.err("`Context` is required when Advertise=\"yes\""));
-    }
-    if let Some(f) = &local_server {
+    let class = ClassAttrs::read(&mut a)?;
+    if let Some(f) = &class.local_server {
         p.sec().reference("File", f.clone(), &el.loc);
     }
-    let mut default_prog_id = None;
-    let mut first = true;
-    for child in &el.children {
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "ProgId") => {
-                let mut found_extension = false;
-                let id = prog_id(
-                    p,
-                    child,
-                    comp,
-                    Some(advertise),
-                    Some(&class_id),
-                    description.clone(),
-                    None,
-                    &mut found_extension,
-                    first,
-                )?;
-                default_prog_id.get_or_insert(id);
-                first = false;
-            }
-            (false, "FileTypeMask" | "Interface") => {
-                return Err(super::unsupported(
-                    child,
-                    "file type masks and interfaces of a Class are not supported",
-                ))
-            }
-            _ => return Err(unexpected(el, child)),
-        }
+    let default_prog_id = class.prog_ids(p, el, comp)?;
+    let keys = ClsidKeys {
+        el,
+        comp,
+        key: format!(r"CLSID\{}", class.id),
+    };
+    if class.advertise {
+        class.check_advertised(&a, file_server)?;
+        class.class_rows(p, el, comp, default_prog_id);
+    } else {
+        let server = class.unadvertised_server(&a, file_server)?;
+        class.server_keys(p, &a, &keys, server.as_deref())?;
+        class.icon_description_handler_keys(p, &keys);
     }
-    let clsid_key = format!(r"CLSID\{class_id}");
-    if advertise {
-        if file_server.is_some() || local_server.is_some() {
+    class.common_keys(p, &keys);
+    Ok(())
+}
+
+/// The component category a control that is safe for initializing implements.
+const CATID_SAFE_FOR_INITIALIZING: &str = "{7DD95802-9882-11CF-9FA9-00AA006C42C4}";
+/// The component category a control that is safe for scripting implements.
+const CATID_SAFE_FOR_SCRIPTING: &str = "{7DD95801-9882-11CF-9FA9-00AA006C42C4}";
+
+/// A `Class` element's attributes.
+struct ClassAttrs {
+    id: String,
+    advertise: bool,
+    app_id: Option<String>,
+    argument: Option<String>,
+    contexts: Vec<String>,
+    control: bool,
+    description: Option<String>,
+    handler: Option<String>,
+    icon: Option<String>,
+    icon_index: Option<i32>,
+    relative_path: Option<bool>,
+    insertable: Option<&'static str>,
+    programmable: bool,
+    safe_for_init: bool,
+    safe_for_scripting: bool,
+    foreign_server: Option<String>,
+    local_server: Option<String>,
+    short_path: bool,
+    threading_model: Option<String>,
+    version: Option<String>,
+}
+
+/// The HKCR keys under a class's `CLSID\{Id}`, each value one of its component's Registry
+/// rows.
+struct ClsidKeys<'a> {
+    el: &'a Element,
+    comp: &'a str,
+    key: String,
+}
+
+impl ClsidKeys<'_> {
+    /// Sets `name` (None: the key's default value) of `CLSID\{Id}` followed by `subkey`.
+    fn set(&self, p: &mut Parser, subkey: &str, name: Option<&str>, value: Option<&str>) {
+        let key = format!("{}{subkey}", self.key);
+        registry(p, self.el, self.comp, &key, name, value);
+    }
+}
+
+impl ClassAttrs {
+    /// Reads a `Class`'s attributes (fields in WiX's reading order, which decides the error
+    /// reported first); `Context` must not repeat, and an advertised class needs one.
+    fn read(a: &mut Attrs) -> Result<Self> {
+        let class = ClassAttrs {
+            id: guid(a, "Id")?.ok_or_else(|| a.err("missing required attribute `Id`"))?,
+            advertise: a.yesno("Advertise")?.unwrap_or(false),
+            app_id: guid(a, "AppId")?,
+            argument: a.opt("Argument").map(str::to_string),
+            contexts: a
+                .opt("Context")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            control: a.flag("Control")?,
+            description: a.opt("Description").map(str::to_string),
+            handler: a.opt("Handler").map(str::to_string),
+            icon: a.id("Icon")?,
+            icon_index: a.int_range("IconIndex", i16::MIN as i64 + 1, i16::MAX as i64)?,
+            relative_path: a.yesno("RelativePath")?,
+            insertable: a
+                .yesno("Insertable")?
+                .map(|b| if b { "Insertable" } else { "NotInsertable" }),
+            programmable: a.flag("Programmable")?,
+            safe_for_init: a.flag("SafeForInitializing")?,
+            safe_for_scripting: a.flag("SafeForScripting")?,
+            foreign_server: a.opt("ForeignServer").map(str::to_string),
+            local_server: a.opt("Server").map(str::to_string),
+            short_path: a.flag("ShortPath")?,
+            threading_model: a.opt("ThreadingModel").map(str::to_string),
+            version: a.opt("Version").map(str::to_string),
+        };
+        a.finish()?;
+        for (i, c) in class.contexts.iter().enumerate() {
+            if class.contexts[..i].contains(c) {
+                return Err(a.err(format!("`Context` lists `{c}` twice")));
+            }
+        }
+        if class.advertise && class.contexts.is_empty() {
+            return Err(a.err("`Context` is required when Advertise=\"yes\""));
+        }
+        Ok(class)
+    }
+
+    /// The `ProgId` children, which inherit the class's `Advertise` and `Description`;
+    /// returns the first one's id, the class's default ProgId.
+    fn prog_ids(&self, p: &mut Parser, el: &Element, comp: &str) -> Result<Option<String>> {
+        let mut default_prog_id = None;
+        for child in &el.children {
+            match (child.ns.is_util(), child.name.as_str()) {
+                (false, "ProgId") => {
+                    let mut found_extension = false;
+                    let id = prog_id(
+                        p,
+                        child,
+                        comp,
+                        Some(self.advertise),
+                        Some(&self.id),
+                        self.description.clone(),
+                        None,
+                        &mut found_extension,
+                        default_prog_id.is_none(),
+                    )?;
+                    default_prog_id.get_or_insert(id);
+                }
+                (false, "FileTypeMask" | "Interface") => {
+                    return Err(super::unsupported(
+                        child,
+                        "file type masks and interfaces of a Class are not supported",
+                    ))
+                }
+                _ => return Err(unexpected(el, child)),
+            }
+        }
+        Ok(default_prog_id)
+    }
+
+    /// An advertised class is served by its component's key file, so it names no server.
+    fn check_advertised(&self, a: &Attrs, file_server: Option<&str>) -> Result<()> {
+        if file_server.is_some() || self.local_server.is_some() {
             return Err(a.err("`Server` (or a File parent) cannot be used with Advertise=\"yes\""));
         }
-        if foreign_server.is_some() {
+        if self.foreign_server.is_some() {
             return Err(a.err("`ForeignServer` cannot be used with Advertise=\"yes\""));
         }
-        if let Some(i) = &icon {
+        Ok(())
+    }
+
+    /// An advertised class's Class rows, one per `Context`.
+    fn class_rows(
+        &self,
+        p: &mut Parser,
+        el: &Element,
+        comp: &str,
+        default_prog_id: Option<String>,
+    ) {
+        if let Some(i) = &self.icon {
             p.sec().reference("Icon", i.clone(), &el.loc);
         }
-        if let Some(id) = &app_id {
+        if let Some(id) = &self.app_id {
             p.sec().reference("AppId", id.clone(), &el.loc);
         }
-        for context in &contexts {
+        for context in &self.contexts {
             p.sec().row(
                 "Class",
                 &el.loc,
                 vec![
-                    class_id.clone().into(),
+                    self.id.clone().into(),
                     context.clone().into(),
                     comp.into(),
                     Val::opt_str(default_prog_id.clone()),
-                    Val::opt_str(description.clone()),
-                    Val::opt_str(app_id.clone()),
+                    Val::opt_str(self.description.clone()),
+                    Val::opt_str(self.app_id.clone()),
                     Val::Null,
-                    Val::opt_str(icon.clone()),
-                    Val::opt_int(icon_index),
-                    Val::opt_str(handler.clone()),
-                    Val::opt_str(argument.clone()),
+                    Val::opt_str(self.icon.clone()),
+                    Val::opt_int(self.icon_index),
+                    Val::opt_str(self.handler.clone()),
+                    Val::opt_str(self.argument.clone()),
                     ADVERTISED_TARGET.into(),
-                    if relative_path == Some(true) {
+                    if self.relative_path == Some(true) {
                         Val::Int(1)
                     } else {
                         Val::Null
@@ -164,9 +251,14 @@ pub(crate) fn class(
                 ],
             );
         }
-    } else {
-        let server = match (file_server, &local_server, &foreign_server) {
-            (None, None, None) if !contexts.is_empty() => {
+    }
+
+    /// The server file id of a class not advertised (`Server`, or the File it is under);
+    /// None when it has none or a `ForeignServer`. Checks the attributes only advertising
+    /// allows.
+    fn unadvertised_server(&self, a: &Attrs, file_server: Option<&str>) -> Result<Option<String>> {
+        let server = match (file_server, &self.local_server, &self.foreign_server) {
+            (None, None, None) if !self.contexts.is_empty() => {
                 return Err(a.err(
                     "a non-advertised Class needs `Server`, `ForeignServer` or a File parent",
                 ))
@@ -179,169 +271,130 @@ pub(crate) fn class(
             (Some(f), _, _) => Some(f.to_string()),
             (None, l, _) => l.clone(),
         };
-        if app_id.is_some() {
+        if self.app_id.is_some() {
             return Err(
                 a.err("`AppId` cannot be used with Advertise=\"no\"; nest the Class in its AppId")
             );
         }
-        if relative_path.is_some() {
+        if self.relative_path.is_some() {
             return Err(a.err("`RelativePath` only applies to advertised classes"));
         }
-        for context in &contexts {
-            let formatted = if context.starts_with("InprocServer") {
-                if argument.is_some() {
-                    return Err(a.err(format!(
-                        "`Argument` cannot be used with Context `{context}`"
-                    )));
-                }
-                match &server {
-                    Some(f) => Some(format!("[{}{f}]", if short_path { "!" } else { "#" })),
-                    None => foreign_server.clone(),
-                }
-            } else if context.starts_with("LocalServer") {
-                let base = match &server {
-                    Some(f) if short_path => Some(format!("[!{f}]")),
-                    Some(f) => Some(format!("\"[#{f}]\"")),
-                    None => foreign_server.clone(),
-                };
-                match &argument {
-                    Some(arg) => Some(format!("{} {arg}", base.unwrap_or_default())),
-                    None => base,
-                }
-            } else {
+        Ok(server)
+    }
+
+    /// Each `Context`'s key (`InprocServer32`, `LocalServer32`, ...) naming the server.
+    fn server_keys(
+        &self,
+        p: &mut Parser,
+        a: &Attrs,
+        keys: &ClsidKeys,
+        server: Option<&str>,
+    ) -> Result<()> {
+        for context in &self.contexts {
+            let value = self.server_value(a, context, server)?;
+            keys.set(p, &format!(r"\{context}"), Some(""), value.as_deref());
+        }
+        Ok(())
+    }
+
+    /// The server as a `Context` key names it: an in-process server's file path (`[#file]`,
+    /// `[!file]` with `ShortPath`), a local server's quoted path and `Argument`.
+    fn server_value(
+        &self,
+        a: &Attrs,
+        context: &str,
+        server: Option<&str>,
+    ) -> Result<Option<String>> {
+        if context.starts_with("InprocServer") {
+            if self.argument.is_some() {
                 return Err(a.err(format!(
-                    "`Context` value `{context}` is not one of InprocServer, InprocServer32, LocalServer, LocalServer32"
+                    "`Argument` cannot be used with Context `{context}`"
                 )));
+            }
+            Ok(match server {
+                Some(f) => Some(format!("[{}{f}]", if self.short_path { "!" } else { "#" })),
+                None => self.foreign_server.clone(),
+            })
+        } else if context.starts_with("LocalServer") {
+            let base = match server {
+                Some(f) if self.short_path => Some(format!("[!{f}]")),
+                Some(f) => Some(format!("\"[#{f}]\"")),
+                None => self.foreign_server.clone(),
             };
-            registry(
-                p,
-                el,
-                comp,
-                &format!(r"{clsid_key}\{context}"),
-                Some(""),
-                formatted.as_deref(),
-            );
+            Ok(match &self.argument {
+                Some(arg) => Some(format!("{} {arg}", base.unwrap_or_default())),
+                None => base,
+            })
+        } else {
+            Err(a.err(format!(
+                "`Context` value `{context}` is not one of InprocServer, InprocServer32, LocalServer, LocalServer32"
+            )))
         }
-        if let (Some(i), false) = (&icon, contexts.is_empty()) {
-            p.sec().reference("File", i.clone(), &el.loc);
-            let mut value = format!("\"[#{i}]\"");
-            if let Some(n) = icon_index {
-                value = format!("{value},{n}");
-            }
-            registry(
-                p,
-                el,
-                comp,
-                &format!(r"{clsid_key}\DefaultIcon"),
-                Some(""),
-                Some(&value),
-            );
+    }
+
+    /// A class not advertised: its `DefaultIcon` (from an `Icon` file), its description as
+    /// the class key's value, and its `InprocHandler` keys.
+    fn icon_description_handler_keys(&self, p: &mut Parser, keys: &ClsidKeys) {
+        if let (Some(i), false) = (&self.icon, self.contexts.is_empty()) {
+            p.sec().reference("File", i.clone(), &keys.el.loc);
+            let value = default_icon(i, self.icon_index);
+            keys.set(p, r"\DefaultIcon", Some(""), Some(&value));
         }
-        if let Some(d) = description.take() {
-            registry(p, el, comp, &clsid_key, Some(""), Some(&d));
+        if let Some(d) = &self.description {
+            keys.set(p, "", Some(""), Some(d));
         }
-        if let Some(h) = &handler {
-            let (ole2, ole32) = (r"\InprocHandler", r"\InprocHandler32");
-            match h.as_str() {
-                "1" => registry(
-                    p,
-                    el,
-                    comp,
-                    &format!("{clsid_key}{ole2}"),
-                    Some(""),
-                    Some("ole2.dll"),
-                ),
-                "2" => registry(
-                    p,
-                    el,
-                    comp,
-                    &format!("{clsid_key}{ole32}"),
-                    Some(""),
-                    Some("ole32.dll"),
-                ),
-                "3" => {
-                    registry(
-                        p,
-                        el,
-                        comp,
-                        &format!("{clsid_key}{ole2}"),
-                        Some(""),
-                        Some("ole2.dll"),
-                    );
-                    registry(
-                        p,
-                        el,
-                        comp,
-                        &format!("{clsid_key}{ole32}"),
-                        Some(""),
-                        Some("ole32.dll"),
-                    );
-                }
-                other => registry(
-                    p,
-                    el,
-                    comp,
-                    &format!("{clsid_key}{ole32}"),
-                    Some(""),
-                    Some(other),
-                ),
+        if let Some(h) = &self.handler {
+            for (subkey, dll) in inproc_handlers(h) {
+                keys.set(p, subkey, Some(""), Some(dll));
             }
         }
     }
-    if let Some(tm) = &threading_model {
-        let mut chars = tm.chars();
-        let tm: String = chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
-        for context in &contexts {
-            registry(
-                p,
-                el,
-                comp,
-                &format!(r"{clsid_key}\{context}"),
-                Some("ThreadingModel"),
-                Some(&tm),
-            );
+
+    /// The keys of any class: `ThreadingModel` on each context's key, `Version`, and the
+    /// marker keys `Insertable` (or `NotInsertable`), `Control`, `Programmable` and the
+    /// safe-for-initializing and safe-for-scripting component categories.
+    fn common_keys(&self, p: &mut Parser, keys: &ClsidKeys) {
+        if let Some(tm) = &self.threading_model {
+            let tm = upper_first(tm);
+            for context in &self.contexts {
+                keys.set(
+                    p,
+                    &format!(r"\{context}"),
+                    Some("ThreadingModel"),
+                    Some(&tm),
+                );
+            }
+        }
+        if let Some(v) = &self.version {
+            keys.set(p, r"\Version", None, Some(v));
+        }
+        let categories = r"\Implemented Categories";
+        let markers = [
+            self.insertable.map(|i| format!(r"\{i}")),
+            self.control.then(|| r"\Control".to_string()),
+            self.programmable.then(|| r"\Programmable".to_string()),
+            self.safe_for_init
+                .then(|| format!(r"{categories}\{CATID_SAFE_FOR_INITIALIZING}")),
+            self.safe_for_scripting
+                .then(|| format!(r"{categories}\{CATID_SAFE_FOR_SCRIPTING}")),
+        ];
+        for subkey in markers.into_iter().flatten() {
+            keys.set(p, &subkey, Some("*"), None);
         }
     }
-    if let Some(v) = &version {
-        registry(p, el, comp, &format!(r"{clsid_key}\Version"), None, Some(v));
+}
+
+/// The `InprocHandler` keys and values a Class's `Handler` stands for: 1 is OLE 2's 16-bit
+/// handler, 2 OLE's 32-bit one, 3 both; any other value is a 32-bit handler's path.
+fn inproc_handlers(handler: &str) -> Vec<(&'static str, &str)> {
+    const OLE2: (&str, &str) = (r"\InprocHandler", "ole2.dll");
+    const OLE32: (&str, &str) = (r"\InprocHandler32", "ole32.dll");
+    match handler {
+        "1" => vec![OLE2],
+        "2" => vec![OLE32],
+        "3" => vec![OLE2, OLE32],
+        other => vec![(OLE32.0, other)],
     }
-    if let Some(i) = insertable {
-        registry(p, el, comp, &format!(r"{clsid_key}\{i}"), Some("*"), None);
-    }
-    if control {
-        registry(
-            p,
-            el,
-            comp,
-            &format!(r"{clsid_key}\Control"),
-            Some("*"),
-            None,
-        );
-    }
-    if programmable {
-        registry(
-            p,
-            el,
-            comp,
-            &format!(r"{clsid_key}\Programmable"),
-            Some("*"),
-            None,
-        );
-    }
-    // Component categories "safe for initializing" and "safe for scripting".
-    for (on, category) in [
-        (safe_for_init, "{7DD95802-9882-11CF-9FA9-00AA006C42C4}"),
-        (safe_for_scripting, "{7DD95801-9882-11CF-9FA9-00AA006C42C4}"),
-    ] {
-        if on {
-            let key = format!(r"{clsid_key}\Implemented Categories\{category}");
-            registry(p, el, comp, &key, Some("*"), None);
-        }
-    }
-    Ok(())
 }
 
 /// `ProgId` directly under a `Component`.
@@ -375,63 +428,128 @@ fn prog_id(
     found_extension: &mut bool,
     first_for_class: bool,
 ) -> Result<String> {
-    let mut a = Attrs::new(el);
-    let id = a.req("Id")?.to_string();
-    let own = a.yesno("Advertise")?;
-    let description = a.opt("Description").map(str::to_string).or(description);
-    let icon = a.id("Icon")?;
-    let icon_index = a.int_range("IconIndex", i16::MIN as i64 + 1, i16::MAX as i64)?;
-    let no_open = a.opt("NoOpen").map(str::to_string);
-    a.finish()?;
-    let advertise = merge_advertise(&a, advertise, own)?.unwrap_or(false);
-    if parent.is_some() && (icon.is_some() || icon_index.is_some()) {
-        return Err(a.err("a version-independent ProgId cannot have `Icon` or `IconIndex`"));
+    let prog = ProgIdAttrs::read(el, advertise, description, class_id, parent)?;
+    prog.children(p, el, comp, found_extension)?;
+    if prog.advertise {
+        prog.row(p, el);
+    } else {
+        prog.keys(p, el, comp, first_for_class);
     }
-    let mut first_nested = true;
-    for child in &el.children {
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "Extension") => {
-                extension(p, child, comp, advertise, Some(&id))?;
-                *found_extension = true;
-            }
-            (false, "ProgId") if parent.is_none() => {
-                let nested_class = if advertise { None } else { class_id };
-                prog_id(
-                    p,
-                    child,
-                    comp,
-                    Some(advertise),
-                    nested_class,
-                    description.clone(),
-                    Some(&id),
-                    found_extension,
-                    first_nested,
-                )?;
-                first_nested = false;
-            }
-            (false, "ProgId") => {
-                return Err(WixError::new(
-                    child.loc.clone(),
-                    "ProgId elements nest at most one level (a version-independent ProgId)",
-                ))
-            }
-            _ => return Err(unexpected(el, child)),
+    if let Some(n) = &prog.no_open {
+        registry(p, el, comp, &prog.id, Some("NoOpen"), Some(n));
+    }
+    Ok(prog.id)
+}
+
+/// A `ProgId` element's attributes, with its Class and ProgId parents and what it inherits
+/// from them.
+struct ProgIdAttrs {
+    id: String,
+    advertise: bool,
+    class_id: Option<String>,
+    /// The ProgId this version-independent one is under.
+    parent: Option<String>,
+    description: Option<String>,
+    icon: Option<String>,
+    icon_index: Option<i32>,
+    no_open: Option<String>,
+}
+
+impl ProgIdAttrs {
+    /// Reads a `ProgId`'s attributes; `Advertise` must agree with the parent's, and a
+    /// version-independent ProgId (under another) has no icon of its own.
+    fn read(
+        el: &Element,
+        advertise: Advertise,
+        description: Option<String>,
+        class_id: Option<&str>,
+        parent: Option<&str>,
+    ) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let id = a.req("Id")?.to_string();
+        let own = a.yesno("Advertise")?;
+        let description = a.opt("Description").map(str::to_string).or(description);
+        let icon = a.id("Icon")?;
+        let icon_index = a.int_range("IconIndex", i16::MIN as i64 + 1, i16::MAX as i64)?;
+        let no_open = a.opt("NoOpen").map(str::to_string);
+        a.finish()?;
+        let advertise = merge_advertise(&a, advertise, own)?.unwrap_or(false);
+        if parent.is_some() && (icon.is_some() || icon_index.is_some()) {
+            return Err(a.err("a version-independent ProgId cannot have `Icon` or `IconIndex`"));
         }
+        Ok(ProgIdAttrs {
+            id,
+            advertise,
+            class_id: class_id.map(str::to_string),
+            parent: parent.map(str::to_string),
+            description,
+            icon,
+            icon_index,
+            no_open,
+        })
     }
-    if advertise {
-        if let Some(i) = &icon {
+
+    /// The `Extension` children and, one level deep, version-independent `ProgId`s.
+    fn children(
+        &self,
+        p: &mut Parser,
+        el: &Element,
+        comp: &str,
+        found_extension: &mut bool,
+    ) -> Result<()> {
+        let mut first_nested = true;
+        for child in &el.children {
+            match (child.ns.is_util(), child.name.as_str()) {
+                (false, "Extension") => {
+                    extension(p, child, comp, self.advertise, Some(&self.id))?;
+                    *found_extension = true;
+                }
+                (false, "ProgId") if self.parent.is_none() => {
+                    let nested_class = if self.advertise {
+                        None
+                    } else {
+                        self.class_id.as_deref()
+                    };
+                    prog_id(
+                        p,
+                        child,
+                        comp,
+                        Some(self.advertise),
+                        nested_class,
+                        self.description.clone(),
+                        Some(&self.id),
+                        found_extension,
+                        first_nested,
+                    )?;
+                    first_nested = false;
+                }
+                (false, "ProgId") => {
+                    return Err(WixError::new(
+                        child.loc.clone(),
+                        "ProgId elements nest at most one level (a version-independent ProgId)",
+                    ))
+                }
+                _ => return Err(unexpected(el, child)),
+            }
+        }
+        Ok(())
+    }
+
+    /// An advertised ProgId's ProgId row.
+    fn row(&self, p: &mut Parser, el: &Element) {
+        if let Some(i) = &self.icon {
             p.sec().reference("Icon", i.clone(), &el.loc);
         }
         p.sec().row(
             "ProgId",
             &el.loc,
             vec![
-                id.clone().into(),
-                Val::opt_str(parent),
-                Val::opt_str(class_id),
-                Val::opt_str(description),
-                Val::opt_str(icon),
-                Val::opt_int(icon_index),
+                self.id.clone().into(),
+                Val::opt_str(self.parent.clone()),
+                Val::opt_str(self.class_id.clone()),
+                Val::opt_str(self.description.clone()),
+                Val::opt_str(self.icon.clone()),
+                Val::opt_int(self.icon_index),
             ],
         );
         // WiX ensures the Class table for every advertised ProgId.
@@ -439,37 +557,31 @@ fn prog_id(
             .custom
             .ensured
             .push(("Class".into(), el.loc.clone()));
-    } else {
-        registry(p, el, comp, &id, Some(""), description.as_deref());
-        if let Some(c) = class_id {
+    }
+
+    /// A ProgId not advertised: its HKCR key (description, `CLSID`, `CurVer`,
+    /// `DefaultIcon`) and, for its class's first ProgId, the class's `ProgID` or
+    /// `VersionIndependentProgID` key.
+    fn keys(&self, p: &mut Parser, el: &Element, comp: &str, first_for_class: bool) {
+        let id = &self.id;
+        registry(p, el, comp, id, Some(""), self.description.as_deref());
+        if let Some(c) = &self.class_id {
             registry(p, el, comp, &format!(r"{id}\CLSID"), Some(""), Some(c));
-            match parent {
-                Some(par) => {
-                    if first_for_class {
-                        let key = format!(r"CLSID\{c}\VersionIndependentProgID");
-                        registry(p, el, comp, &key, Some(""), Some(&id));
-                    }
-                    registry(p, el, comp, &format!(r"{id}\CurVer"), Some(""), Some(par));
-                }
-                None if first_for_class => {
-                    registry(
-                        p,
-                        el,
-                        comp,
-                        &format!(r"CLSID\{c}\ProgID"),
-                        Some(""),
-                        Some(&id),
-                    );
-                }
-                None => {}
+            let class_key = match self.parent {
+                Some(_) => "VersionIndependentProgID",
+                None => "ProgID",
+            };
+            if first_for_class {
+                let key = format!(r"CLSID\{c}\{class_key}");
+                registry(p, el, comp, &key, Some(""), Some(id));
+            }
+            if let Some(par) = &self.parent {
+                registry(p, el, comp, &format!(r"{id}\CurVer"), Some(""), Some(par));
             }
         }
-        if let Some(i) = &icon {
+        if let Some(i) = &self.icon {
             p.sec().reference("File", i.clone(), &el.loc);
-            let mut value = format!("\"[#{i}]\"");
-            if let Some(n) = icon_index {
-                value = format!("{value},{n}");
-            }
+            let value = default_icon(i, self.icon_index);
             registry(
                 p,
                 el,
@@ -480,10 +592,14 @@ fn prog_id(
             );
         }
     }
-    if let Some(n) = &no_open {
-        registry(p, el, comp, &id, Some("NoOpen"), Some(n));
+}
+
+/// A `DefaultIcon` key's value: the icon file, and the icon's index in it when given.
+fn default_icon(file: &str, index: Option<i32>) -> String {
+    match index {
+        Some(n) => format!("\"[#{file}]\",{n}"),
+        None => format!("\"[#{file}]\""),
     }
-    Ok(id)
 }
 
 /// `Extension` under a `ProgId`: a file extension associated with it.

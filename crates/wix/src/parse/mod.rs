@@ -331,6 +331,28 @@ impl<'e> Attrs<'e> {
         Ok(self.yesno(name)?.unwrap_or(false))
     }
 
+    /// Attribute bits from yes/no attributes, as WiX's compiler sets them: each `(name, bit)`
+    /// of `unless` is set when the attribute is not `yes` (a style on by default), each of
+    /// `when` when it is.
+    pub fn flag_bits(
+        &mut self,
+        unless: &[(&'static str, i32)],
+        when: &[(&'static str, i32)],
+    ) -> Result<i32> {
+        let mut bits = 0;
+        for &(name, bit) in unless {
+            if !self.flag(name)? {
+                bits |= bit;
+            }
+        }
+        for &(name, bit) in when {
+            if self.flag(name)? {
+                bits |= bit;
+            }
+        }
+        Ok(bits)
+    }
+
     pub fn int(&mut self, name: &'static str) -> Result<Option<i32>> {
         match self.opt(name) {
             None => Ok(None),
@@ -532,6 +554,16 @@ pub(crate) fn condition_text(el: &Element) -> Result<String> {
         ));
     }
     Ok(el.text.clone())
+}
+
+/// A name with its first letter capitalised, as WiX writes event, attribute and threading
+/// model names (`Compiler.UppercaseFirstChar`).
+pub(crate) fn upper_first(v: &str) -> String {
+    let mut c = v.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// Fails if an element that takes no children has any.

@@ -14,7 +14,7 @@ use super::super::error::{Result, WixError};
 use super::super::model::{Reference, Val};
 use super::super::xml::Element;
 use super::property::{self, simple_ref, stream};
-use super::{no_children, unexpected, Attrs, Parser};
+use super::{no_children, unexpected, upper_first, Attrs, Parser};
 
 /// The table that records `UI/@Id` definitions for `UIRef`.
 pub const UI_SYMBOL: &str = "WixUI";
@@ -235,8 +235,7 @@ fn dialog(p: &mut Parser, el: &Element) -> Result<()> {
     let y = a.int_range("Y", 0, 100)?.unwrap_or(50);
     let title = a.opt("Title").map(str::to_string);
     // msidbDialogAttributes (https://learn.microsoft.com/windows/win32/msi/dialog-style-bits).
-    let attributes = flag_bits(
-        &mut a,
+    let attributes = a.flag_bits(
         &[("Hidden", 1), ("Modeless", 2), ("NoMinimize", 4)],
         &[
             ("SystemModal", 8),
@@ -410,75 +409,280 @@ fn rectangle(a: &mut Attrs) -> Result<[i32; 4]> {
     Ok(out)
 }
 
-/// Attribute bits from yes/no attributes, as WiX's compiler sets them: each `(name, bit)` of
-/// `unless` is set when the attribute is not `yes` (a style on by default), each of `when`
-/// when it is.
-fn flag_bits(
-    a: &mut Attrs,
-    unless: &[(&'static str, i32)],
-    when: &[(&'static str, i32)],
-) -> Result<i32> {
-    let mut bits = 0;
-    for &(name, bit) in unless {
-        if !a.flag(name)? {
-            bits |= bit;
-        }
-    }
-    for &(name, bit) in when {
-        if a.flag(name)? {
-            bits |= bit;
-        }
-    }
-    Ok(bits)
-}
-
 const CONTROL_TYPES: &str =
     "Billboard, Bitmap, CheckBox, ComboBox, DirectoryCombo, DirectoryList, Edit, \
      GroupBox, Hyperlink, Icon, Line, ListBox, ListView, MaskedEdit, PathEdit, ProgressBar, \
      PushButton, RadioButtonGroup, ScrollableText, SelectionTree, Text, VolumeCostList, \
      VolumeSelectCombo";
 
+/// `Control` in the dialog `dialog`: its Control row (with CheckBox and ControlCondition
+/// rows), the elements nested in it, and its place in the dialog's tab order.
 fn control(p: &mut Parser, el: &Element, dialog: &str, tabs: &mut TabOrder) -> Result<()> {
-    let mut a = Attrs::new(el);
-    let kind = a.req("Type")?.to_string();
-    let Some((special, mut not_tabbable, mut disabled)) = control_kind(&kind) else {
-        return Err(a.err(format!(
-            "attribute `Type` is `{kind}`; allowed: {CONTROL_TYPES}"
-        )));
-    };
-    let [x, y, width, height] = rectangle(&mut a)?;
-    let id = match a.id("Id")? {
-        Some(id) => id,
-        None => {
-            let (xs, ys, hs, ws) = (
-                x.to_string(),
-                y.to_string(),
-                height.to_string(),
-                width.to_string(),
-            );
-            p.gen_id(
-                "ctl",
-                &[Some(dialog), Some(&xs), Some(&ys), Some(&hs), Some(&ws)],
-            )
+    let mut ctl = ControlAttrs::read(p, el, dialog)?;
+    let nested = ctl.children(p, el)?;
+    ctl.check_box(p, el)?;
+    let row_index = ctl.rows(p, el, dialog);
+    nested_in_control(p, el, dialog, &ctl.id, nested)?;
+    tabs.add(p, &ctl, row_index);
+    ctl.binary_reference(p, el);
+    Ok(())
+}
+
+/// The ControlCondition actions: for each, WiX v4's `Control` attribute and WiX v3's
+/// `Condition/@Action` value.
+const CONDITION_ACTIONS: [(&str, &str, &str); 5] = [
+    ("DefaultCondition", "default", "Default"),
+    ("EnableCondition", "enable", "Enable"),
+    ("DisableCondition", "disable", "Disable"),
+    ("HideCondition", "hide", "Hide"),
+    ("ShowCondition", "show", "Show"),
+];
+
+/// A `Control` element's attributes, and what its `Text`, `Condition` and
+/// `RadioButtonGroup` children add.
+struct ControlAttrs {
+    kind: String,
+    id: String,
+    rectangle: [i32; 4],
+    /// The Control row's attribute bits.
+    attributes: i32,
+    not_tabbable: bool,
+    is_cancel: bool,
+    is_default: bool,
+    checkbox_ref: Option<String>,
+    checkbox_value: Option<String>,
+    property: Option<String>,
+    text: Option<String>,
+    tooltip: Option<String>,
+    help: Option<String>,
+    /// (action, condition) ControlCondition rows.
+    conditions: Vec<(&'static str, String)>,
+}
+
+impl ControlAttrs {
+    /// Reads a `Control`'s attributes; an omitted `Id` is generated from the dialog and the
+    /// control's rectangle, as WiX does.
+    fn read(p: &Parser, el: &Element, dialog: &str) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let kind = a.req("Type")?.to_string();
+        let Some((special, mut not_tabbable, mut disabled)) = control_kind(&kind) else {
+            return Err(a.err(format!(
+                "attribute `Type` is `{kind}`; allowed: {CONTROL_TYPES}"
+            )));
+        };
+        let rectangle = rectangle(&mut a)?;
+        let id = match a.id("Id")? {
+            Some(id) => id,
+            None => generated_control_id(p, dialog, rectangle),
+        };
+        let is_cancel = a.flag("Cancel")?;
+        let is_default = a.flag("Default")?;
+        let checkbox_ref = a.opt("CheckBoxPropertyRef").map(str::to_string);
+        let checkbox_value = a.opt("CheckBoxValue").map(str::to_string);
+        let property = a.opt("Property").map(str::to_string);
+        let text = a.opt("Text").map(str::to_string);
+        let tooltip = a.opt("ToolTip").map(str::to_string);
+        let help = a.opt("Help").map(str::to_string);
+        if let Some(skip) = a.yesno("TabSkip")? {
+            not_tabbable = skip;
         }
-    };
-    let is_cancel = a.flag("Cancel")?;
-    let is_default = a.flag("Default")?;
-    let checkbox_ref = a.opt("CheckBoxPropertyRef").map(str::to_string);
-    let checkbox_value = a.opt("CheckBoxValue").map(str::to_string);
-    let property = a.opt("Property").map(str::to_string);
-    let mut text = a.opt("Text").map(str::to_string);
-    let tooltip = a.opt("ToolTip").map(str::to_string);
-    let help = a.opt("Help").map(str::to_string);
-    if let Some(skip) = a.yesno("TabSkip")? {
-        not_tabbable = skip;
+        if let Some(d) = a.yesno("Disabled")? {
+            disabled = d;
+        }
+        let mut attributes = style_bits(&mut a, &kind, special)?;
+        let conditions = if p.v4() {
+            condition_attributes(&mut a)
+        } else {
+            Vec::new()
+        };
+        a.finish()?;
+        if !disabled {
+            attributes |= 2;
+        }
+        Ok(ControlAttrs {
+            kind,
+            id,
+            rectangle,
+            attributes,
+            not_tabbable,
+            is_cancel,
+            is_default,
+            checkbox_ref,
+            checkbox_value,
+            property,
+            text,
+            tooltip,
+            help,
+            conditions,
+        })
     }
-    if let Some(d) = a.yesno("Disabled")? {
-        disabled = d;
+
+    /// The children that change the Control row itself (`Text`, a v3 `Condition`,
+    /// `RadioButtonGroup`); returns the others, parsed once the row exists.
+    fn children<'e>(&mut self, p: &mut Parser, el: &'e Element) -> Result<Vec<&'e Element>> {
+        let mut radio_kind = None;
+        let mut nested: Vec<&Element> = Vec::new();
+        for child in &el.children {
+            if child.ns.is_util() {
+                return Err(unexpected(el, child));
+            }
+            match child.name.as_str() {
+                "Text" => {
+                    let value = control_text(child)?;
+                    self.text =
+                        value.or_else(|| (!child.text.is_empty()).then(|| child.text.clone()));
+                }
+                "Condition" if !p.v4() => self.conditions.push(v3_condition(child)?),
+                "RadioButtonGroup" => {
+                    radio_kind = radio_group(p, child, self.property.as_deref())?;
+                }
+                "Publish" | "Subscribe" | "Binary" | "Property" | "ComboBox" | "ListBox"
+                | "ListView" => nested.push(child),
+                _ => return Err(unexpected(el, child)),
+            }
+        }
+        // Radio buttons drawn as pictures set the group's picture bit
+        // (msidbControlAttributesBitmap / Icon).
+        match radio_kind {
+            Some(RadioKind::Bitmap) => self.attributes |= 0x0004_0000,
+            Some(RadioKind::Icon) => self.attributes |= 0x0008_0000,
+            _ => {}
+        }
+        Ok(nested)
     }
+
+    /// A `CheckBox` control's property: its CheckBox row (`Property`), or a reference to a
+    /// property another control's CheckBox row defines (`CheckBoxPropertyRef`).
+    fn check_box(&self, p: &mut Parser, el: &Element) -> Result<()> {
+        if self.kind != "CheckBox" {
+            return Ok(());
+        }
+        match (&self.property, &self.checkbox_ref) {
+            (None, None) => Err(WixError::new(
+                el.loc.clone(),
+                "Control: a CheckBox needs `Property` or `CheckBoxPropertyRef`",
+            )),
+            (Some(_), Some(_)) => Err(WixError::new(
+                el.loc.clone(),
+                "Control: `Property` and `CheckBoxPropertyRef` cannot both be set",
+            )),
+            (Some(prop), None) => {
+                p.sec().row(
+                    "CheckBox",
+                    &el.loc,
+                    vec![
+                        prop.as_str().into(),
+                        Val::opt_str(self.checkbox_value.clone()),
+                    ],
+                );
+                Ok(())
+            }
+            (None, Some(r)) => {
+                p.sec().reference("Property", r.clone(), &el.loc);
+                Ok(())
+            }
+        }
+    }
+
+    /// The Control row and the control's ControlCondition rows; returns the Control row's
+    /// index in the section, where the tab order later fills in `Control_Next`.
+    fn rows(&self, p: &mut Parser, el: &Element, dialog: &str) -> usize {
+        let help = (self.tooltip.is_some() || self.help.is_some()).then(|| {
+            format!(
+                "{}|{}",
+                self.tooltip.as_deref().unwrap_or_default(),
+                self.help.as_deref().unwrap_or_default()
+            )
+        });
+        let [x, y, width, height] = self.rectangle;
+        let row_index = p.sec().rows.len();
+        p.sec().row(
+            "Control",
+            &el.loc,
+            vec![
+                dialog.into(),
+                self.id.as_str().into(),
+                self.kind.as_str().into(),
+                x.into(),
+                y.into(),
+                width.into(),
+                height.into(),
+                self.attributes.into(),
+                Val::opt_str(self.property.clone().or_else(|| self.checkbox_ref.clone())),
+                Val::opt_str(self.text.clone()),
+                Val::Null,
+                Val::opt_str(help),
+            ],
+        );
+        for (action, condition) in &self.conditions {
+            p.sec().row(
+                "ControlCondition",
+                &el.loc,
+                vec![
+                    dialog.into(),
+                    self.id.as_str().into(),
+                    (*action).into(),
+                    condition.as_str().into(),
+                ],
+            );
+        }
+        row_index
+    }
+
+    /// A Bitmap or Icon control's Text names a Binary row.
+    fn binary_reference(&self, p: &mut Parser, el: &Element) {
+        if matches!(self.kind.as_str(), "Bitmap" | "Icon") {
+            if let Some(t) = self
+                .text
+                .clone()
+                .filter(|t| super::check_identifier(t, "Text", &el.loc).is_ok())
+            {
+                p.sec().reference("Binary", t, &el.loc);
+            }
+        }
+    }
+}
+
+impl TabOrder {
+    /// Puts a control in the tab order (after the last tabbable one) unless it is left
+    /// out, and records the dialog's cancel and default controls.
+    fn add(&mut self, p: &mut Parser, ctl: &ControlAttrs, row_index: usize) {
+        if !ctl.not_tabbable {
+            if let Some(last) = self.last {
+                p.sec().rows[last].values[10] = ctl.id.as_str().into();
+            }
+            self.last = Some(row_index);
+            self.first.get_or_insert_with(|| ctl.id.clone());
+        }
+        if ctl.is_cancel {
+            self.cancel = Some(ctl.id.clone());
+        }
+        if ctl.is_default {
+            self.default = Some(ctl.id.clone());
+        }
+    }
+}
+
+/// The id WiX generates for a `Control` without one, from its dialog and rectangle.
+fn generated_control_id(p: &Parser, dialog: &str, rectangle: [i32; 4]) -> String {
+    let [x, y, width, height] = rectangle;
+    let (xs, ys, hs, ws) = (
+        x.to_string(),
+        y.to_string(),
+        height.to_string(),
+        width.to_string(),
+    );
+    p.gen_id(
+        "ctl",
+        &[Some(dialog), Some(&xs), Some(&ys), Some(&hs), Some(&ws)],
+    )
+}
+
+/// A control's style bits from its yes/no attributes: the common ones, those of its type
+/// (`special`, bit 16 upwards) and `IconSize`.
+fn style_bits(a: &mut Attrs, kind: &str, special: &[Option<&'static str>]) -> Result<i32> {
     // The common bits (https://learn.microsoft.com/windows/win32/msi/control-attributes).
-    let mut attributes = flag_bits(
-        &mut a,
+    let mut attributes = a.flag_bits(
         &[("Hidden", 1)],
         &[
             ("Sunken", 4),
@@ -495,7 +699,7 @@ fn control(p: &mut Parser, el: &Element, dialog: &str, tabs: &mut TabOrder) -> R
         .enumerate()
         .filter_map(|(i, name)| name.map(|n| (n, 1 << (16 + i))))
         .collect();
-    attributes |= flag_bits(&mut a, &[], &typed)?;
+    attributes |= a.flag_bits(&[], &typed)?;
     if let Some(size) = a.choice("IconSize", &["16", "32", "48", ""])? {
         let pos = |n: &str| special.iter().position(|s| *s == Some(n));
         let (i16b, i32b) = (pos("Icon16"), pos("Icon32"));
@@ -510,166 +714,70 @@ fn control(p: &mut Parser, el: &Element, dialog: &str, tabs: &mut TabOrder) -> R
             }
         }
     }
-    let mut conditions: Vec<(&'static str, String)> = Vec::new();
-    if p.v4() {
-        for (attr, action) in [
-            ("DefaultCondition", "Default"),
-            ("EnableCondition", "Enable"),
-            ("DisableCondition", "Disable"),
-            ("HideCondition", "Hide"),
-            ("ShowCondition", "Show"),
-        ] {
-            if let Some(c) = a.opt(attr).filter(|c| !c.is_empty()) {
-                conditions.push((action, c.to_string()));
-            }
+    Ok(attributes)
+}
+
+/// WiX v4's condition attributes of a `Control` (`EnableCondition`, ...); empty ones are
+/// left out.
+fn condition_attributes(a: &mut Attrs) -> Vec<(&'static str, String)> {
+    let mut conditions = Vec::new();
+    for (attr, _, action) in CONDITION_ACTIONS {
+        if let Some(c) = a.opt(attr).filter(|c| !c.is_empty()) {
+            conditions.push((action, c.to_string()));
         }
     }
-    a.finish()?;
-    if !disabled {
-        attributes |= 2;
-    }
+    conditions
+}
 
+/// A WiX v3 `Condition` under a `Control`: its action and condition.
+fn v3_condition(el: &Element) -> Result<(&'static str, String)> {
+    let mut c = Attrs::new(el);
+    let allowed: Vec<&'static str> = CONDITION_ACTIONS.iter().map(|(_, v3, _)| *v3).collect();
+    let action = c.choice("Action", &allowed)?;
+    c.finish()?;
+    let Some(&(_, _, action)) = CONDITION_ACTIONS
+        .iter()
+        .find(|(_, v3, _)| Some(*v3) == action)
+    else {
+        return Err(c.err("missing required attribute `Action`"));
+    };
+    Ok((action, super::condition_text(el)?))
+}
+
+/// A `Text` under a `Control`: its `Value` (None: the element's text stands).
+fn control_text(el: &Element) -> Result<Option<String>> {
+    let mut c = Attrs::new(el);
+    if c.opt("SourceFile").is_some() {
+        return Err(super::unsupported(
+            el,
+            "control text from a file (`SourceFile`) is not supported",
+        ));
+    }
+    let value = c.opt("Value").map(str::to_string);
+    c.finish()?;
+    no_children(el)?;
+    Ok(value)
+}
+
+/// The elements a `Control` may hold besides its text and conditions: Publish and Subscribe
+/// (ControlEvent, EventMapping), list items, and (Compiler_UI.cs ParseControlElement) a
+/// Binary or a Property.
+fn nested_in_control(
+    p: &mut Parser,
+    el: &Element,
+    dialog: &str,
+    id: &str,
+    nested: Vec<&Element>,
+) -> Result<()> {
     let mut publish_order = 0;
-    let mut radio_kind = None;
-    let mut nested: Vec<&Element> = Vec::new();
-    for child in &el.children {
-        if child.ns.is_util() {
-            return Err(unexpected(el, child));
-        }
-        match child.name.as_str() {
-            "Text" => {
-                let mut c = Attrs::new(child);
-                if c.opt("SourceFile").is_some() {
-                    return Err(super::unsupported(
-                        child,
-                        "control text from a file (`SourceFile`) is not supported",
-                    ));
-                }
-                let value = c.opt("Value").map(str::to_string);
-                c.finish()?;
-                no_children(child)?;
-                text = value.or_else(|| (!child.text.is_empty()).then(|| child.text.clone()));
-            }
-            "Condition" if !p.v4() => {
-                let mut c = Attrs::new(child);
-                let action =
-                    c.choice("Action", &["default", "enable", "disable", "hide", "show"])?;
-                c.finish()?;
-                let action = match action {
-                    Some("default") => "Default",
-                    Some("enable") => "Enable",
-                    Some("disable") => "Disable",
-                    Some("hide") => "Hide",
-                    Some("show") => "Show",
-                    _ => return Err(c.err("missing required attribute `Action`")),
-                };
-                conditions.push((action, super::condition_text(child)?));
-            }
-            "RadioButtonGroup" => {
-                radio_kind = radio_group(p, child, property.as_deref())?;
-            }
-            "Publish" | "Subscribe" | "Binary" | "Property" | "ComboBox" | "ListBox"
-            | "ListView" => nested.push(child),
-            _ => return Err(unexpected(el, child)),
-        }
-    }
-    // Radio buttons drawn as pictures set the group's picture bit
-    // (msidbControlAttributesBitmap / Icon).
-    match radio_kind {
-        Some(RadioKind::Bitmap) => attributes |= 0x0004_0000,
-        Some(RadioKind::Icon) => attributes |= 0x0008_0000,
-        _ => {}
-    }
-
-    if kind == "CheckBox" {
-        match (&property, &checkbox_ref) {
-            (None, None) => {
-                return Err(WixError::new(
-                    el.loc.clone(),
-                    "Control: a CheckBox needs `Property` or `CheckBoxPropertyRef`",
-                ))
-            }
-            (Some(_), Some(_)) => {
-                return Err(WixError::new(
-                    el.loc.clone(),
-                    "Control: `Property` and `CheckBoxPropertyRef` cannot both be set",
-                ))
-            }
-            (Some(prop), None) => p.sec().row(
-                "CheckBox",
-                &el.loc,
-                vec![prop.as_str().into(), Val::opt_str(checkbox_value)],
-            ),
-            (None, Some(r)) => p.sec().reference("Property", r.clone(), &el.loc),
-        }
-    }
-    let help = (tooltip.is_some() || help.is_some()).then(|| {
-        format!(
-            "{}|{}",
-            tooltip.unwrap_or_default(),
-            help.unwrap_or_default()
-        )
-    });
-    let row_index = p.sec().rows.len();
-    p.sec().row(
-        "Control",
-        &el.loc,
-        vec![
-            dialog.into(),
-            id.as_str().into(),
-            kind.as_str().into(),
-            x.into(),
-            y.into(),
-            width.into(),
-            height.into(),
-            attributes.into(),
-            Val::opt_str(property.or(checkbox_ref)),
-            Val::opt_str(text.clone()),
-            Val::Null,
-            Val::opt_str(help),
-        ],
-    );
-    for (action, condition) in conditions {
-        p.sec().row(
-            "ControlCondition",
-            &el.loc,
-            vec![
-                dialog.into(),
-                id.as_str().into(),
-                action.into(),
-                condition.into(),
-            ],
-        );
-    }
     for child in nested {
         match child.name.as_str() {
-            "Publish" => publish(p, child, Some((dialog, &id)), &mut publish_order)?,
-            "Subscribe" => subscribe(p, child, dialog, &id)?,
+            "Publish" => publish(p, child, Some((dialog, id)), &mut publish_order)?,
+            "Subscribe" => subscribe(p, child, dialog, id)?,
             "ComboBox" | "ListBox" | "ListView" => control_group(p, child)?,
-            // Compiler_UI.cs ParseControlElement: a control may also carry a Binary or
-            // a Property.
             "Binary" if !child.ns.is_util() => stream(p, child, "Binary")?,
             "Property" if !child.ns.is_util() => property::property(p, child)?,
             _ => return Err(unexpected(el, child)),
-        }
-    }
-    if !not_tabbable {
-        if let Some(last) = tabs.last {
-            p.sec().rows[last].values[10] = id.as_str().into();
-        }
-        tabs.last = Some(row_index);
-        tabs.first.get_or_insert_with(|| id.clone());
-    }
-    if is_cancel {
-        tabs.cancel = Some(id.clone());
-    }
-    if is_default {
-        tabs.default = Some(id.clone());
-    }
-    // A Bitmap or Icon control's Text names a Binary row.
-    if matches!(kind.as_str(), "Bitmap" | "Icon") {
-        if let Some(t) = text.filter(|t| super::check_identifier(t, "Text", &el.loc).is_ok()) {
-            p.sec().reference("Binary", t, &el.loc);
         }
     }
     Ok(())
@@ -760,15 +868,6 @@ fn subscribe(p: &mut Parser, el: &Element, dialog: &str, control: &str) -> Resul
         ],
     );
     Ok(())
-}
-
-/// WiX capitalises event and attribute names (`Compiler.UppercaseFirstChar`).
-fn upper_first(v: &str) -> String {
-    let mut c = v.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// `ComboBox`/`ListBox`/`ListView` with `ListItem`s: rows of the table of that name.
