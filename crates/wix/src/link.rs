@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{Location, Result, WixError};
 use super::model::{
-    ComponentDef, FileDef, MajorUpgrade, MediaDef, MediaTemplate, Member, PackageInfo, Row,
-    Schedule, Section, SectionKind, StreamDef, Val, ADVERTISED_TARGET,
+    ComponentDef, FileDef, MajorUpgrade, MediaDef, MediaTemplate, Member, Membership, PackageInfo,
+    Reference, Row, Schedule, Section, SectionKind, StreamDef, Val, ADVERTISED_TARGET,
 };
 use super::standard_directory::{standard_directory_name, standard_directory_parent};
 use super::xml::Dialect;
@@ -73,9 +73,26 @@ fn primary_key(row: &Row) -> Option<Key> {
     }
 }
 
+/// Which sections define each symbol, with each definition's location, in source order.
+type Definitions = BTreeMap<Key, Vec<(usize, Location)>>;
+
 /// Links all sections into one product for `arch` (which picks the parents of the
 /// `*6432Folder` standard directories).
 pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
+    let entry = entry_section(&sections)?;
+    let defs = definitions(&sections);
+    let (included, std_dirs) = reachable(&sections, &defs, entry)?;
+    check_conflicts(&defs, &included)?;
+    let (mut out, left) = merge(sections, entry, &included)?;
+    let dialect = out.package.dialect;
+    add_implied_directories(&mut out, left.implied);
+    add_standard_directories(&mut out, &std_dirs, dialect, arch);
+    resolve_features(&mut out, &left.memberships, dialect)?;
+    Ok(out)
+}
+
+/// The one `Product`/`Package` section linking starts from.
+fn entry_section(sections: &[Section]) -> Result<usize> {
     let mut entry = None;
     for (i, s) in sections.iter().enumerate() {
         if s.kind == SectionKind::Package {
@@ -89,7 +106,7 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
             entry = Some(i);
         }
     }
-    let entry = entry.ok_or_else(|| {
+    entry.ok_or_else(|| {
         let loc = sections
             .first()
             .map(|s| s.loc.clone())
@@ -98,14 +115,16 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
             loc,
             "no Product (WiX v3) or Package (WiX v4) element in the sources: nothing to build",
         )
-    })?;
+    })
+}
 
-    // Which sections define each symbol. As in WiX's linker
-    // (Link/FindEntrySectionAndLoadSymbolsCommand.cs), a symbol defined twice is only a
-    // possible conflict: references resolve to its first definition, and it is an error
-    // only when two of its definitions end up in linked sections
-    // (Link/ReportConflictingSymbolsCommand.cs).
-    let mut defs: BTreeMap<Key, Vec<(usize, Location)>> = BTreeMap::new();
+/// Which sections define each symbol. As in WiX's linker
+/// (Link/FindEntrySectionAndLoadSymbolsCommand.cs), a symbol defined twice is only a
+/// possible conflict: references resolve to its first definition, and it is an error only
+/// when two of its definitions end up in linked sections
+/// (Link/ReportConflictingSymbolsCommand.cs).
+fn definitions(sections: &[Section]) -> Definitions {
+    let mut defs = Definitions::new();
     let mut define = |key: Key, section: usize, loc: &Location| {
         defs.entry(key).or_default().push((section, loc.clone()));
     };
@@ -130,7 +149,7 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
     }
     // A valueless `Property` (a group-like definition) only declares the property: where a
     // row also defines it, the row is the definition.
-    for s in &sections {
+    for s in sections {
         for g in s.groups.iter().filter(|g| g.table == "Property") {
             if let Some(all) = defs.get_mut(&(g.table, g.id.clone())) {
                 if all.len() > 1 {
@@ -139,159 +158,204 @@ pub fn link(sections: Vec<Section>, arch: &str) -> Result<Linked> {
             }
         }
     }
+    defs
+}
 
-    // Pull in sections reachable through references.
+/// The sections reachable from the package section through references, and the standard
+/// directories referenced without being defined (each at its first reference).
+fn reachable(
+    sections: &[Section],
+    defs: &Definitions,
+    entry: usize,
+) -> Result<(BTreeSet<usize>, BTreeMap<String, Location>)> {
+    let v4 = sections[entry].dialect == Dialect::V4;
     let mut included = BTreeSet::from([entry]);
     let mut queue = vec![entry];
     let mut std_dirs: BTreeMap<String, Location> = BTreeMap::new();
     while let Some(si) = queue.pop() {
         for r in &sections[si].refs {
-            let found = defs.get(&(r.table, r.id.clone()));
-            // A reference to a symbol defined more than once is ambiguous: WiX reports the
-            // duplicate (Link/ResolveReferencesCommand.cs, more than one accessible symbol).
-            if let Some([(_, first), (_, second), ..]) = found.map(Vec::as_slice) {
-                return Err(WixError::new(
-                    second.clone(),
-                    format!(
-                        "duplicate {} `{}`; it is already defined at {first} (and referenced at {})",
-                        r.table, r.id, r.loc
-                    ),
-                ));
-            }
-            match found.and_then(|d| d.first()) {
-                Some((def, _)) => {
-                    if included.insert(*def) {
-                        queue.push(*def);
+            match resolve_reference(r, defs, v4)? {
+                Some(def) => {
+                    if included.insert(def) {
+                        queue.push(def);
                     }
-                }
-                None if r.table == "Directory" && standard_directory_name(&r.id).is_some() => {
-                    std_dirs
-                        .entry(r.id.clone())
-                        .or_insert_with(|| r.loc.clone());
-                }
-                None if r.table == "Directory"
-                    && r.id == "INSTALLFOLDER"
-                    && sections[entry].dialect == Dialect::V4 =>
-                {
-                    std_dirs
-                        .entry(r.id.clone())
-                        .or_insert_with(|| r.loc.clone());
                 }
                 None => {
-                    let extension = match r.table {
-                        "Binary" => super::parse::extension::unresolved_binary(&r.id, &r.loc),
-                        "CustomAction" => {
-                            super::parse::extension::unresolved_custom_action(&r.id, &r.loc)
-                        }
-                        _ => None,
-                    };
-                    if let Some(e) = extension {
-                        return Err(e);
-                    }
-                    return Err(WixError::new(
-                        r.loc.clone(),
-                        format!(
-                            "unresolved reference to {} `{}`: nothing defines it",
-                            r.table, r.id
-                        ),
-                    ));
+                    std_dirs
+                        .entry(r.id.clone())
+                        .or_insert_with(|| r.loc.clone());
                 }
             }
         }
     }
+    Ok((included, std_dirs))
+}
 
-    // Duplicates among the linked sections, reported at the later definition (source
-    // order), naming the first.
+/// The section that defines what `r` references, or `None` for a standard directory used
+/// without a definition (and, in WiX v4 sources, `INSTALLFOLDER`, which has a default).
+fn resolve_reference(r: &Reference, defs: &Definitions, v4: bool) -> Result<Option<usize>> {
+    let found = defs.get(&(r.table, r.id.clone()));
+    // A reference to a symbol defined more than once is ambiguous: WiX reports the
+    // duplicate (Link/ResolveReferencesCommand.cs, more than one accessible symbol).
+    if let Some([(_, first), (_, second), ..]) = found.map(Vec::as_slice) {
+        return Err(WixError::new(
+            second.clone(),
+            format!(
+                "duplicate {} `{}`; it is already defined at {first} (and referenced at {})",
+                r.table, r.id, r.loc
+            ),
+        ));
+    }
+    if let Some((def, _)) = found.and_then(|d| d.first()) {
+        return Ok(Some(*def));
+    }
+    let standard = r.table == "Directory"
+        && (standard_directory_name(&r.id).is_some() || (r.id == "INSTALLFOLDER" && v4));
+    if standard {
+        return Ok(None);
+    }
+    let extension = match r.table {
+        "Binary" => super::parse::extension::unresolved_binary(&r.id, &r.loc),
+        "CustomAction" => super::parse::extension::unresolved_custom_action(&r.id, &r.loc),
+        _ => None,
+    };
+    Err(extension.unwrap_or_else(|| {
+        WixError::new(
+            r.loc.clone(),
+            format!(
+                "unresolved reference to {} `{}`: nothing defines it",
+                r.table, r.id
+            ),
+        )
+    }))
+}
+
+/// Duplicates among the linked sections, reported at the later definition (source
+/// order), naming the first.
+fn check_conflicts(defs: &Definitions, included: &BTreeSet<usize>) -> Result<()> {
     let mut conflicts: Vec<(&Location, &Location, &Key)> = Vec::new();
-    for (key, all) in &defs {
+    for (key, all) in defs {
         let mut linked = all.iter().filter(|(s, _)| included.contains(s));
         if let (Some((_, first)), Some((_, second))) = (linked.next(), linked.next()) {
             conflicts.push((second, first, key));
         }
     }
-    if let Some((second, first, key)) = conflicts.into_iter().min() {
-        return Err(WixError::new(
+    match conflicts.into_iter().min() {
+        Some((second, first, key)) => Err(WixError::new(
             second.clone(),
             format!(
                 "duplicate {} `{}`; it is already defined at {first}",
                 key.0, key.1
             ),
-        ));
+        )),
+        None => Ok(()),
     }
+}
 
+/// What the merged sections leave for linking's last steps: feature and group
+/// memberships, and the directories that multi-level names imply.
+#[derive(Default)]
+struct Leftovers {
+    memberships: Vec<Membership>,
+    implied: Vec<Row>,
+}
+
+/// The package section, then the other linked sections in source order, merged into one
+/// product.
+fn merge(
+    sections: Vec<Section>,
+    entry: usize,
+    included: &BTreeSet<usize>,
+) -> Result<(Linked, Leftovers)> {
     let mut sections: Vec<Option<Section>> = sections.into_iter().map(Some).collect();
     let mut pkg_section = sections[entry].take().expect("entry section present");
     let package = pkg_section
         .package
         .take()
         .expect("package section has package info");
-    let dialect = package.dialect;
-    let mut out = Linked {
-        package,
-        rows: Vec::new(),
-        components: Vec::new(),
-        files: Vec::new(),
-        schedules: Vec::new(),
-        streams: Vec::new(),
-        media: Vec::new(),
-        media_template: None,
-        major_upgrade: pkg_section.major_upgrade.take(),
-        default_major_upgrade: false,
-        wix_variables: BTreeMap::new(),
-        secure_properties: BTreeSet::new(),
-        hidden_properties: BTreeSet::new(),
-        admin_properties: BTreeSet::new(),
-        feature_components: Vec::new(),
-        custom: Default::default(),
-    };
-    let mut memberships = Vec::new();
-    let mut implied = Vec::new();
+    let mut out = Linked::new(package, pkg_section.major_upgrade.take());
+    let mut left = Leftovers::default();
     let mut ordered = vec![pkg_section];
     for i in included.iter().copied().filter(|i| *i != entry) {
         ordered.extend(sections[i].take());
     }
     for s in ordered {
-        out.rows.extend(s.rows);
-        out.components.extend(s.components);
-        out.files.extend(s.files);
-        out.schedules.extend(s.schedules);
-        out.streams.extend(s.streams);
-        for m in s.media {
-            if let Some(prev) = out.media.iter().find(|p| p.id == m.id) {
+        out.absorb(s, &mut left)?;
+    }
+    Ok((out, left))
+}
+
+impl Linked {
+    /// A product with `package`'s identity and nothing linked into it yet.
+    fn new(package: PackageInfo, major_upgrade: Option<MajorUpgrade>) -> Linked {
+        Linked {
+            package,
+            rows: Vec::new(),
+            components: Vec::new(),
+            files: Vec::new(),
+            schedules: Vec::new(),
+            streams: Vec::new(),
+            media: Vec::new(),
+            media_template: None,
+            major_upgrade,
+            default_major_upgrade: false,
+            wix_variables: BTreeMap::new(),
+            secure_properties: BTreeSet::new(),
+            hidden_properties: BTreeSet::new(),
+            admin_properties: BTreeSet::new(),
+            feature_components: Vec::new(),
+            custom: Default::default(),
+        }
+    }
+
+    /// Adds one linked section's contents; its memberships and implied directories are
+    /// kept in `left` for later.
+    fn absorb(&mut self, s: Section, left: &mut Leftovers) -> Result<()> {
+        self.rows.extend(s.rows);
+        self.components.extend(s.components);
+        self.files.extend(s.files);
+        self.schedules.extend(s.schedules);
+        self.streams.extend(s.streams);
+        self.add_media(s.media, s.media_template)?;
+        for (k, v, _) in s.wix_variables {
+            if k == "WixDefaultMajorUpgrade" {
+                self.default_major_upgrade = true;
+            } else {
+                self.wix_variables.insert(k, v);
+            }
+        }
+        self.secure_properties.extend(s.secure_properties);
+        self.hidden_properties.extend(s.hidden_properties);
+        self.admin_properties.extend(s.admin_properties);
+        self.custom.extend(s.custom);
+        left.memberships.extend(s.memberships);
+        left.implied.extend(s.implied_directories);
+        Ok(())
+    }
+
+    /// A section's `Media` (each id once in the product) and `MediaTemplate` (one in the
+    /// product).
+    fn add_media(&mut self, media: Vec<MediaDef>, template: Option<MediaTemplate>) -> Result<()> {
+        for m in media {
+            if let Some(prev) = self.media.iter().find(|p| p.id == m.id) {
                 return Err(WixError::new(
                     m.loc.clone(),
                     format!("duplicate Media `{}`; first at {}", m.id, prev.loc),
                 ));
             }
-            out.media.push(m);
+            self.media.push(m);
         }
-        if let Some(t) = s.media_template {
-            if out.media_template.is_some() {
+        if let Some(t) = template {
+            if self.media_template.is_some() {
                 return Err(WixError::new(
                     t.loc.clone(),
                     "only one MediaTemplate is allowed",
                 ));
             }
-            out.media_template = Some(t);
+            self.media_template = Some(t);
         }
-        for (k, v, _) in s.wix_variables {
-            if k == "WixDefaultMajorUpgrade" {
-                out.default_major_upgrade = true;
-            } else {
-                out.wix_variables.insert(k, v);
-            }
-        }
-        out.secure_properties.extend(s.secure_properties);
-        out.hidden_properties.extend(s.hidden_properties);
-        out.admin_properties.extend(s.admin_properties);
-        out.custom.extend(s.custom);
-        memberships.extend(s.memberships);
-        implied.extend(s.implied_directories);
+        Ok(())
     }
-    add_implied_directories(&mut out, implied);
-    add_standard_directories(&mut out, &std_dirs, dialect, arch);
-    resolve_features(&mut out, &memberships, dialect)?;
-    Ok(out)
 }
 
 /// The intermediate directories of multi-level names, once per id, where no directory

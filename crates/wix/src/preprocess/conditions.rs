@@ -1,5 +1,9 @@
 //! Conditional state of `<?if?>`/`<?elseif?>`/`<?else?>`/`<?endif?>` nesting (WiX's
-//! `IfContext`).
+//! `IfContext`), and the directives that change it.
+
+use super::directives::unmatched;
+use super::Pp;
+use crate::Result;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum IfState {
@@ -67,6 +71,136 @@ impl IfCtx {
 
     pub(super) fn emitting(&self) -> bool {
         self.active && self.keep
+    }
+}
+
+/// The `<?if?>` nesting of one file or loop body: the enclosing levels and the current one.
+pub(super) struct Conditionals {
+    stack: Vec<IfCtx>,
+    cur: IfCtx,
+}
+
+impl Conditionals {
+    pub(super) fn new() -> Self {
+        Conditionals {
+            stack: Vec::new(),
+            cur: IfCtx::top(),
+        }
+    }
+
+    /// Whether content here is in a branch taken (and every enclosing one).
+    pub(super) fn emitting(&self) -> bool {
+        self.cur.emitting()
+    }
+
+    /// Whether an `<?elseif?>` or `<?else?>` may follow here: inside an `<?if?>` not yet
+    /// given its `<?else?>`.
+    fn in_if_branch(&self) -> bool {
+        !self.stack.is_empty() && matches!(self.cur.state, IfState::If | IfState::ElseIf)
+    }
+}
+
+impl Pp<'_> {
+    /// One of `<?if?>`, `<?ifdef?>`, `<?ifndef?>`, `<?elseif?>`, `<?else?>`, `<?endif?>`
+    /// (`target`), on `line` of file `id`. They are tracked in skipped branches too, so that
+    /// nesting stays matched, but never evaluated there.
+    pub(super) fn conditional(
+        &mut self,
+        conds: &mut Conditionals,
+        target: &str,
+        data: &str,
+        id: u32,
+        line: u32,
+    ) -> Result<()> {
+        match target {
+            "if" => self.open_if(conds, "if", data, id, line),
+            "ifdef" => self.open_if(conds, "ifdef", data, id, line),
+            "ifndef" => self.open_if(conds, "ifndef", data, id, line),
+            "elseif" => self.elseif(conds, data, id, line),
+            "else" => self.else_branch(conds, id, line),
+            _ => self.endif(conds, id, line),
+        }
+    }
+
+    /// `<?if expr?>`, `<?ifdef name?>` or `<?ifndef name?>` (`directive`): a new level,
+    /// evaluated only inside a branch taken.
+    fn open_if(
+        &mut self,
+        conds: &mut Conditionals,
+        directive: &'static str,
+        data: &str,
+        id: u32,
+        line: u32,
+    ) -> Result<()> {
+        let cur = conds.cur;
+        conds.stack.push(cur);
+        conds.cur = if cur.keep {
+            let taken = match directive {
+                "if" => self.eval_expr(data, id, line)?,
+                "ifdef" => self.is_defined(data.trim(), id, line)?,
+                _ => !self.is_defined(data.trim(), id, line)?,
+            };
+            IfCtx::new(cur.keep && cur.active, taken, line, directive)
+        } else {
+            IfCtx::dormant(line, directive)
+        };
+        Ok(())
+    }
+
+    /// `<?elseif expr?>`: evaluated only while no earlier branch of its `<?if?>` was taken.
+    fn elseif(&mut self, conds: &mut Conditionals, data: &str, id: u32, line: u32) -> Result<()> {
+        if !conds.in_if_branch() {
+            return Err(self.err(id, line, unmatched("if", "elseif")));
+        }
+        let cur = &mut conds.cur;
+        cur.state = IfState::ElseIf;
+        if !cur.was_ever_true {
+            let taken = self.eval_expr(data, id, line)?;
+            cur.set_keep(taken);
+        } else if cur.keep {
+            cur.set_keep(false);
+        }
+        Ok(())
+    }
+
+    /// `<?else?>`: taken when no earlier branch of its `<?if?>` was.
+    fn else_branch(&mut self, conds: &mut Conditionals, id: u32, line: u32) -> Result<()> {
+        if !conds.in_if_branch() {
+            return Err(self.err(id, line, unmatched("if", "else")));
+        }
+        conds.cur.state = IfState::Else;
+        let taken = !conds.cur.was_ever_true;
+        conds.cur.set_keep(taken);
+        Ok(())
+    }
+
+    /// `<?endif?>`: back to the enclosing level.
+    fn endif(&mut self, conds: &mut Conditionals, id: u32, line: u32) -> Result<()> {
+        match conds.stack.pop() {
+            Some(parent) => conds.cur = parent,
+            None => return Err(self.err(id, line, unmatched("if", "endif"))),
+        }
+        Ok(())
+    }
+
+    /// The end of a file or loop body must close every `<?if?>` opened in it: the error
+    /// names the innermost one still open, at its line.
+    pub(super) fn check_closed(&self, conds: &Conditionals, id: u32) -> Result<()> {
+        if conds.stack.is_empty() {
+            return Ok(());
+        }
+        let end = match conds.cur.directive {
+            "" => "if",
+            d => d,
+        };
+        Err(self.err(
+            id,
+            conds.cur.line,
+            format!(
+                "Found a <?{end}?> processing instruction without a matching <?endif?> \
+                 after it."
+            ),
+        ))
     }
 }
 

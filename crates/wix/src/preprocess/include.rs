@@ -5,9 +5,10 @@ use std::rc::Rc;
 
 use super::decode::decode;
 use super::escape::Esc;
+use super::lexer::{local_name, StartTag};
 use super::lines::count_newlines;
 use super::paths::resolve;
-use super::{FileCtx, Pp, Root};
+use super::{FileCtx, Place, Pp, Root};
 use crate::Result;
 
 impl Pp<'_> {
@@ -113,6 +114,52 @@ impl Pp<'_> {
             )),
             Root::Closed => Ok(()),
         }
+    }
+    /// The root start tag of an included file: it must be the one `<Include>`; it is
+    /// dropped and its namespace declarations kept for the children spliced in its place.
+    pub(super) fn include_root(
+        &mut self,
+        fc: &mut FileCtx,
+        tag: &StartTag,
+        at: Place,
+    ) -> Result<()> {
+        let (id, line, text) = (fc.id, at.line, fc.text.clone());
+        if fc.root != Root::NotSeen {
+            return Err(self.err(
+                id,
+                line,
+                "an included file must have a single root element <Include>",
+            ));
+        }
+        let name = tag.name;
+        if local_name(name) != "Include" {
+            return Err(self.err(
+                id,
+                line,
+                format!(
+                    "The document element name '{name}' is invalid. \
+                     A WiX include file must use \
+                     'Include' as the document element name."
+                ),
+            ));
+        }
+        fc.ns_decls = tag
+            .attrs
+            .iter()
+            .filter_map(|a| {
+                let n = &text[a.name.0..a.name.1];
+                (n == "xmlns" || n.starts_with("xmlns:")).then(|| {
+                    let decl = text[a.name.0..a.value.1 + 1].replace('\n', " ");
+                    (n.to_string(), decl)
+                })
+            })
+            .collect();
+        fc.root = if tag.empty { Root::Closed } else { Root::Open };
+        if !tag.empty {
+            fc.depth = 1;
+        }
+        self.out.newlines(at.raw, id, line);
+        Ok(())
     }
 }
 

@@ -10,17 +10,17 @@ pub(super) enum Item<'a> {
     Text,
     Comment,
     CData(usize, usize),
-    Pi {
-        target: &'a str,
-        data: &'a str,
-    },
-    Start {
-        name: &'a str,
-        name_end: usize,
-        attrs: Vec<Attr>,
-        empty: bool,
-    },
+    Pi { target: &'a str, data: &'a str },
+    Start(StartTag<'a>),
     End,
+}
+
+/// A start tag's name, where the name ends, its attributes, and whether it is `<.../>`.
+pub(super) struct StartTag<'a> {
+    pub(super) name: &'a str,
+    pub(super) name_end: usize,
+    pub(super) attrs: Vec<Attr>,
+    pub(super) empty: bool,
 }
 
 pub(super) struct Lexed<'a> {
@@ -153,23 +153,23 @@ pub(super) fn lex(text: &str, pos: usize) -> std::result::Result<Lexed<'_>, LexE
         match b[i] {
             b'>' => {
                 return lexed(
-                    Item::Start {
+                    Item::Start(StartTag {
                         name,
                         name_end,
                         attrs,
                         empty: false,
-                    },
+                    }),
                     i + 1,
                 )
             }
             b'/' if b.get(i + 1) == Some(&b'>') => {
                 return lexed(
-                    Item::Start {
+                    Item::Start(StartTag {
                         name,
                         name_end,
                         attrs,
                         empty: true,
-                    },
+                    }),
                     i + 2,
                 )
             }

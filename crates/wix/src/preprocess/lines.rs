@@ -40,6 +40,15 @@ impl Out {
         }
     }
 
+    /// Appends `s` where its branch is taken (`emit`), else only its newlines.
+    pub(super) fn copy(&mut self, emit: bool, s: &str, file: u32, line: u32) {
+        if emit {
+            self.push(s, file, line);
+        } else {
+            self.newlines(s, file, line);
+        }
+    }
+
     /// Emits only the newlines of a consumed source region, keeping the line map in step.
     pub(super) fn newlines(&mut self, s: &str, file: u32, line: u32) {
         let mut l = line;

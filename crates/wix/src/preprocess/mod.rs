@@ -32,11 +32,11 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::{Location, Result, Warning, WixError};
-use conditions::{IfCtx, IfState};
+use conditions::Conditionals;
 use decode::{decode, normalize_newlines};
-use directives::{misplaced_declaration, unmatched};
+use directives::misplaced_declaration;
 use escape::Esc;
-use lexer::{lex, local_name, Attr, Item};
+use lexer::{lex, Item, Lexed, StartTag};
 use lines::{count_newlines, Out};
 use paths::resolve;
 
@@ -184,6 +184,17 @@ struct FileCtx {
     ns_decls: Vec<(String, String)>,
 }
 
+/// Where one lexed item lies in its file: its text, byte range, and the lines it starts on
+/// and ends before.
+#[derive(Clone, Copy)]
+struct Place<'t> {
+    raw: &'t str,
+    start: usize,
+    end: usize,
+    line: u32,
+    next_line: u32,
+}
+
 struct Pp<'o> {
     opts: &'o Options,
     vars: BTreeMap<String, String>,
@@ -289,279 +300,214 @@ impl<'o> Pp<'o> {
     /// Processes `text[start..end]` of one file, which starts on `line`. Each call has its
     /// own conditional stack, as WiX's `PreprocessReader` has per file and per loop
     /// iteration: `<?if?>` must be closed in the same file and loop body.
-    fn run(&mut self, fc: &mut FileCtx, start: usize, end: usize, mut line: u32) -> Result<()> {
+    fn run(&mut self, fc: &mut FileCtx, start: usize, end: usize, line: u32) -> Result<()> {
         let text = fc.text.clone();
         let text: &str = &text;
-        let id = fc.id;
-        let mut pos = start;
-        let mut stack: Vec<IfCtx> = Vec::new();
-        let mut cur = IfCtx::top();
+        let mut conds = Conditionals::new();
+        let (mut pos, mut line) = (start, line);
         while pos < end {
-            self.work += 1;
-            if self.out.text.len() > MAX_OUTPUT || self.work > self.work_limit {
-                return Err(self.err(id, line, TOO_LARGE));
-            }
-            let it = match lex(text, pos) {
-                Ok(it) => it,
-                Err(e) => {
-                    let at = e.pos.clamp(pos, text.len());
-                    let l = line.saturating_add(count_newlines(&text[pos..at]));
-                    return Err(self.err(id, l, e.msg));
-                }
-            };
+            let it = self.next_item(text, fc.id, pos, line)?;
             let raw = &text[it.start..it.end];
-            let next_line = line.saturating_add(count_newlines(raw));
-            let emit = cur.emitting();
-            match it.item {
-                Item::Pi { target, data } => match target {
-                    "if" | "ifdef" | "ifndef" => {
-                        let directive = match target {
-                            "if" => "if",
-                            "ifdef" => "ifdef",
-                            _ => "ifndef",
-                        };
-                        stack.push(cur);
-                        cur = if cur.keep {
-                            let taken = match directive {
-                                "if" => self.eval_expr(data, id, line)?,
-                                "ifdef" => self.is_defined(data.trim(), id, line)?,
-                                _ => !self.is_defined(data.trim(), id, line)?,
-                            };
-                            IfCtx::new(cur.keep && cur.active, taken, line, directive)
-                        } else {
-                            IfCtx::dormant(line, directive)
-                        };
-                        self.out.newlines(raw, id, line);
-                    }
-                    "elseif" => {
-                        if stack.is_empty() || !matches!(cur.state, IfState::If | IfState::ElseIf) {
-                            return Err(self.err(id, line, unmatched("if", "elseif")));
-                        }
-                        cur.state = IfState::ElseIf;
-                        if !cur.was_ever_true {
-                            let taken = self.eval_expr(data, id, line)?;
-                            cur.set_keep(taken);
-                        } else if cur.keep {
-                            cur.set_keep(false);
-                        }
-                        self.out.newlines(raw, id, line);
-                    }
-                    "else" => {
-                        if stack.is_empty() || !matches!(cur.state, IfState::If | IfState::ElseIf) {
-                            return Err(self.err(id, line, unmatched("if", "else")));
-                        }
-                        cur.state = IfState::Else;
-                        let taken = !cur.was_ever_true;
-                        cur.set_keep(taken);
-                        self.out.newlines(raw, id, line);
-                    }
-                    "endif" => {
-                        match stack.pop() {
-                            Some(parent) => cur = parent,
-                            None => return Err(self.err(id, line, unmatched("if", "endif"))),
-                        }
-                        self.out.newlines(raw, id, line);
-                    }
-                    _ if !emit => {
-                        if target.eq_ignore_ascii_case("xml") && it.start != 0 {
-                            return Err(self.err(id, line, misplaced_declaration()));
-                        }
-                        self.out.newlines(raw, id, line);
-                    }
-                    "foreach" => {
-                        let (after, after_line) =
-                            self.foreach(fc, data, it.end, end, line, next_line)?;
-                        self.out.set_origin(id, after_line);
-                        pos = after;
-                        line = after_line;
-                        continue;
-                    }
-                    "include" => {
-                        self.out.newlines(raw, id, line);
-                        self.include(fc, data, line)?;
-                        self.out.set_origin(id, next_line);
-                    }
-                    _ => {
-                        self.directive(fc, target, data, it.start, line)?;
-                        if target == "xml" && it.start == 0 && !fc.include {
-                            // The main file's XML declaration stays as written.
-                            self.out.push(raw, id, line);
-                        } else {
-                            self.out.newlines(raw, id, line);
-                        }
-                    }
-                },
-                Item::Start {
-                    name,
-                    name_end,
-                    attrs,
-                    empty,
-                } => {
-                    if fc.include && fc.depth == 0 {
-                        // The root of an included file: checked and dropped, its children
-                        // are spliced into the including document.
-                        if fc.root != Root::NotSeen {
-                            return Err(self.err(
-                                id,
-                                line,
-                                "an included file must have a single root element <Include>",
-                            ));
-                        }
-                        if local_name(name) != "Include" {
-                            return Err(self.err(
-                                id,
-                                line,
-                                format!(
-                                    "The document element name '{name}' is invalid. \
-                                     A WiX include file must use \
-                                     'Include' as the document element name."
-                                ),
-                            ));
-                        }
-                        fc.ns_decls = attrs
-                            .iter()
-                            .filter_map(|a| {
-                                let n = &text[a.name.0..a.name.1];
-                                (n == "xmlns" || n.starts_with("xmlns:")).then(|| {
-                                    let decl = text[a.name.0..a.value.1 + 1].replace('\n', " ");
-                                    (n.to_string(), decl)
-                                })
-                            })
-                            .collect();
-                        fc.root = if empty { Root::Closed } else { Root::Open };
-                        if !empty {
-                            fc.depth = 1;
-                        }
-                        self.out.newlines(raw, id, line);
-                    } else {
-                        if emit {
-                            let s = self.start_tag(
-                                fc,
-                                text,
-                                (it.start, it.end),
-                                name_end,
-                                &attrs,
-                                line,
-                            )?;
-                            self.out.push(&s, id, line);
-                        } else {
-                            self.out.newlines(raw, id, line);
-                        }
-                        if !empty {
-                            fc.depth += 1;
-                        }
-                    }
-                }
-                Item::End => {
-                    if fc.depth == 0 {
-                        if fc.include {
-                            return Err(self.err(
-                                id,
-                                line,
-                                "unexpected end tag outside the <Include> root element",
-                            ));
-                        }
-                        // The main file: left for the XML parser to report.
-                        if emit {
-                            self.out.push(raw, id, line);
-                        } else {
-                            self.out.newlines(raw, id, line);
-                        }
-                    } else {
-                        fc.depth -= 1;
-                        if fc.include && fc.depth == 0 {
-                            fc.root = Root::Closed;
-                            self.out.newlines(raw, id, line);
-                        } else if emit {
-                            self.out.push(raw, id, line);
-                        } else {
-                            self.out.newlines(raw, id, line);
-                        }
-                    }
-                }
-                Item::Text => {
-                    if fc.include && fc.depth == 0 && !raw.trim().is_empty() {
-                        let msg = "text is not allowed outside the <Include> root element";
-                        return Err(self.err(id, line, msg));
-                    }
-                    if emit {
-                        let mut s = String::with_capacity(raw.len());
-                        self.expand(raw, id, line, Esc::Text, &mut s)?;
-                        self.out.push(&s, id, line);
-                    } else {
-                        self.out.newlines(raw, id, line);
-                    }
-                }
-                Item::CData(c0, c1) => {
-                    if fc.include && fc.depth == 0 {
-                        let msg = "CDATA is not allowed outside the <Include> root element";
-                        return Err(self.err(id, line, msg));
-                    }
-                    if emit {
-                        // WiX substitutes variables in CDATA too (PreprocessReader, case CDATA).
-                        let mut s = String::with_capacity(raw.len());
-                        s.push_str("<![CDATA[");
-                        self.expand(&text[c0..c1], id, line, Esc::CData, &mut s)?;
-                        s.push_str("]]>");
-                        self.out.push(&s, id, line);
-                    } else {
-                        self.out.newlines(raw, id, line);
-                    }
-                }
-                Item::Comment => {
-                    // Comments are copied untouched: WiX drops them without looking inside.
-                    if emit {
-                        self.out.push(raw, id, line);
-                    } else {
-                        self.out.newlines(raw, id, line);
-                    }
-                }
-            }
-            pos = it.end;
-            line = next_line;
-        }
-        if !stack.is_empty() {
-            let end = match cur.directive {
-                "" => "if",
-                d => d,
+            let at = Place {
+                raw,
+                start: it.start,
+                end: it.end,
+                line,
+                next_line: line.saturating_add(count_newlines(raw)),
             };
-            return Err(self.err(
-                id,
-                cur.line,
-                format!(
-                    "Found a <?{end}?> processing instruction without a matching <?endif?> \
-                     after it."
-                ),
-            ));
+            let emit = conds.emitting();
+            match it.item {
+                Item::Pi { target, data } => {
+                    (pos, line) = self.instruction(fc, &mut conds, target, data, at, end)?;
+                    continue;
+                }
+                Item::Start(tag) if fc.include && fc.depth == 0 => {
+                    self.include_root(fc, &tag, at)?
+                }
+                Item::Start(tag) => self.element_start(fc, &tag, at, emit)?,
+                Item::End => self.element_end(fc, at, emit)?,
+                Item::Text => self.text(fc, at, emit)?,
+                Item::CData(c0, c1) => self.cdata(fc, &text[c0..c1], at, emit)?,
+                // Comments are copied untouched: WiX drops them without looking inside.
+                Item::Comment => self.out.copy(emit, raw, fc.id, line),
+            }
+            (pos, line) = (at.end, at.next_line);
         }
+        self.check_closed(&conds, fc.id)
+    }
+
+    /// Lexes the item at `pos` (on `line`), once the output and work caps allow another.
+    fn next_item<'t>(
+        &mut self,
+        text: &'t str,
+        id: u32,
+        pos: usize,
+        line: u32,
+    ) -> Result<Lexed<'t>> {
+        self.work += 1;
+        if self.out.text.len() > MAX_OUTPUT || self.work > self.work_limit {
+            return Err(self.err(id, line, TOO_LARGE));
+        }
+        lex(text, pos).map_err(|e| {
+            let at = e.pos.clamp(pos, text.len());
+            let l = line.saturating_add(count_newlines(&text[pos..at]));
+            self.err(id, l, e.msg)
+        })
+    }
+
+    /// A processing instruction: the conditionals always (nesting is tracked in skipped
+    /// branches too), `<?foreach?>`, `<?include?>` and the other directives only in a branch
+    /// taken. Returns where processing goes on: after the item, or after a loop's
+    /// `<?endforeach?>`.
+    fn instruction(
+        &mut self,
+        fc: &mut FileCtx,
+        conds: &mut Conditionals,
+        target: &str,
+        data: &str,
+        at: Place,
+        end: usize,
+    ) -> Result<(usize, u32)> {
+        let (id, line) = (fc.id, at.line);
+        match target {
+            "if" | "ifdef" | "ifndef" | "elseif" | "else" | "endif" => {
+                self.conditional(conds, target, data, id, line)?;
+                self.out.newlines(at.raw, id, line);
+            }
+            _ if !conds.emitting() => {
+                if target.eq_ignore_ascii_case("xml") && at.start != 0 {
+                    return Err(self.err(id, line, misplaced_declaration()));
+                }
+                self.out.newlines(at.raw, id, line);
+            }
+            "foreach" => {
+                let (after, after_line) =
+                    self.foreach(fc, data, at.end, end, line, at.next_line)?;
+                self.out.set_origin(id, after_line);
+                return Ok((after, after_line));
+            }
+            "include" => {
+                self.out.newlines(at.raw, id, line);
+                self.include(fc, data, line)?;
+                self.out.set_origin(id, at.next_line);
+            }
+            _ => {
+                self.directive(fc, target, data, at.start, line)?;
+                // The main file's XML declaration stays as written.
+                let declaration = target == "xml" && at.start == 0 && !fc.include;
+                self.out.copy(declaration, at.raw, id, line);
+            }
+        }
+        Ok((at.end, at.next_line))
+    }
+
+    /// A start tag below an included file's root, or anywhere in the main file: copied with
+    /// its attribute values substituted where the branch is taken.
+    fn element_start(
+        &mut self,
+        fc: &mut FileCtx,
+        tag: &StartTag,
+        at: Place,
+        emit: bool,
+    ) -> Result<()> {
+        if emit {
+            let s = self.start_tag(fc, tag, at)?;
+            self.out.push(&s, fc.id, at.line);
+        } else {
+            self.out.newlines(at.raw, fc.id, at.line);
+        }
+        if !tag.empty {
+            fc.depth += 1;
+        }
+        Ok(())
+    }
+
+    /// An end tag: an included file's `</Include>` is dropped, any other copied where the
+    /// branch is taken.
+    fn element_end(&mut self, fc: &mut FileCtx, at: Place, emit: bool) -> Result<()> {
+        let (id, line) = (fc.id, at.line);
+        if fc.depth == 0 {
+            if fc.include {
+                return Err(self.err(
+                    id,
+                    line,
+                    "unexpected end tag outside the <Include> root element",
+                ));
+            }
+            // The main file: left for the XML parser to report.
+            self.out.copy(emit, at.raw, id, line);
+            return Ok(());
+        }
+        fc.depth -= 1;
+        if fc.include && fc.depth == 0 {
+            fc.root = Root::Closed;
+            self.out.newlines(at.raw, id, line);
+        } else {
+            self.out.copy(emit, at.raw, id, line);
+        }
+        Ok(())
+    }
+
+    /// Character data, with its variables substituted where the branch is taken.
+    fn text(&mut self, fc: &FileCtx, at: Place, emit: bool) -> Result<()> {
+        if fc.include && fc.depth == 0 && !at.raw.trim().is_empty() {
+            let msg = "text is not allowed outside the <Include> root element";
+            return Err(self.err(fc.id, at.line, msg));
+        }
+        self.substituted(fc.id, at, emit, at.raw, Esc::Text, ("", ""))
+    }
+
+    /// A CDATA section: WiX substitutes variables in CDATA too (PreprocessReader, case
+    /// CDATA).
+    fn cdata(&mut self, fc: &FileCtx, body: &str, at: Place, emit: bool) -> Result<()> {
+        if fc.include && fc.depth == 0 {
+            let msg = "CDATA is not allowed outside the <Include> root element";
+            return Err(self.err(fc.id, at.line, msg));
+        }
+        self.substituted(fc.id, at, emit, body, Esc::CData, ("<![CDATA[", "]]>"))
+    }
+
+    /// Outputs `body` with its variables substituted (escaped for `esc`) between the
+    /// `around` markup, where the branch is taken; else only the item's newlines.
+    fn substituted(
+        &mut self,
+        id: u32,
+        at: Place,
+        emit: bool,
+        body: &str,
+        esc: Esc,
+        around: (&str, &str),
+    ) -> Result<()> {
+        if !emit {
+            self.out.newlines(at.raw, id, at.line);
+            return Ok(());
+        }
+        let mut s = String::with_capacity(at.raw.len());
+        s.push_str(around.0);
+        self.expand(body, id, at.line, esc, &mut s)?;
+        s.push_str(around.1);
+        self.out.push(&s, id, at.line);
         Ok(())
     }
 
     /// A start tag with its attribute values substituted (and, for a child of an
     /// `<Include>` root, the root's namespace declarations added).
-    fn start_tag(
-        &mut self,
-        fc: &FileCtx,
-        text: &str,
-        span: (usize, usize),
-        name_end: usize,
-        attrs: &[Attr],
-        line: u32,
-    ) -> Result<String> {
-        let mut s = String::with_capacity(span.1 - span.0 + 16);
-        let mut last = span.0;
+    fn start_tag(&mut self, fc: &FileCtx, tag: &StartTag, at: Place) -> Result<String> {
+        let text: &str = &fc.text;
+        let mut s = String::with_capacity(at.end - at.start + 16);
+        let mut last = at.start;
         if fc.include && fc.depth == 1 && !fc.ns_decls.is_empty() {
-            s.push_str(&text[last..name_end]);
+            s.push_str(&text[last..tag.name_end]);
             for (name, decl) in &fc.ns_decls {
-                if !attrs.iter().any(|a| text[a.name.0..a.name.1] == *name) {
+                if !tag.attrs.iter().any(|a| text[a.name.0..a.name.1] == *name) {
                     s.push(' ');
                     s.push_str(decl);
                 }
             }
-            last = name_end;
+            last = tag.name_end;
         }
-        let mut l = line;
-        for a in attrs {
+        let mut l = at.line;
+        for a in &tag.attrs {
             let lit = &text[last..a.value.0];
             l = l.saturating_add(count_newlines(lit));
             s.push_str(lit);
@@ -570,7 +516,7 @@ impl<'o> Pp<'o> {
             l = l.saturating_add(count_newlines(value));
             last = a.value.1;
         }
-        s.push_str(&text[last..span.1]);
+        s.push_str(&text[last..at.end]);
         Ok(s)
     }
 }
