@@ -117,10 +117,10 @@ fn i(v: &msi::Value) -> Option<i64> {
     }
 }
 
-fn rows<F: Read + Seek>(
-    pkg: &mut msi::Package<F>,
-    table: &str,
-) -> Vec<BTreeMap<String, msi::Value>> {
+/// One table row, by column name.
+type TableRow = BTreeMap<String, msi::Value>;
+
+fn rows<F: Read + Seek>(pkg: &mut msi::Package<F>, table: &str) -> Vec<TableRow> {
     if !pkg.has_table(table) {
         return Vec::new();
     }
@@ -263,14 +263,47 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
     let mut pkg =
         msi::Package::open(f).map_err(|e| format!("not a Windows Installer database: {e}"))?;
     let props: BTreeMap<String, String> = rows(&mut pkg, "Property")
-        .into_iter()
-        .filter_map(|r| Some((s(r.get("Property")?)?, s(r.get("Value")?)?)))
+        .iter()
+        .filter_map(|r| pair(r, "Property", "Value"))
         .collect();
-    let components: BTreeMap<String, String> = rows(&mut pkg, "Component")
-        .into_iter()
-        .filter_map(|r| Some((s(r.get("Component")?)?, s(r.get("Directory_")?)?)))
+    let files = file_reports(&mut pkg);
+    let (requests, firewall) = helper_actions(&mut pkg, &props, decoder);
+    let services = service_reports(&mut pkg, &requests);
+    let summary = pkg.summary_info();
+    let package_code = summary
+        .uuid()
+        .map(|u| format!("{{{}}}", u.hyphenated()).to_ascii_uppercase());
+    let platform = summary.arch().map(str::to_string);
+    let signed = pkg.has_digital_signature();
+    Ok(Report {
+        product_name: props.get("ProductName").cloned(),
+        product_version: props.get("ProductVersion").cloned(),
+        manufacturer: props.get("Manufacturer").cloned(),
+        product_code: props.get("ProductCode").cloned(),
+        upgrade_code: props.get("UpgradeCode").cloned(),
+        package_code,
+        platform,
+        codepage: pkg.database_codepage().id(),
+        files,
+        services,
+        firewall,
+        signed,
+        signature: None,
+    })
+}
+
+/// One table row's `key` and `value` columns, when both hold a value.
+fn pair(r: &TableRow, key: &str, value: &str) -> Option<(String, String)> {
+    Some((s(r.get(key)?)?, s(r.get(value)?)?))
+}
+
+/// The File table, sorted by id, each file with its component's directory.
+fn file_reports<F: Read + Seek>(pkg: &mut msi::Package<F>) -> Vec<FileReport> {
+    let components: BTreeMap<String, String> = rows(pkg, "Component")
+        .iter()
+        .filter_map(|r| pair(r, "Component", "Directory_"))
         .collect();
-    let mut files: Vec<FileReport> = rows(&mut pkg, "File")
+    let mut files: Vec<FileReport> = rows(pkg, "File")
         .into_iter()
         .map(|r| {
             let name = r.get("FileName").and_then(s).unwrap_or_default();
@@ -290,24 +323,33 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
         })
         .collect();
     files.sort_by(|a, b| a.id.cmp(&b.id));
-    let configs = rows(&mut pkg, "MsiServiceConfig");
-    let failures = rows(&mut pkg, "MsiServiceConfigFailureActions");
-    let actions = rows(&mut pkg, "CustomAction");
+    files
+}
+
+/// What a helper's custom actions ask for, as `decoder` reads their command lines: the
+/// service requests, and the inbound firewall rules added (each with its action's
+/// condition).
+fn helper_actions<F: Read + Seek>(
+    pkg: &mut msi::Package<F>,
+    props: &BTreeMap<String, String>,
+    decoder: ActionDecoder,
+) -> (Vec<DecodedAction>, Vec<FirewallReport>) {
+    let actions = rows(pkg, "CustomAction");
     // Values type-51 actions set (SetProperty), which an EXE action's `[Property]` may use.
     let set_values: BTreeMap<String, String> = actions
         .iter()
         .filter(|r| r.get("Type").and_then(i).is_some_and(|t| t & 0x3F == 51))
-        .filter_map(|r| Some((s(r.get("Source")?)?, s(r.get("Target")?)?)))
+        .filter_map(|r| pair(r, "Source", "Target"))
         .collect();
-    let conditions: BTreeMap<String, String> = rows(&mut pkg, "InstallExecuteSequence")
-        .into_iter()
-        .filter_map(|r| Some((s(r.get("Action")?)?, s(r.get("Condition")?)?)))
+    let conditions: BTreeMap<String, String> = rows(pkg, "InstallExecuteSequence")
+        .iter()
+        .filter_map(|r| pair(r, "Action", "Condition"))
         .collect();
     // A helper's EXE custom actions from the Binary table (type & 0x3F == 2), not rollback
     // ones (0x100), whose command line (with `[Property]` references replaced by the
     // property's or its SetProperty's value) the decoder recognises.
     let mut firewall: Vec<FirewallReport> = Vec::new();
-    let helper_requests: Vec<DecodedAction> = actions
+    let requests: Vec<DecodedAction> = actions
         .iter()
         .filter(|r| {
             r.get("Type")
@@ -335,148 +377,177 @@ pub fn inspect_with<F: Read + Seek>(f: F, decoder: ActionDecoder) -> Result<Repo
             }
         })
         .collect();
-    let launch_conditions: Vec<String> = rows(&mut pkg, "LaunchCondition")
-        .into_iter()
-        .filter_map(|r| r.get("Condition").and_then(s))
-        .collect();
-    let mut services: Vec<ServiceReport> = rows(&mut pkg, "ServiceInstall")
-        .into_iter()
-        .map(|r| {
-            let name = r.get("Name").and_then(s).unwrap_or_default();
-            let password = password_source(r.get("Password").and_then(s), &launch_conditions);
-            let start = r.get("StartType").and_then(i).unwrap_or(-1);
-            let config_of = |ty: i64| {
-                configs
-                    .iter()
-                    .find(|c| {
-                        c.get("Name").and_then(s).as_deref() == Some(name.as_str())
-                            && c.get("ConfigType").and_then(i) == Some(ty)
-                    })
-                    .and_then(|c| c.get("Argument").and_then(s))
-            };
-            let helper = helper_requests.iter().find_map(|q| match q {
-                DecodedAction::Configure(set) if set.service == unescape(&name) => Some(set),
-                _ => None,
-            });
-            let stop_wait_ms = helper_requests.iter().find_map(|q| match q {
-                DecodedAction::Stop {
-                    service,
-                    timeout_ms,
-                } if *service == unescape(&name) => Some(*timeout_ms),
-                _ => None,
-            });
-            if let Some(set) = helper {
-                let recovery = (!set.actions.is_empty()).then(|| Recovery {
-                    actions: set.actions.iter().map(|(a, _)| a.clone()).collect(),
-                    delays_ms: set.actions.iter().map(|(_, ms)| i64::from(*ms)).collect(),
-                    reset_period_secs: Some(i64::from(set.reset_secs)),
-                    command: set.command.clone(),
-                });
-                let delayed = set.delayed_auto_start == Some(true);
-                return ServiceReport {
-                    start_type: start_word(start, delayed),
-                    delayed_auto_start: delayed,
-                    display_name: r.get("DisplayName").and_then(s),
-                    description: r.get("Description").and_then(s),
-                    account: r
-                        .get("StartName")
-                        .and_then(s)
-                        .unwrap_or_else(|| "LocalSystem".into()),
-                    arguments: r.get("Arguments").and_then(s),
-                    dependencies: split_list(r.get("Dependencies").and_then(s)),
-                    recovery,
-                    non_crash_failures: set.non_crash_failures,
-                    sid_type: Some(set.sid_type.clone()),
-                    required_privileges: set.privileges.clone(),
-                    preshutdown_timeout_ms: set.preshutdown_ms,
-                    password_property: password.property,
-                    password_required: password.required,
-                    password_in_package: password.in_package,
-                    stop_wait_ms,
-                    settings_from: "custom action".into(),
-                    name,
-                };
-            }
-            let delayed = config_of(3).as_deref() == Some("1");
-            let recovery = failures
-                .iter()
-                .find(|f| f.get("Name").and_then(s).as_deref() == Some(name.as_str()))
-                .map(|f| Recovery {
-                    actions: split_list(f.get("Actions").and_then(s))
-                        .into_iter()
-                        .map(|a| match a.as_str() {
-                            "0" => "none".into(),
-                            "1" => "restart".into(),
-                            "2" => "reboot".into(),
-                            "3" => "run".into(),
-                            other => other.to_string(),
-                        })
-                        .collect(),
-                    delays_ms: split_list(f.get("DelayActions").and_then(s))
-                        .iter()
-                        .filter_map(|d| d.parse().ok())
-                        .collect(),
-                    reset_period_secs: f.get("ResetPeriod").and_then(i),
-                    command: f.get("Command").and_then(s).filter(|c| c != "[~]"),
-                });
-            let from_tables = !configs.is_empty() || recovery.is_some();
-            ServiceReport {
-                start_type: start_word(start, delayed),
-                delayed_auto_start: delayed,
-                non_crash_failures: config_of(4).as_deref() == Some("1"),
-                sid_type: config_of(5).map(|v| match v.as_str() {
-                    "0" => "none".into(),
-                    "1" => "unrestricted".into(),
-                    "3" => "restricted".into(),
-                    other => other.to_string(),
-                }),
-                required_privileges: split_list(config_of(6)),
-                preshutdown_timeout_ms: config_of(7).and_then(|v| v.parse().ok()),
-                password_property: password.property,
-                password_required: password.required,
-                password_in_package: password.in_package,
-                stop_wait_ms,
-                settings_from: if from_tables {
-                    "MsiServiceConfig tables"
-                } else {
-                    "none"
-                }
-                .into(),
-                display_name: r.get("DisplayName").and_then(s),
-                description: r.get("Description").and_then(s),
-                account: r
-                    .get("StartName")
-                    .and_then(s)
-                    .unwrap_or_else(|| "LocalSystem".into()),
-                arguments: r.get("Arguments").and_then(s),
-                dependencies: split_list(r.get("Dependencies").and_then(s)),
-                recovery,
-                name,
-            }
-        })
+    (requests, firewall)
+}
+
+/// The ServiceInstall table, sorted by name, each service with its settings.
+fn service_reports<F: Read + Seek>(
+    pkg: &mut msi::Package<F>,
+    requests: &[DecodedAction],
+) -> Vec<ServiceReport> {
+    let sources = ServiceSources {
+        configs: rows(pkg, "MsiServiceConfig"),
+        failures: rows(pkg, "MsiServiceConfigFailureActions"),
+        launch_conditions: rows(pkg, "LaunchCondition")
+            .into_iter()
+            .filter_map(|r| r.get("Condition").and_then(s))
+            .collect(),
+        requests,
+    };
+    let mut services: Vec<ServiceReport> = rows(pkg, "ServiceInstall")
+        .iter()
+        .map(|r| sources.report(r))
         .collect();
     services.sort_by(|a, b| a.name.cmp(&b.name));
-    let summary = pkg.summary_info();
-    let package_code = summary
-        .uuid()
-        .map(|u| format!("{{{}}}", u.hyphenated()).to_ascii_uppercase());
-    let platform = summary.arch().map(str::to_string);
-    let signed = pkg.has_digital_signature();
-    Ok(Report {
-        product_name: props.get("ProductName").cloned(),
-        product_version: props.get("ProductVersion").cloned(),
-        manufacturer: props.get("Manufacturer").cloned(),
-        product_code: props.get("ProductCode").cloned(),
-        upgrade_code: props.get("UpgradeCode").cloned(),
-        package_code,
-        platform,
-        codepage: pkg.database_codepage().id(),
-        files,
-        services,
-        firewall,
-        signed,
-        signature: None,
-    })
+    services
+}
+
+/// What a service's report draws on besides its ServiceInstall row.
+struct ServiceSources<'a> {
+    configs: Vec<TableRow>,
+    failures: Vec<TableRow>,
+    launch_conditions: Vec<String>,
+    requests: &'a [DecodedAction],
+}
+
+/// A service's settings beyond its ServiceInstall row (ChangeServiceConfig2's), and where
+/// they come from.
+struct ServiceSettings {
+    delayed_auto_start: bool,
+    recovery: Option<Recovery>,
+    non_crash_failures: bool,
+    sid_type: Option<String>,
+    required_privileges: Vec<String>,
+    preshutdown_timeout_ms: Option<u32>,
+    from: &'static str,
+}
+
+impl ServiceSources<'_> {
+    /// The report of one ServiceInstall row: its settings from a helper's custom action
+    /// when one configures the service, else from the MsiServiceConfig tables.
+    fn report(&self, r: &TableRow) -> ServiceReport {
+        let name = r.get("Name").and_then(s).unwrap_or_default();
+        let service = unescape(&name);
+        let password = password_source(r.get("Password").and_then(s), &self.launch_conditions);
+        let start = r.get("StartType").and_then(i).unwrap_or(-1);
+        let helper = self.requests.iter().find_map(|q| match q {
+            DecodedAction::Configure(set) if set.service == service => Some(set),
+            _ => None,
+        });
+        let stop_wait_ms = self.requests.iter().find_map(|q| match q {
+            DecodedAction::Stop {
+                service: stopped,
+                timeout_ms,
+            } if *stopped == service => Some(*timeout_ms),
+            _ => None,
+        });
+        let settings = match helper {
+            Some(set) => action_settings(set),
+            None => self.table_settings(&name),
+        };
+        ServiceReport {
+            start_type: start_word(start, settings.delayed_auto_start),
+            delayed_auto_start: settings.delayed_auto_start,
+            display_name: r.get("DisplayName").and_then(s),
+            description: r.get("Description").and_then(s),
+            account: r
+                .get("StartName")
+                .and_then(s)
+                .unwrap_or_else(|| "LocalSystem".into()),
+            arguments: r.get("Arguments").and_then(s),
+            dependencies: split_list(r.get("Dependencies").and_then(s)),
+            recovery: settings.recovery,
+            non_crash_failures: settings.non_crash_failures,
+            sid_type: settings.sid_type,
+            required_privileges: settings.required_privileges,
+            preshutdown_timeout_ms: settings.preshutdown_timeout_ms,
+            password_property: password.property,
+            password_required: password.required,
+            password_in_package: password.in_package,
+            stop_wait_ms,
+            settings_from: settings.from.into(),
+            name,
+        }
+    }
+
+    /// Service `name`'s settings from the MsiServiceConfig and MsiServiceConfigFailureActions
+    /// tables (`none` when the package has neither for it).
+    fn table_settings(&self, name: &str) -> ServiceSettings {
+        let config_of = |ty: i64| {
+            self.configs
+                .iter()
+                .find(|c| {
+                    c.get("Name").and_then(s).as_deref() == Some(name)
+                        && c.get("ConfigType").and_then(i) == Some(ty)
+                })
+                .and_then(|c| c.get("Argument").and_then(s))
+        };
+        let recovery = self
+            .failures
+            .iter()
+            .find(|f| f.get("Name").and_then(s).as_deref() == Some(name))
+            .map(table_recovery);
+        let from_tables = !self.configs.is_empty() || recovery.is_some();
+        ServiceSettings {
+            delayed_auto_start: config_of(3).as_deref() == Some("1"),
+            recovery,
+            non_crash_failures: config_of(4).as_deref() == Some("1"),
+            sid_type: config_of(5).map(|v| match v.as_str() {
+                "0" => "none".into(),
+                "1" => "unrestricted".into(),
+                "3" => "restricted".into(),
+                other => other.to_string(),
+            }),
+            required_privileges: split_list(config_of(6)),
+            preshutdown_timeout_ms: config_of(7).and_then(|v| v.parse().ok()),
+            from: if from_tables {
+                "MsiServiceConfig tables"
+            } else {
+                "none"
+            },
+        }
+    }
+}
+
+/// A service's settings as a helper's configuring custom action applies them.
+fn action_settings(set: &ActionSettings) -> ServiceSettings {
+    let recovery = (!set.actions.is_empty()).then(|| Recovery {
+        actions: set.actions.iter().map(|(a, _)| a.clone()).collect(),
+        delays_ms: set.actions.iter().map(|(_, ms)| i64::from(*ms)).collect(),
+        reset_period_secs: Some(i64::from(set.reset_secs)),
+        command: set.command.clone(),
+    });
+    ServiceSettings {
+        delayed_auto_start: set.delayed_auto_start == Some(true),
+        recovery,
+        non_crash_failures: set.non_crash_failures,
+        sid_type: Some(set.sid_type.clone()),
+        required_privileges: set.privileges.clone(),
+        preshutdown_timeout_ms: set.preshutdown_ms,
+        from: "custom action",
+    }
+}
+
+/// A MsiServiceConfigFailureActions row's recovery settings, action numbers as words.
+fn table_recovery(f: &TableRow) -> Recovery {
+    Recovery {
+        actions: split_list(f.get("Actions").and_then(s))
+            .into_iter()
+            .map(|a| match a.as_str() {
+                "0" => "none".into(),
+                "1" => "restart".into(),
+                "2" => "reboot".into(),
+                "3" => "run".into(),
+                other => other.to_string(),
+            })
+            .collect(),
+        delays_ms: split_list(f.get("DelayActions").and_then(s))
+            .iter()
+            .filter_map(|d| d.parse().ok())
+            .collect(),
+        reset_period_secs: f.get("ResetPeriod").and_then(i),
+        command: f.get("Command").and_then(s).filter(|c| c != "[~]"),
+    }
 }
 
 /// `text` with each `[Name]` replaced by `value(Name)`; `None` when a reference has no
