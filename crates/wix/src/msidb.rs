@@ -234,10 +234,67 @@ pub fn write_tables<F: Read + Write + Seek>(
     tables: &BTreeMap<String, Vec<(Vec<Val>, Location)>>,
     custom_schemas: &BTreeMap<String, Vec<super::custom_table::CustomColumn>>,
 ) -> Result<()> {
-    let loc = Location::file("<msi>");
-    let io = |what: &str, e: std::io::Error| WixError::new(loc.clone(), format!("{what}: {e}"));
     let cp = msi::CodePage::from_id(codepage)
-        .ok_or_else(|| WixError::new(loc.clone(), format!("unsupported codepage {codepage}")))?;
+        .ok_or_else(|| db_error(format!("unsupported codepage {codepage}")))?;
+    let schemas = table_schemas(tables, custom_schemas)?;
+    let meta = schema_rows(&schemas).map_err(|e| io_error("describing the tables", e))?;
+    let mut encoder = Encoder::new(cp, &meta);
+    for (name, cols) in &schemas {
+        let rows = tables.get(*name).map_or(&[][..], Vec::as_slice);
+        encoder.table(name, cols, rows)?;
+    }
+    let (mut encoded, pool) = encoder.finish()?;
+    let long = pool.long_refs();
+    for t in encoded.iter_mut().filter(|t| !t.rows.is_empty()) {
+        t.sort_rows();
+        let bytes = t.stream_bytes(long);
+        let what = format!("table {}", t.name);
+        write_stream(comp, &encode_stream_name(&t.name, true), &what, |w| {
+            w.write_all(&bytes)
+        })?;
+    }
+    write_stream(
+        comp,
+        &encode_stream_name("_StringPool", true),
+        "the string pool",
+        |w| w.write_all(&pool.pool_bytes()),
+    )?;
+    write_stream(
+        comp,
+        &encode_stream_name("_StringData", true),
+        "the string data",
+        |w| pool.write_data(w),
+    )
+}
+
+/// An error about the database as a whole (no source location applies).
+fn db_error(message: String) -> WixError {
+    WixError::new(Location::file("<msi>"), message)
+}
+
+fn io_error(what: &str, e: std::io::Error) -> WixError {
+    db_error(format!("{what}: {e}"))
+}
+
+/// Creates stream `name` and fills it; errors name what the stream holds (`what`).
+fn write_stream<F: Read + Write + Seek>(
+    comp: &mut cfb::CompoundFile<F>,
+    name: &str,
+    what: &str,
+    fill: impl FnOnce(&mut cfb::Stream<F>) -> std::io::Result<()>,
+) -> Result<()> {
+    let mut w = comp
+        .create_stream(name)
+        .map_err(|e| io_error(&format!("creating {what}"), e))?;
+    fill(&mut w).map_err(|e| io_error(&format!("writing {what}"), e))
+}
+
+/// Every table's columns, `_Validation`'s first: standard tables' from
+/// [`super::tables`], authored ones' from their CustomTable definition.
+fn table_schemas<'t>(
+    tables: &'t BTreeMap<String, Vec<(Vec<Val>, Location)>>,
+    custom_schemas: &BTreeMap<String, Vec<super::custom_table::CustomColumn>>,
+) -> Result<Vec<(&'t str, Vec<msi::Column>)>> {
     let mut schemas: Vec<(&str, Vec<msi::Column>)> = vec![("_Validation", validation_columns())];
     for name in tables.keys() {
         let cols = super::tables::schema(name)
@@ -245,26 +302,148 @@ pub fn write_tables<F: Read + Write + Seek>(
                 let cols = custom_schemas.get(name)?;
                 Some(cols.iter().map(|c| c.to_msi()).collect())
             })
-            .ok_or_else(|| WixError::new(loc.clone(), format!("internal: no schema for {name}")))?;
+            .ok_or_else(|| db_error(format!("internal: no schema for {name}")))?;
         schemas.push((name.as_str(), cols));
     }
-    let meta = schema_rows(&schemas).map_err(|e| io("describing the tables", e))?;
-    // _Columns and _Validation rows per table, in the crate's order within each table.
-    let mut columns_of: BTreeMap<String, Vec<&Vec<msi::Value>>> = BTreeMap::new();
-    for r in &meta.columns {
+    Ok(schemas)
+}
+
+/// `_Columns` or `_Validation` rows grouped by the table they describe, in the `msi`
+/// crate's order within each table.
+fn rows_by_table(rows: &[Vec<msi::Value>]) -> BTreeMap<String, Vec<&Vec<msi::Value>>> {
+    let mut of: BTreeMap<String, Vec<&Vec<msi::Value>>> = BTreeMap::new();
+    for r in rows {
         if let Some(t) = r[0].as_str() {
-            columns_of.entry(t.to_string()).or_default().push(r);
+            of.entry(t.to_string()).or_default().push(r);
         }
     }
-    let mut validation_of: BTreeMap<String, Vec<&Vec<msi::Value>>> = BTreeMap::new();
-    for r in &meta.validation {
-        if let Some(t) = r[0].as_str() {
-            validation_of.entry(t.to_string()).or_default().push(r);
+    of
+}
+
+/// The tables as cells, with the string pool they refer to. String ids are assigned in
+/// the order the `msi` crate assigns them: per table its `_Columns`, `_Tables` and
+/// `_Validation` rows, then its own rows.
+struct Encoder<'m> {
+    pool: StringPool,
+    columns_of: BTreeMap<String, Vec<&'m Vec<msi::Value>>>,
+    validation_of: BTreeMap<String, Vec<&'m Vec<msi::Value>>>,
+    t_columns: Encoded,
+    t_tables: Encoded,
+    t_validation: Encoded,
+    encoded: Vec<Encoded>,
+}
+
+impl<'m> Encoder<'m> {
+    fn new(cp: msi::CodePage, meta: &'m SchemaRows) -> Self {
+        let system = |name: &str, kinds: Vec<Kind>| Encoded {
+            name: name.into(),
+            kinds,
+            rows: Vec::new(),
+        };
+        Encoder {
+            pool: StringPool::new(cp),
+            columns_of: rows_by_table(&meta.columns),
+            validation_of: rows_by_table(&meta.validation),
+            t_columns: system("_Columns", vec![Kind::Str, Kind::I16, Kind::Str, Kind::I16]),
+            t_tables: system("_Tables", vec![Kind::Str]),
+            t_validation: system("_Validation", kinds_of(&validation_columns())),
+            encoded: Vec::new(),
         }
     }
 
-    let mut pool = StringPool::new(cp);
-    let msi_cell = |pool: &mut StringPool, v: &msi::Value, k: Kind| match (v, k) {
+    /// Table `name`: its system-table rows, then (except for `_Validation`, which holds
+    /// only those) its own rows.
+    fn table(
+        &mut self,
+        name: &str,
+        cols: &[msi::Column],
+        rows: &[(Vec<Val>, Location)],
+    ) -> Result<()> {
+        for r in self.columns_of.get(name).into_iter().flatten() {
+            let row = system_cells(&mut self.pool, r, &self.t_columns.kinds);
+            self.t_columns.rows.push(row);
+        }
+        let id = self.pool.intern(name);
+        self.t_tables.rows.push(vec![Cell::Str(id)]);
+        for r in self.validation_of.get(name).into_iter().flatten() {
+            let row = system_cells(&mut self.pool, r, &self.t_validation.kinds);
+            self.t_validation.rows.push(row);
+        }
+        if name == "_Validation" {
+            return Ok(());
+        }
+        let kinds = kinds_of(cols);
+        let mut out = Vec::with_capacity(rows.len());
+        for (values, rloc) in rows {
+            out.push(self.row(name, cols, &kinds, values, rloc)?);
+        }
+        self.encoded.push(Encoded {
+            name: name.to_string(),
+            kinds,
+            rows: out,
+        });
+        Ok(())
+    }
+
+    /// One row of table `name` as cells, each value checked against its column.
+    fn row(
+        &mut self,
+        name: &str,
+        cols: &[msi::Column],
+        kinds: &[Kind],
+        values: &[Val],
+        rloc: &Location,
+    ) -> Result<Vec<Cell>> {
+        if values.len() != cols.len() {
+            return Err(WixError::new(
+                rloc.clone(),
+                format!(
+                    "internal: table {name} has {} columns, but a row has {} values",
+                    cols.len(),
+                    values.len()
+                ),
+            ));
+        }
+        let mut row = Vec::with_capacity(values.len());
+        for ((v, col), &k) in values.iter().zip(cols).zip(kinds) {
+            let value = checked_value(name, col, v, k, rloc)?;
+            row.push(cell(&mut self.pool, &value, k));
+        }
+        Ok(row)
+    }
+
+    /// Every table, the system tables last, and the string pool; more strings than
+    /// 3-byte references reach is an error.
+    fn finish(self) -> Result<(Vec<Encoded>, StringPool)> {
+        if self.pool.len() > MAX_STRING_ID {
+            return Err(db_error(format!(
+                "the package has {} distinct strings; Windows Installer holds at most {MAX_STRING_ID}",
+                self.pool.len()
+            )));
+        }
+        let mut encoded = self.encoded;
+        encoded.push(self.t_columns);
+        encoded.push(self.t_tables);
+        encoded.push(self.t_validation);
+        Ok((encoded, self.pool))
+    }
+}
+
+fn kinds_of(cols: &[msi::Column]) -> Vec<Kind> {
+    cols.iter().map(kind).collect()
+}
+
+/// A `_Columns` or `_Validation` row as cells.
+fn system_cells(pool: &mut StringPool, r: &[msi::Value], kinds: &[Kind]) -> Vec<Cell> {
+    r.iter()
+        .zip(kinds)
+        .map(|(v, &k)| cell(pool, v, k))
+        .collect()
+}
+
+/// A value's cell; strings are interned (the empty string is null).
+fn cell(pool: &mut StringPool, v: &msi::Value, k: Kind) -> Cell {
+    match (v, k) {
         (_, Kind::Binary) => Cell::Binary,
         (msi::Value::Null, _) => Cell::Null,
         (msi::Value::Int(i), _) => Cell::Int(*i),
@@ -273,162 +452,71 @@ pub fn write_tables<F: Read + Write + Seek>(
             id => Cell::Str(id),
         },
         (msi::Value::Binary, _) => Cell::Binary,
-    };
-    let kinds_of = |cols: &[msi::Column]| cols.iter().map(kind).collect::<Vec<_>>();
-    let sys_columns = [Kind::Str, Kind::I16, Kind::Str, Kind::I16];
-    let mut t_columns = Encoded {
-        name: "_Columns".into(),
-        kinds: sys_columns.to_vec(),
-        rows: Vec::new(),
-    };
-    let mut t_tables = Encoded {
-        name: "_Tables".into(),
-        kinds: vec![Kind::Str],
-        rows: Vec::new(),
-    };
-    let mut t_validation = Encoded {
-        name: "_Validation".into(),
-        kinds: kinds_of(&validation_columns()),
-        rows: Vec::new(),
-    };
-    let mut encoded: Vec<Encoded> = Vec::new();
-    let empty: Vec<(Vec<Val>, Location)> = Vec::new();
-    // String ids in the order the `msi` crate assigned them: per table its _Columns,
-    // _Tables and _Validation rows, then its own rows.
-    for (name, cols) in &schemas {
-        for r in columns_of.get(*name).into_iter().flatten() {
-            let row = r
-                .iter()
-                .zip(&sys_columns)
-                .map(|(v, &k)| msi_cell(&mut pool, v, k))
-                .collect();
-            t_columns.rows.push(row);
-        }
-        let id = pool.intern(name);
-        t_tables.rows.push(vec![Cell::Str(id)]);
-        for r in validation_of.get(*name).into_iter().flatten() {
-            let row = r
-                .iter()
-                .zip(&t_validation.kinds.clone())
-                .map(|(v, &k)| msi_cell(&mut pool, v, k))
-                .collect();
-            t_validation.rows.push(row);
-        }
-        if *name == "_Validation" {
-            continue;
-        }
-        let kinds = kinds_of(cols);
-        let rows = tables.get(*name).unwrap_or(&empty);
-        let mut out = Vec::with_capacity(rows.len());
-        for (values, rloc) in rows {
-            if values.len() != cols.len() {
-                return Err(WixError::new(
-                    rloc.clone(),
-                    format!(
-                        "internal: table {name} has {} columns, but a row has {} values",
-                        cols.len(),
-                        values.len()
-                    ),
-                ));
-            }
-            let mut row = Vec::with_capacity(values.len());
-            for ((v, col), &k) in values.iter().zip(cols).zip(&kinds) {
-                let value = match (v, k) {
-                    (_, Kind::Binary) => msi::Value::Binary,
-                    (Val::Null, _) => msi::Value::Null,
-                    (Val::Int(i), _) => msi::Value::Int(*i),
-                    (Val::Str(s), _) => msi::Value::Str(s.clone()),
-                };
-                let valid = col.is_valid_value(&value)
-                    || set_exempt(name, col, &value)
-                    || match &value {
-                        // Judge everything but the length where WiX does not enforce it.
-                        msi::Value::Str(s) if !crate::tables::enforces_width(name, col.name()) => {
-                            let head: String = s.chars().take(255).collect();
-                            col.is_valid_value(&msi::Value::Str(head))
-                        }
-                        _ => false,
-                    };
-                if !valid {
-                    return Err(WixError::new(
-                        rloc.clone(),
-                        format!(
-                            "writing table {name}: {value} is not a valid value for column {:?}",
-                            col.name()
-                        ),
-                    ));
-                }
-                row.push(match (v, k) {
-                    (_, Kind::Binary) => Cell::Binary,
-                    (Val::Null, _) => Cell::Null,
-                    (Val::Int(i), _) => Cell::Int(*i),
-                    (Val::Str(s), _) => match pool.intern(s) {
-                        0 => Cell::Null,
-                        id => Cell::Str(id),
-                    },
-                });
-            }
-            out.push(row);
-        }
-        encoded.push(Encoded {
-            name: name.to_string(),
-            kinds,
-            rows: out,
-        });
     }
-    if pool.len() > MAX_STRING_ID {
+}
+
+/// `v` as the `msi` crate's value, once its column's definition accepts it (the length
+/// aside where WiX does not enforce it).
+fn checked_value(
+    table: &str,
+    col: &msi::Column,
+    v: &Val,
+    k: Kind,
+    rloc: &Location,
+) -> Result<msi::Value> {
+    let value = match (v, k) {
+        (_, Kind::Binary) => msi::Value::Binary,
+        (Val::Null, _) => msi::Value::Null,
+        (Val::Int(i), _) => msi::Value::Int(*i),
+        (Val::Str(s), _) => msi::Value::Str(s.clone()),
+    };
+    let valid = col.is_valid_value(&value)
+        || set_exempt(table, col, &value)
+        || match &value {
+            // Judge everything but the length where WiX does not enforce it.
+            msi::Value::Str(s) if !crate::tables::enforces_width(table, col.name()) => {
+                let head: String = s.chars().take(255).collect();
+                col.is_valid_value(&msi::Value::Str(head))
+            }
+            _ => false,
+        };
+    if !valid {
         return Err(WixError::new(
-            loc.clone(),
+            rloc.clone(),
             format!(
-                "the package has {} distinct strings; Windows Installer holds at most {MAX_STRING_ID}",
-                pool.len()
+                "writing table {table}: {value} is not a valid value for column {:?}",
+                col.name()
             ),
         ));
     }
-    let long = pool.long_refs();
-    encoded.push(t_columns);
-    encoded.push(t_tables);
-    encoded.push(t_validation);
-    for t in &mut encoded {
-        if t.rows.is_empty() {
-            continue;
-        }
-        // Sorted by every non-binary column's stored value (string ids, not text), as
-        // Windows Installer keeps its tables.
-        let keys: Vec<usize> = (0..t.kinds.len())
-            .filter(|&i| t.kinds[i] != Kind::Binary)
+    Ok(value)
+}
+
+impl Encoded {
+    /// Sorts the rows by every non-binary column's stored value (string ids, not text),
+    /// as Windows Installer keeps its tables.
+    fn sort_rows(&mut self) {
+        let keys: Vec<usize> = (0..self.kinds.len())
+            .filter(|&i| self.kinds[i] != Kind::Binary)
             .collect();
-        t.rows.sort_by(|a, b| {
+        self.rows.sort_by(|a, b| {
             keys.iter()
                 .map(|&i| a[i].cmp(&b[i]))
                 .find(|o| o.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
+    }
+
+    /// The table's stream: the cells column by column.
+    fn stream_bytes(&self, long: bool) -> Vec<u8> {
         let mut bytes = Vec::new();
-        for (c, k) in t.kinds.iter().enumerate() {
-            for row in &t.rows {
+        for (c, k) in self.kinds.iter().enumerate() {
+            for row in &self.rows {
                 encode_cell(&mut bytes, row[c], *k, long);
             }
         }
-        let stream = encode_stream_name(&t.name, true);
-        let mut w = comp
-            .create_stream(&stream)
-            .map_err(|e| io(&format!("creating table {}", t.name), e))?;
-        w.write_all(&bytes)
-            .map_err(|e| io(&format!("writing table {}", t.name), e))?;
+        bytes
     }
-    let mut w = comp
-        .create_stream(encode_stream_name("_StringPool", true))
-        .map_err(|e| io("creating the string pool", e))?;
-    w.write_all(&pool.pool_bytes())
-        .map_err(|e| io("writing the string pool", e))?;
-    drop(w);
-    let mut w = comp
-        .create_stream(encode_stream_name("_StringData", true))
-        .map_err(|e| io("creating the string data", e))?;
-    pool.write_data(&mut w)
-        .map_err(|e| io("writing the string data", e))?;
-    Ok(())
 }
 
 /// Values outside a column's `_Validation` set that Windows Installer nevertheless reads and
