@@ -438,6 +438,18 @@ fn prog_id(
     if let Some(n) = &prog.no_open {
         registry(p, el, comp, &prog.id, Some("NoOpen"), Some(n));
     }
+    // An advertised ProgId reaches the machine only through its Class or an Extension
+    // (its own or a nested ProgId's): WiX warns of one with neither (OrphanedProgId).
+    if prog.advertise && !*found_extension && prog.parent.is_none() && prog.class_id.is_none() {
+        p.warnings.push(crate::Warning {
+            location: el.loc.clone(),
+            message: format!(
+                "ProgId `{}` is orphaned: it has no parent Class and no Extension (its own or \
+                 a nested ProgId's), so it will never be installed",
+                prog.id
+            ),
+        });
+    }
     Ok(prog.id)
 }
 
@@ -850,6 +862,26 @@ mod tests {
         assert_eq!(ext[4].as_str(), Some("WixDefaultFeature"), "{ext:?}");
         assert_eq!(c.database.tables["Verb"].len(), 1);
         assert!(c.database.tables.contains_key("Class"));
+    }
+
+    #[test]
+    fn advertised_prog_id_without_class_or_extension_is_warned_orphaned() {
+        let orphans = |body: &str| -> Vec<String> {
+            let c = build(body).unwrap();
+            c.warnings
+                .iter()
+                .filter(|w| w.message.contains("orphaned"))
+                .map(|w| format!("{}:{}", w.location.line, w.message))
+                .collect()
+        };
+        let w = orphans(r#"<File Source="a.exe" /><ProgId Id="Lonely" Advertise="yes" />"#);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("3:ProgId `Lonely`"), "{w:?}");
+        // An Extension on a nested, version-independent ProgId counts for its parent.
+        let nested = r#"<File Source="a.exe" /><ProgId Id="Acme.Doc.1" Advertise="yes"><ProgId Id="Acme.Doc"><Extension Id="acme" /></ProgId></ProgId>"#;
+        assert_eq!(orphans(nested), Vec::<String>::new());
+        // Unadvertised ProgIds are registry keys, installed with their component.
+        assert_eq!(orphans(r#"<ProgId Id="Keys" />"#), Vec::<String>::new());
     }
 
     #[test]

@@ -519,9 +519,16 @@ impl KeyPaths {
             }
             KeyCandidate::Explicit(k) => {
                 if self.explicit.is_some() {
+                    // An Id-less component's id is still its placeholder here: name it
+                    // by what the author wrote instead.
+                    let which = if id.contains(super::PLACEHOLDER_MARK) {
+                        "This Component (authored without `Id`)".to_string()
+                    } else {
+                        format!("Component `{id}`")
+                    };
                     return Err(WixError::new(
                         child.loc.clone(),
-                        format!("Component `{id}` has more than one key path; only one element may say KeyPath=\"yes\""),
+                        format!("{which} has more than one key path; only one element may say KeyPath=\"yes\""),
                     ));
                 }
                 self.explicit = Some(k);

@@ -645,6 +645,34 @@ mod tests {
     }
 
     #[test]
+    fn two_explicit_key_paths_are_located_and_named_by_the_component() {
+        for (comp, named) in [
+            (r#"<Component Id="C" Guid="*">"#, "Component `C`"),
+            (
+                r#"<Component Guid="*">"#,
+                "This Component (authored without `Id`)",
+            ),
+        ] {
+            let e = err(build(
+                "x86",
+                &v3(
+                    &format!(
+                        "{comp}<File Id=\"F\" Source=\"a.txt\" KeyPath=\"yes\"/>\n\
+                         <File Id=\"G\" Name=\"g.txt\" Source=\"a.txt\" KeyPath=\"yes\"/></Component>"
+                    ),
+                    r#"<Feature Id="Top" Level="1"><ComponentRef Id="C"/></Feature>"#,
+                ),
+            ));
+            assert!(e.contains("t.wxs:5:"), "{e}");
+            assert!(
+                e.contains(&format!("{named} has more than one key path")),
+                "{e}"
+            );
+            assert!(!e.contains(super::PLACEHOLDER_MARK), "{e}");
+        }
+    }
+
+    #[test]
     fn advertised_shortcut_targets_the_components_primary_feature() {
         // WiX: the empty-GUID placeholder, resolved by the linker (Linker.cs ResolveFeatures).
         let c = build(
