@@ -280,26 +280,78 @@ pub fn plan(
     } else {
         input.targets.clone()
     };
-    // The Linux settings, checked once, before any work, when a Linux target is built.
-    let linux = if triples.iter().any(|t| crate::linux::is_linux_target(t)) {
-        let linux = input.linux.clone().ok_or_else(|| {
-            "a Linux --target needs the configuration's Linux settings, which were not read"
-                .to_string()
-        })?;
-        crate::linux::check(&linux)?;
-        crate::linux::check_dests(&config, &linux)?;
-        Some(linux)
-    } else {
-        None
-    };
+    let linux = linux_settings(&config, input, &triples)?;
     let mut targets: Vec<TargetPlan> = Vec::new();
     for triple in triples {
         targets.push(target_plan(&package, linux.as_ref(), &targets, triple)?);
     }
     let windows = targets.iter().any(|t| t.linux.is_none());
-    let version = config.version.clone();
-    let exe = match &input.prebuilt {
-        Some(p) if targets.len() > 1 => {
+    let exe = exe_source(&package, &config, input, targets.len())?;
+    let wix = wix_source(&package.manifest_dir);
+    let artifacts = Artifacts {
+        checksums: "SHA256SUMS".into(),
+        manifest: manifest_name(&package, &targets),
+    };
+    // Only Windows artifacts are signed; a Linux-only build ignores `[sign]` (with the
+    // warning the Linux settings carry).
+    let sign = windows && config.sign.is_some() && !input.no_sign;
+    let stages = stages(&config, input, &exe, &wix, windows, sign, linux.is_some())?;
+    let mut warnings = warnings;
+    if let Some(l) = &linux {
+        // Windows-only keys are worth a warning only when a Linux package is made.
+        warnings.extend(l.warnings.iter().cloned());
+    }
+    let target_dir = match &input.target_dir {
+        Some(t) => t.clone(),
+        None => package.manifest_dir.join("target"),
+    };
+    Ok(Plan {
+        host_cache_dir: target_dir.join("svcpack-host"),
+        out_dir: input
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| target_dir.join("svcpack")),
+        version: config.version.clone(),
+        package,
+        config,
+        warnings,
+        targets,
+        exe,
+        wix,
+        artifacts,
+        stages,
+        sign,
+        release: input.release.clone(),
+        linux,
+    })
+}
+
+/// The Linux settings, checked once, before any work, when a Linux target is built.
+fn linux_settings(
+    config: &Config,
+    input: &PlanInput,
+    triples: &[String],
+) -> Result<Option<crate::config::Linux>, String> {
+    if !triples.iter().any(|t| crate::linux::is_linux_target(t)) {
+        return Ok(None);
+    }
+    let linux = input.linux.clone().ok_or_else(|| {
+        "a Linux --target needs the configuration's Linux settings, which were not read".to_string()
+    })?;
+    crate::linux::check(&linux)?;
+    crate::linux::check_dests(config, &linux)?;
+    Ok(Some(linux))
+}
+
+/// The prebuilt `--binary` (for one target only), or what cargo is asked to build.
+fn exe_source(
+    package: &PackageInfo,
+    config: &Config,
+    input: &PlanInput,
+    targets: usize,
+) -> Result<ExeSource, String> {
+    Ok(match &input.prebuilt {
+        Some(p) if targets > 1 => {
             return Err(format!(
                 "--binary {} is one executable, for one architecture: give one --target with --no-build",
                 p.display()
@@ -318,9 +370,13 @@ pub fn plan(
             all_features: input.all_features,
             no_default_features: input.no_default_features,
         },
-    };
-    let wix_dir = package.manifest_dir.join("wix");
-    let wix = if wix_dir.join("main.wxs").is_file() {
+    })
+}
+
+/// A cargo-wix `wix/main.wxs`, else the template (the user's `wix/main.wxs.hbs` if any).
+fn wix_source(manifest_dir: &Path) -> WixSource {
+    let wix_dir = manifest_dir.join("wix");
+    if wix_dir.join("main.wxs").is_file() {
         WixSource::CargoWix(wix_dir.join("main.wxs"))
     } else if wix_dir.join("main.wxs.hbs").is_file() {
         WixSource::Template {
@@ -328,14 +384,13 @@ pub fn plan(
         }
     } else {
         WixSource::Template { user_dir: None }
-    };
-    let out_dir = match (&input.out_dir, &input.target_dir) {
-        (Some(o), _) => o.clone(),
-        (None, Some(t)) => t.join("svcpack"),
-        (None, None) => package.manifest_dir.join("target").join("svcpack"),
-    };
+    }
+}
+
+/// The release manifest's file name: one target's, or the multi-target one.
+fn manifest_name(package: &PackageInfo, targets: &[TargetPlan]) -> String {
     let full_version = package.version.to_string();
-    let manifest = match &targets[..] {
+    match targets {
         // A Linux package's manifest has always carried the triple.
         [one] if one.linux.is_some() => {
             format!(
@@ -345,78 +400,66 @@ pub fn plan(
         }
         [one] => crate::manifest::file_name(&package.name, &full_version, one.arch.into()),
         _ => crate::manifest::multi_target_file_name(&package.name, &full_version),
-    };
-    let artifacts = Artifacts {
-        checksums: "SHA256SUMS".into(),
-        manifest,
-    };
-    // Only Windows artifacts are signed; a Linux-only build ignores `[sign]` (with the
-    // warning the Linux settings carry).
-    let sign = windows && config.sign.is_some() && !input.no_sign;
+    }
+}
+
+/// The stages in the order they run.
+fn stages(
+    config: &Config,
+    input: &PlanInput,
+    exe: &ExeSource,
+    wix: &WixSource,
+    windows: bool,
+    sign: bool,
+    linux: bool,
+) -> Result<Vec<Stage>, String> {
     let mut stages = vec![Stage::Configure];
     if matches!(exe, ExeSource::Cargo { .. }) {
         stages.push(Stage::Compile);
     }
     if windows {
-        let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
-        if hosted {
-            if let WixSource::CargoWix(p) = &wix {
-                return Err(format!(
-                    "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
-                     but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
-                    p.display()
-                ));
-            }
-            stages.push(Stage::Host);
-        }
-        if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
-            stages.push(Stage::Helper);
-        }
-        stages.push(Stage::Stamp);
-        if !matches!(config.compress, Compress::None) {
-            stages.push(Stage::Compress);
-        }
-        if sign {
-            stages.push(Stage::SignExe);
-        }
-        stages.extend([Stage::Render, Stage::Msi]);
-        if sign {
-            stages.push(Stage::SignMsi);
-        }
-        stages.extend([Stage::Zip, Stage::Sbom]);
+        stages.extend(windows_stages(config, wix, sign)?);
     }
-    if linux.is_some() {
+    if linux {
         stages.push(Stage::Linux);
     }
     if windows && input.release.winget_id.is_some() {
         stages.push(Stage::Winget);
     }
     stages.push(Stage::Checksums);
-    let mut warnings = warnings;
-    if let Some(l) = &linux {
-        // Windows-only keys are worth a warning only when a Linux package is made.
-        warnings.extend(l.warnings.iter().cloned());
+    Ok(stages)
+}
+
+/// The stages that make the MSI, its zip and its SBOM.
+fn windows_stages(config: &Config, wix: &WixSource, sign: bool) -> Result<Vec<Stage>, String> {
+    let mut stages = Vec::new();
+    let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
+    if hosted {
+        if let WixSource::CargoWix(p) = wix {
+            return Err(format!(
+                "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
+                 but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
+                p.display()
+            ));
+        }
+        stages.push(Stage::Host);
     }
-    let host_cache_dir = match &input.target_dir {
-        Some(t) => t.join("svcpack-host"),
-        None => package.manifest_dir.join("target").join("svcpack-host"),
-    };
-    Ok(Plan {
-        host_cache_dir,
-        package,
-        config,
-        warnings,
-        version,
-        targets,
-        exe,
-        wix,
-        out_dir,
-        artifacts,
-        stages,
-        sign,
-        release: input.release.clone(),
-        linux,
-    })
+    if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {
+        stages.push(Stage::Helper);
+    }
+    stages.push(Stage::Stamp);
+    if !matches!(config.compress, Compress::None) {
+        stages.push(Stage::Compress);
+    }
+    if sign {
+        stages.push(Stage::SignExe);
+    }
+    stages.extend([Stage::Render, Stage::Msi]);
+    if sign {
+        stages.push(Stage::SignMsi);
+    }
+    stages.extend([Stage::Zip, Stage::Sbom]);
+    Ok(stages)
 }
 
 /// One target's plan and artifact names, refusing a second target whose artifacts would

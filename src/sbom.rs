@@ -221,51 +221,82 @@ fn with(mut v: Value, key: &str, value: Option<Value>) -> Value {
 
 /// The SBOM's bytes: pretty JSON with a final newline.
 pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
-    let pkg = input.package;
-    let version = pkg.version.to_string();
-    let msi_ref = input.msi_name.to_string();
-    let mut components: BTreeMap<String, Value> = BTreeMap::new();
-    let mut dependencies: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut installed = BTreeSet::new();
-
+    let version = input.package.version.to_string();
+    let mut graph = Graph::default();
     // The program: a crate when cargo built it, otherwise a file named by the package.
     let crates = input.crates.filter(|g| g.crates.len() > g.root);
-    let program_ref = match crates {
-        Some(_) => cargo_purl(&pkg.name, &version),
-        None => format!("file:{}", input.program.path),
-    };
-    let mut program = json!({
-        "type": "application",
-        "bom-ref": program_ref,
-        "name": pkg.name,
-        "version": version,
-        "hashes": sha256(&input.program.sha256),
-        "properties": [{ "name": "svcpack:install-path", "value": input.program.path }],
-    });
-    if crates.is_some() {
-        program = with(program, "purl", Some(json!(program_ref)));
+    let program_ref = graph.add_program(input, crates.is_some(), &version);
+    if let Some(crates) = crates {
+        graph.add_crates(crates);
     }
-    program = with(program, "licenses", licenses(pkg.license.as_deref()));
-    program = with(
-        program,
-        "description",
-        pkg.description.clone().map(Value::from),
-    );
-    let mut refs = Vec::new();
-    if let Some(url) = &pkg.homepage {
-        refs.push(json!({ "type": "website", "url": url }));
+    if let Some(host) = &input.host {
+        graph.add_host(host, &program_ref);
     }
-    if let Some(url) = &pkg.repository {
-        refs.push(json!({ "type": "vcs", "url": url }));
+    for f in &input.files {
+        graph.add_file(f);
     }
-    if !refs.is_empty() {
-        program = with(program, "externalReferences", Some(Value::Array(refs)));
-    }
-    components.insert(program_ref.clone(), program);
-    installed.insert(program_ref.clone());
-    dependencies.insert(program_ref.clone(), BTreeSet::new());
+    let msi_ref = input.msi_name.to_string();
+    graph
+        .dependencies
+        .insert(msi_ref.clone(), std::mem::take(&mut graph.installed));
+    let bom = document(input, msi_component(input, &msi_ref, &version), graph);
+    finish(bom)
+}
 
-    if let Some(graph) = crates {
+/// The components and how they depend on each other, keyed and sorted by `bom-ref`.
+#[derive(Default)]
+struct Graph {
+    components: BTreeMap<String, Value>,
+    dependencies: BTreeMap<String, BTreeSet<String>>,
+    /// What the MSI installs.
+    installed: BTreeSet<String>,
+}
+
+impl Graph {
+    /// Adds the program, a crate when cargo built it; returns its `bom-ref`.
+    fn add_program(&mut self, input: &SbomInput, is_crate: bool, version: &str) -> String {
+        let pkg = input.package;
+        let program_ref = if is_crate {
+            cargo_purl(&pkg.name, version)
+        } else {
+            format!("file:{}", input.program.path)
+        };
+        let mut program = json!({
+            "type": "application",
+            "bom-ref": program_ref,
+            "name": pkg.name,
+            "version": version,
+            "hashes": sha256(&input.program.sha256),
+            "properties": [{ "name": "svcpack:install-path", "value": input.program.path }],
+        });
+        if is_crate {
+            program = with(program, "purl", Some(json!(program_ref)));
+        }
+        program = with(program, "licenses", licenses(pkg.license.as_deref()));
+        program = with(
+            program,
+            "description",
+            pkg.description.clone().map(Value::from),
+        );
+        let mut refs = Vec::new();
+        if let Some(url) = &pkg.homepage {
+            refs.push(json!({ "type": "website", "url": url }));
+        }
+        if let Some(url) = &pkg.repository {
+            refs.push(json!({ "type": "vcs", "url": url }));
+        }
+        if !refs.is_empty() {
+            program = with(program, "externalReferences", Some(Value::Array(refs)));
+        }
+        self.components.insert(program_ref.clone(), program);
+        self.installed.insert(program_ref.clone());
+        self.dependencies
+            .insert(program_ref.clone(), BTreeSet::new());
+        program_ref
+    }
+
+    /// Adds the program's crates (its own is already there) and their dependencies.
+    fn add_crates(&mut self, graph: &CrateGraph) {
         let purls: Vec<String> = graph
             .crates
             .iter()
@@ -273,7 +304,7 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
             .collect();
         for (i, c) in graph.crates.iter().enumerate() {
             let deps: BTreeSet<String> = c.deps.iter().map(|&d| purls[d].clone()).collect();
-            dependencies
+            self.dependencies
                 .entry(purls[i].clone())
                 .or_default()
                 .extend(deps);
@@ -288,15 +319,16 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
                 "purl": purls[i],
                 "scope": "required",
             });
-            components
+            self.components
                 .entry(purls[i].clone())
                 .or_insert_with(|| with(comp, "licenses", licenses(c.license.as_deref())));
         }
     }
 
-    if let Some(host) = &input.host {
+    /// Adds svcpack's service host, which runs the program.
+    fn add_host(&mut self, host: &Packaged, program_ref: &str) {
         let r = format!("file:{}", host.path);
-        components.insert(
+        self.components.insert(
             r.clone(),
             json!({
                 "type": "application",
@@ -308,12 +340,14 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
                 "properties": [{ "name": "svcpack:install-path", "value": host.path }],
             }),
         );
-        dependencies.insert(r.clone(), [program_ref.clone()].into());
-        installed.insert(r);
+        self.dependencies
+            .insert(r.clone(), [program_ref.to_string()].into());
+        self.installed.insert(r);
     }
-    for f in &input.files {
+
+    fn add_file(&mut self, f: &Packaged) {
         let r = format!("file:{}", f.path);
-        components.insert(
+        self.components.insert(
             r.clone(),
             json!({
                 "type": "file",
@@ -322,11 +356,13 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
                 "hashes": sha256(&f.sha256),
             }),
         );
-        dependencies.entry(r.clone()).or_default();
-        installed.insert(r);
+        self.dependencies.entry(r.clone()).or_default();
+        self.installed.insert(r);
     }
-    dependencies.insert(msi_ref.clone(), installed);
+}
 
+/// The MSI, the document's `metadata.component`.
+fn msi_component(input: &SbomInput, msi_ref: &str, version: &str) -> Value {
     let mut properties = vec![
         json!({ "name": "svcpack:arch", "value": input.arch }),
         json!({ "name": "svcpack:msi:ProductVersion", "value": input.config.version.product_version() }),
@@ -336,7 +372,7 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
     if let Some(code) = &input.product_code {
         properties.push(json!({ "name": "svcpack:msi:ProductCode", "value": code }));
     }
-    let mut msi = json!({
+    let msi = json!({
         "type": "application",
         "bom-ref": msi_ref,
         "name": input.config.product_name,
@@ -345,9 +381,12 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
         "hashes": sha256(&input.msi_sha256),
         "properties": properties,
     });
-    msi = with(msi, "licenses", licenses(pkg.license.as_deref()));
+    with(msi, "licenses", licenses(input.package.license.as_deref()))
+}
 
-    let mut bom = json!({
+/// The document without its serial number.
+fn document(input: &SbomInput, msi: Value, graph: Graph) -> Value {
+    json!({
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
         "version": 1,
@@ -360,12 +399,16 @@ pub fn sbom(input: &SbomInput) -> Result<Vec<u8>, String> {
             }]},
             "component": msi,
         },
-        "components": components.into_values().collect::<Vec<_>>(),
-        "dependencies": dependencies
+        "components": graph.components.into_values().collect::<Vec<_>>(),
+        "dependencies": graph.dependencies
             .into_iter()
             .map(|(r, on)| json!({ "ref": r, "dependsOn": on.into_iter().collect::<Vec<_>>() }))
             .collect::<Vec<_>>(),
-    });
+    })
+}
+
+/// Adds the serial number and writes the document out.
+fn finish(mut bom: Value) -> Result<Vec<u8>, String> {
     // The serial number is derived from everything else, so identical builds agree.
     let body = serde_json::to_vec(&bom).map_err(|e| e.to_string())?;
     let serial = uuid::Uuid::new_v5(&serial_namespace(), &body);

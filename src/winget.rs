@@ -11,7 +11,7 @@
 //! AppsAndFeaturesEntries (one target keeps them at the manifest's root). Every string is written as a
 //! JSON-style double-quoted YAML scalar, which YAML reads back exactly.
 
-use crate::config::{Config, PackageInfo, Release};
+use crate::config::{Config, DownloadUrl, PackageInfo, Release};
 
 /// The winget manifest schema version written.
 pub const MANIFEST_VERSION: &str = "1.10.0";
@@ -51,46 +51,57 @@ pub fn manifests(input: &WingetInput) -> Result<Option<Vec<OutputFile>>, String>
         return Ok(None);
     };
     let version = input.package.version.to_string();
-    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let header = |kind: &str| {
-        format!(
-            "# Created with cargo-svcpack {}\n# yaml-language-server: $schema=https://aka.ms/winget-manifest.{kind}.{MANIFEST_VERSION}.schema.json\n\n",
-            crate::manifest::SVCPACK_VERSION
-        )
-    };
     let ident = format!(
         "PackageIdentifier: {}\nPackageVersion: {}\n",
         q(id),
         q(&version)
     );
-    let footer =
-        |kind: &str| format!("ManifestType: {kind}\nManifestVersion: {MANIFEST_VERSION}\n");
-
     let version_file = format!(
         "{}{ident}DefaultLocale: {}\n{}",
         header("version"),
         q(DEFAULT_LOCALE),
         footer("version")
     );
+    let installer_file = installer_manifest(input, &ident, url, &version)?;
+    let locale_file = locale_manifest(input, &ident);
+    Ok(Some(vec![
+        (format!("{DIR}/{id}.yaml"), version_file.into_bytes()),
+        (
+            format!("{DIR}/{id}.installer.yaml"),
+            installer_file.into_bytes(),
+        ),
+        (
+            format!("{DIR}/{id}.locale.{DEFAULT_LOCALE}.yaml"),
+            locale_file.into_bytes(),
+        ),
+    ]))
+}
 
+/// `s` as a JSON-style double-quoted YAML scalar.
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+fn header(kind: &str) -> String {
+    format!(
+        "# Created with cargo-svcpack {}\n# yaml-language-server: $schema=https://aka.ms/winget-manifest.{kind}.{MANIFEST_VERSION}.schema.json\n\n",
+        crate::manifest::SVCPACK_VERSION
+    )
+}
+
+fn footer(kind: &str) -> String {
+    format!("ManifestType: {kind}\nManifestVersion: {MANIFEST_VERSION}\n")
+}
+
+/// `<id>.installer.yaml`: one installer per MSI, with its ProductCode and Add/Remove
+/// Programs entry at the root for one MSI, in each installer for several.
+fn installer_manifest(
+    input: &WingetInput,
+    ident: &str,
+    url: &DownloadUrl,
+    version: &str,
+) -> Result<String, String> {
     let cfg = input.config;
-    let installer = |i: &WingetInstaller| {
-        let url = url.for_file(&version, i.msi_name);
-        let sha = i.msi_sha256.to_ascii_uppercase();
-        (url, sha)
-    };
-    // The Add/Remove Programs entry an MSI makes, `indent`ed under its key.
-    let entries = |product_code: &str, indent: &str| {
-        format!(
-            "{indent}AppsAndFeaturesEntries:\n{indent}- DisplayName: {name}\n{indent}  Publisher: {publisher}\n\
-             {indent}  DisplayVersion: {dv}\n{indent}  ProductCode: {pc}\n{indent}  UpgradeCode: {uc}\n",
-            pc = q(product_code),
-            name = q(&cfg.product_name),
-            publisher = q(&cfg.manufacturer),
-            dv = q(&cfg.version.product_version()),
-            uc = q(cfg.upgrade_code.as_str()),
-        )
-    };
     let mut installer_file = format!(
         "{}{ident}InstallerType: wix\nScope: machine\nInstallModes:\n- silent\n- silentWithProgress\n\
          UpgradeBehavior: install\n",
@@ -99,33 +110,52 @@ pub fn manifests(input: &WingetInput) -> Result<Option<Vec<OutputFile>>, String>
     match input.installers {
         [] => return Err("no installer for the winget manifests".into()),
         [one] => {
-            let (url, sha) = installer(one);
             installer_file.push_str(&format!(
                 "ProductCode: {pc}\n{entries}Installers:\n- Architecture: {arch}\n  InstallerUrl: {url}\n  \
                  InstallerSha256: {sha}\n",
                 pc = q(one.product_code),
-                entries = entries(one.product_code, ""),
+                entries = apps_and_features(cfg, one.product_code, ""),
                 arch = one.arch,
-                url = q(&url),
+                url = q(&url.for_file(version, one.msi_name)),
+                sha = one.msi_sha256.to_ascii_uppercase(),
             ));
         }
         several => {
             installer_file.push_str("Installers:\n");
             for i in several {
-                let (url, sha) = installer(i);
                 installer_file.push_str(&format!(
                     "- Architecture: {arch}\n  InstallerUrl: {url}\n  InstallerSha256: {sha}\n  \
                      ProductCode: {pc}\n{entries}",
                     arch = i.arch,
-                    url = q(&url),
+                    url = q(&url.for_file(version, i.msi_name)),
+                    sha = i.msi_sha256.to_ascii_uppercase(),
                     pc = q(i.product_code),
-                    entries = entries(i.product_code, "  "),
+                    entries = apps_and_features(cfg, i.product_code, "  "),
                 ));
             }
         }
     }
     installer_file.push_str(&footer("installer"));
+    Ok(installer_file)
+}
 
+/// The Add/Remove Programs entry an MSI makes, `indent`ed under its key.
+fn apps_and_features(cfg: &Config, product_code: &str, indent: &str) -> String {
+    format!(
+        "{indent}AppsAndFeaturesEntries:\n{indent}- DisplayName: {name}\n{indent}  Publisher: {publisher}\n\
+         {indent}  DisplayVersion: {dv}\n{indent}  ProductCode: {pc}\n{indent}  UpgradeCode: {uc}\n",
+        pc = q(product_code),
+        name = q(&cfg.product_name),
+        publisher = q(&cfg.manufacturer),
+        dv = q(&cfg.version.product_version()),
+        uc = q(cfg.upgrade_code.as_str()),
+    )
+}
+
+/// `<id>.locale.en-US.yaml`, the default locale: publisher, name, URL, license and a short
+/// description.
+fn locale_manifest(input: &WingetInput, ident: &str) -> String {
+    let cfg = input.config;
     let pkg = input.package;
     let short = pkg
         .description
@@ -149,18 +179,7 @@ pub fn manifests(input: &WingetInput) -> Result<Option<Vec<OutputFile>>, String>
     ));
     locale_file.push_str(&format!("ShortDescription: {}\n", q(&truncate(short, 256))));
     locale_file.push_str(&footer("defaultLocale"));
-
-    Ok(Some(vec![
-        (format!("{DIR}/{id}.yaml"), version_file.into_bytes()),
-        (
-            format!("{DIR}/{id}.installer.yaml"),
-            installer_file.into_bytes(),
-        ),
-        (
-            format!("{DIR}/{id}.locale.{DEFAULT_LOCALE}.yaml"),
-            locale_file.into_bytes(),
-        ),
-    ]))
+    locale_file
 }
 
 /// winget caps ShortDescription at 256 characters.

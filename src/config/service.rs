@@ -23,47 +23,18 @@ const MAX_PRESHUTDOWN_SECS: i64 = 600;
 
 impl Resolver {
     pub(super) fn service(&mut self, t: &Table, product_name: &str) -> FaultResult<Service> {
-        let name = match t.get("name") {
-            Some(i) => ServiceName::parse(i.string()?).map_err(|m| i.fault(m))?,
-            None => ServiceName::parse(&self.pkg.name).map_err(|m| {
-                t.fault(
-                    "name",
-                    format!("not set, and the package name is not usable: {m}"),
-                )
-            })?,
-        };
-        let display_name = match t.get("display-name") {
-            Some(i) => {
-                let text = i.text()?;
-                check_display_len(&text).map_err(|m| i.fault(m))?;
-                text
-            }
-            None => {
-                check_display_len(product_name).map_err(|m| {
-                    t.fault(
-                        "display-name",
-                        format!("defaults to the product name, but {m}"),
-                    )
-                })?;
-                product_name.to_string()
-            }
-        };
+        let name = self.service_name(t)?;
+        let display_name = display_name(t, product_name)?;
         let description = match t.get("description") {
             Some(i) => Some(i.string()?.to_string()),
             None => self.pkg.description.clone(),
         }
         .filter(|d| !d.trim().is_empty());
-        let start = match t.get("start") {
-            Some(i) => StartType::parse(i.string()?).map_err(|m| i.fault(m))?,
-            None => StartType::Auto,
-        };
+        let start = parsed(t, "start", StartType::parse)?.unwrap_or(StartType::Auto);
         // Least privilege by default: the service's own virtual account, `NT
         // SERVICE\<name>`, which Windows manages and which holds no more than what is
         // granted to it; LocalSystem only when asked for.
-        let account = match t.get("account") {
-            Some(i) => Account::parse(i.string()?).map_err(|m| i.fault(m))?,
-            None => Account::Virtual,
-        };
+        let account = parsed(t, "account", Account::parse)?.unwrap_or(Account::Virtual);
         let arguments = match t.get("arguments") {
             Some(i) => i.strings()?,
             None => Vec::new(),
@@ -78,63 +49,9 @@ impl Resolver {
             .transpose()?
             .unwrap_or(true);
         let hosted = t.get("host").is_some();
-        let recovery = match t.get("recovery") {
-            Some(i) => self.recovery(&i.table()?, hosted)?,
-            None => Recovery {
-                reset_after_secs: DEFAULT_RESET_SECS,
-                // svcpack's host stops with an error when it gives up restarting the
-                // program: recovery applies to that only with this flag.
-                non_crash_failures: hosted,
-                ..Recovery::default()
-            },
-        };
-        // The token carries the service SID only with an unrestricted or restricted SID
-        // type. A virtual account's identity is its service SID (`NT SERVICE\<name>`,
-        // https://learn.microsoft.com/windows/security/identity-protection/access-control/service-accounts#virtual-accounts),
-        // and a hosted service with a named account writes its logs through it.
-        let needs_sid = match &account {
-            Account::Virtual => Some(
-                "the service runs as its virtual account NT SERVICE\\<name>, whose identity is the \
-                 service SID",
-            ),
-            Account::User(_) if hosted => Some(
-                "this hosted service runs as a named account and writes its logs through its \
-                 service SID",
-            ),
-            _ => None,
-        };
-        let sid_type = match t.get("sid-type") {
-            Some(i) => {
-                let sid = SidType::parse(i.string()?).map_err(|m| i.fault(m))?;
-                if let (Some(why), SidType::None) = (needs_sid, sid) {
-                    return Err(i.fault(format!(
-                        "is `none`, but {why}; allowed: unrestricted, restricted (or set `account`, \
-                         e.g. LocalService)"
-                    )));
-                }
-                sid
-            }
-            None if needs_sid.is_some() => SidType::Unrestricted,
-            None => SidType::None,
-        };
-        let mut required_privileges: Vec<String> = Vec::new();
-        if let Some(i) = t.get("required-privileges") {
-            for p in i.array()? {
-                let name = super::values::parse_privilege(p.string()?).map_err(|m| p.fault(m))?;
-                if required_privileges.iter().any(|q| q == name) {
-                    return Err(p.fault(format!(
-                        "`{name}` is listed twice; allowed: each privilege once"
-                    )));
-                }
-                required_privileges.push(name.to_string());
-            }
-            if required_privileges.is_empty() {
-                return Err(i.fault(
-                    "is empty, which would leave the service no privileges at all; allowed: the \
-                     privileges the service needs, e.g. [\"SeChangeNotifyPrivilege\"], or omit the key",
-                ));
-            }
-        }
+        let recovery = self.recovery_or_default(t, hosted)?;
+        let sid_type = sid_type(t, &account, hosted)?;
+        let required_privileges = required_privileges(t)?;
         let preshutdown_timeout_secs = t
             .get("preshutdown-timeout-secs")
             .map(|i| i.integer(1, MAX_PRESHUTDOWN_SECS).map(|n| n as u32))
@@ -148,18 +65,7 @@ impl Resolver {
             None => None,
         };
         if host.is_some() {
-            // The service host's configuration file is line based.
-            if let Some(i) = t.get("arguments") {
-                for (n, a) in arguments.iter().enumerate() {
-                    if let Some(what) = unpassable(a) {
-                        return Err(i.fault(format!(
-                            "argument {} contains {what}, which svcpack's service host cannot pass to a hosted \
-                             program; allowed: arguments without line breaks or NULs",
-                            n + 1
-                        )));
-                    }
-                }
-            }
+            check_hosted_arguments(t, &arguments)?;
         }
         Ok(Service {
             name,
@@ -177,6 +83,33 @@ impl Resolver {
             firewall,
             host,
         })
+    }
+
+    /// `name`, or the package name.
+    fn service_name(&self, t: &Table) -> FaultResult<ServiceName> {
+        match t.get("name") {
+            Some(i) => ServiceName::parse(i.string()?).map_err(|m| i.fault(m)),
+            None => ServiceName::parse(&self.pkg.name).map_err(|m| {
+                t.fault(
+                    "name",
+                    format!("not set, and the package name is not usable: {m}"),
+                )
+            }),
+        }
+    }
+
+    /// The `recovery` table, or the recovery a service without one gets.
+    fn recovery_or_default(&mut self, t: &Table, hosted: bool) -> FaultResult<Recovery> {
+        match t.get("recovery") {
+            Some(i) => self.recovery(&i.table()?, hosted),
+            None => Ok(Recovery {
+                reset_after_secs: DEFAULT_RESET_SECS,
+                // svcpack's host stops with an error when it gives up restarting the
+                // program: recovery applies to that only with this flag.
+                non_crash_failures: hosted,
+                ..Recovery::default()
+            }),
+        }
     }
 
     fn recovery(&mut self, t: &Table, hosted: bool) -> FaultResult<Recovery> {
@@ -260,6 +193,111 @@ impl Resolver {
             non_crash_failures,
         })
     }
+}
+
+/// The value of `key`, a string read by `parse`, if set.
+fn parsed<T, E: Into<String>>(
+    t: &Table,
+    key: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> FaultResult<Option<T>> {
+    match t.get(key) {
+        Some(i) => parse(i.string()?).map(Some).map_err(|m| i.fault(m)),
+        None => Ok(None),
+    }
+}
+
+/// `display-name`, or the product name; either at most 256 characters.
+fn display_name(t: &Table, product_name: &str) -> FaultResult<String> {
+    match t.get("display-name") {
+        Some(i) => {
+            let text = i.text()?;
+            check_display_len(&text).map_err(|m| i.fault(m))?;
+            Ok(text)
+        }
+        None => {
+            check_display_len(product_name).map_err(|m| {
+                t.fault(
+                    "display-name",
+                    format!("defaults to the product name, but {m}"),
+                )
+            })?;
+            Ok(product_name.to_string())
+        }
+    }
+}
+
+/// `sid-type`, which must give the token the service SID when the account relies on it.
+fn sid_type(t: &Table, account: &Account, hosted: bool) -> FaultResult<SidType> {
+    // The token carries the service SID only with an unrestricted or restricted SID
+    // type. A virtual account's identity is its service SID (`NT SERVICE\<name>`,
+    // https://learn.microsoft.com/windows/security/identity-protection/access-control/service-accounts#virtual-accounts),
+    // and a hosted service with a named account writes its logs through it.
+    let needs_sid = match account {
+        Account::Virtual => Some(
+            "the service runs as its virtual account NT SERVICE\\<name>, whose identity is the \
+             service SID",
+        ),
+        Account::User(_) if hosted => Some(
+            "this hosted service runs as a named account and writes its logs through its \
+             service SID",
+        ),
+        _ => None,
+    };
+    match t.get("sid-type") {
+        Some(i) => {
+            let sid = SidType::parse(i.string()?).map_err(|m| i.fault(m))?;
+            if let (Some(why), SidType::None) = (needs_sid, sid) {
+                return Err(i.fault(format!(
+                    "is `none`, but {why}; allowed: unrestricted, restricted (or set `account`, \
+                     e.g. LocalService)"
+                )));
+            }
+            Ok(sid)
+        }
+        None if needs_sid.is_some() => Ok(SidType::Unrestricted),
+        None => Ok(SidType::None),
+    }
+}
+
+/// `required-privileges`: each once, and not none at all.
+fn required_privileges(t: &Table) -> FaultResult<Vec<String>> {
+    let mut required_privileges: Vec<String> = Vec::new();
+    if let Some(i) = t.get("required-privileges") {
+        for p in i.array()? {
+            let name = super::values::parse_privilege(p.string()?).map_err(|m| p.fault(m))?;
+            if required_privileges.iter().any(|q| q == name) {
+                return Err(p.fault(format!(
+                    "`{name}` is listed twice; allowed: each privilege once"
+                )));
+            }
+            required_privileges.push(name.to_string());
+        }
+        if required_privileges.is_empty() {
+            return Err(i.fault(
+                "is empty, which would leave the service no privileges at all; allowed: the \
+                 privileges the service needs, e.g. [\"SeChangeNotifyPrivilege\"], or omit the key",
+            ));
+        }
+    }
+    Ok(required_privileges)
+}
+
+/// The service host's configuration file is line based: a hosted program's arguments
+/// must fit on a line.
+fn check_hosted_arguments(t: &Table, arguments: &[String]) -> FaultResult<()> {
+    if let Some(i) = t.get("arguments") {
+        for (n, a) in arguments.iter().enumerate() {
+            if let Some(what) = unpassable(a) {
+                return Err(i.fault(format!(
+                    "argument {} contains {what}, which svcpack's service host cannot pass to a hosted \
+                     program; allowed: arguments without line breaks or NULs",
+                    n + 1
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_display_len(text: &str) -> Result<(), String> {

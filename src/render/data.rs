@@ -12,7 +12,7 @@ use super::host_install::{host_install, HostInstall};
 use super::service::{service_data, ServiceData};
 use super::values::{file_name, fold, non_empty, path_text};
 use super::{RenderError, RenderInput, ARCHES, INSTALL_FOLDER_ID};
-use crate::config::{Config, RelPath};
+use crate::config::{Config, Host, RelPath};
 
 /// Everything a template sees; the module doc of the built-in template lists it.
 #[derive(Serialize)]
@@ -81,17 +81,72 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
         return Err(RenderError::Arch(input.arch.to_string()));
     }
     let config = input.config;
-    let package = input.package;
+    let install_dir = install_dir(config)?;
+    let host_settings = config.service.as_ref().and_then(|s| s.host.as_ref());
+    let (directories, files) = extra_files(config, &host_dirs(host_settings)?)?;
+    let host = match (&config.service, host_settings) {
+        (Some(service), Some(h)) => Some(host_install(input, service, h)?),
+        _ => None,
+    };
+    let license = license(config, &directories)?;
+    let icon = match &config.icon {
+        Some(path) => Some(Source {
+            source: path_text(path, "icon")?,
+        }),
+        None => None,
+    };
 
+    let data = Data {
+        svcpack_version: env!("CARGO_PKG_VERSION"),
+        arch: input.arch.to_string(),
+        product: product(input),
+        install_dir,
+        directories,
+        exe: FileRef {
+            name: config.exe_name(),
+            source: path_text(input.exe_path, "exe")?,
+        },
+        license,
+        icon,
+        files,
+        service: config.service.as_ref().map(service_data).transpose()?,
+        host,
+        helper: helper_data(input)?,
+    };
+    let value = serde_json::to_value(&data).map_err(|e| RenderError::Unsupported {
+        what: "template data".into(),
+        message: e.to_string(),
+    })?;
+    check_xml_text(&value, "")?;
+    Ok(value)
+}
+
+fn product(input: &RenderInput) -> Product {
+    let config = input.config;
+    let package = input.package;
+    Product {
+        name: config.product_name.clone(),
+        manufacturer: config.manufacturer.clone(),
+        version: config.version.product_version(),
+        full_version: config.version.full(),
+        upgrade_code: config.upgrade_code.as_str().to_string(),
+        product_code: product_code(config, input.arch),
+        codepage: input.codepage,
+        summary: summary_info(config, package),
+        description: non_empty(&package.description),
+        homepage: non_empty(&package.homepage),
+        repository: non_empty(&package.repository),
+    }
+}
+
+/// The install folder's name and the folders enclosing it.
+fn install_dir(config: &Config) -> Result<InstallDir, RenderError> {
     let segments = config.install_dir.segments();
-    let (install_name, parent_names) = match segments.split_last() {
-        Some((last, parents)) => (last.clone(), parents),
-        None => {
-            return Err(RenderError::Unsupported {
-                what: "install-dir".into(),
-                message: "names no folder; allowed: a relative path inside Program Files".into(),
-            })
-        }
+    let Some((name, parent_names)) = segments.split_last() else {
+        return Err(RenderError::Unsupported {
+            what: "install-dir".into(),
+            message: "names no folder; allowed: a relative path inside Program Files".into(),
+        });
     };
     let parents = parent_names
         .iter()
@@ -101,10 +156,17 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
             name: name.clone(),
         })
         .collect();
+    Ok(InstallDir {
+        name: name.clone(),
+        parents_component_guid: (!parent_names.is_empty()).then(|| parents_component_guid(config)),
+        parents,
+    })
+}
 
-    let host_settings = config.service.as_ref().and_then(|s| s.host.as_ref());
+/// The folders the service host writes (its log folder, a working folder of its own).
+fn host_dirs(host: Option<&Host>) -> Result<Vec<&RelPath>, RenderError> {
     let mut host_dirs: Vec<&RelPath> = Vec::new();
-    if let Some(h) = host_settings {
+    if let Some(h) = host {
         if h.log_dir.is_root() {
             return Err(RenderError::Unsupported {
                 what: "service.host.log-dir".into(),
@@ -119,95 +181,51 @@ pub fn template_data(input: &RenderInput) -> Result<Value, RenderError> {
             host_dirs.push(&h.working_dir);
         }
     }
-    let (directories, files) = extra_files(config, &host_dirs)?;
-    let host = match (&config.service, host_settings) {
-        (Some(service), Some(h)) => Some(host_install(input, service, h)?),
-        _ => None,
-    };
+    Ok(host_dirs)
+}
 
-    let license = match &config.license {
-        Some(path) => Some(FileRef {
-            name: file_name(path, "license")?,
-            source: path_text(path, "license")?,
-        }),
-        None => None,
+/// The license file, installed next to the exe.
+fn license(config: &Config, directories: &[Directory]) -> Result<Option<FileRef>, RenderError> {
+    let Some(path) = &config.license else {
+        return Ok(None);
     };
-    if let Some(l) = &license {
-        // The license is installed next to the exe; a sub-folder of that name would clash.
-        if let Some(d) = directories.iter().find(|d| {
-            d.parent == INSTALL_FOLDER_ID && d.name.to_lowercase() == l.name.to_lowercase()
-        }) {
-            return Err(RenderError::Unsupported {
-                what: "license".into(),
-                message: format!(
-                    "the license file `{}` has the name of the folder `{}` an extra file is installed into; rename one of them",
-                    l.name, d.name
-                ),
-            });
-        }
+    let license = FileRef {
+        name: file_name(path, "license")?,
+        source: path_text(path, "license")?,
+    };
+    // The license is installed next to the exe; a sub-folder of that name would clash.
+    if let Some(d) = directories.iter().find(|d| {
+        d.parent == INSTALL_FOLDER_ID && d.name.to_lowercase() == license.name.to_lowercase()
+    }) {
+        return Err(RenderError::Unsupported {
+            what: "license".into(),
+            message: format!(
+                "the license file `{}` has the name of the folder `{}` an extra file is installed into; rename one of them",
+                license.name, d.name
+            ),
+        });
     }
-    let icon = match &config.icon {
-        Some(path) => Some(Source {
-            source: path_text(path, "icon")?,
-        }),
-        None => None,
-    };
+    Ok(Some(license))
+}
 
-    let data = Data {
-        svcpack_version: env!("CARGO_PKG_VERSION"),
-        arch: input.arch.to_string(),
-        product: Product {
-            name: config.product_name.clone(),
-            manufacturer: config.manufacturer.clone(),
-            version: config.version.product_version(),
-            full_version: config.version.full(),
-            upgrade_code: config.upgrade_code.as_str().to_string(),
-            product_code: product_code(config, input.arch),
-            codepage: input.codepage,
-            summary: summary_info(config, package),
-            description: non_empty(&package.description),
-            homepage: non_empty(&package.homepage),
-            repository: non_empty(&package.repository),
-        },
-        install_dir: InstallDir {
-            name: install_name,
-            parents_component_guid: (!parent_names.is_empty())
-                .then(|| parents_component_guid(config)),
-            parents,
-        },
-        directories,
-        exe: FileRef {
-            name: config.exe_name(),
-            source: path_text(input.exe_path, "exe")?,
-        },
-        license,
-        icon,
-        files,
-        service: config.service.as_ref().map(service_data).transpose()?,
-        host,
-        helper: match &config.service {
-            Some(service) => Some(HelperData {
-                source: match input.helper {
-                    Some(p) => path_text(p, "installer helper")?,
-                    None => crate::helper::HELPER_EXE_NAME.to_string(),
-                },
-                configure: crate::helper::command_line(&crate::helper::configure_request(service)),
-                stop: crate::helper::command_line(&crate::helper::stop_request(service)),
-                firewall: crate::firewall::formatted_rules(
-                    service,
-                    "[#MainExe]",
-                    &super::escape::escape_formatted,
-                ),
-            }),
-            None => None,
-        },
+/// The installer helper's source and command lines, for a service.
+fn helper_data(input: &RenderInput) -> Result<Option<HelperData>, RenderError> {
+    let Some(service) = &input.config.service else {
+        return Ok(None);
     };
-    let value = serde_json::to_value(&data).map_err(|e| RenderError::Unsupported {
-        what: "template data".into(),
-        message: e.to_string(),
-    })?;
-    check_xml_text(&value, "")?;
-    Ok(value)
+    Ok(Some(HelperData {
+        source: match input.helper {
+            Some(p) => path_text(p, "installer helper")?,
+            None => crate::helper::HELPER_EXE_NAME.to_string(),
+        },
+        configure: crate::helper::command_line(&crate::helper::configure_request(service)),
+        stop: crate::helper::command_line(&crate::helper::stop_request(service)),
+        firewall: crate::firewall::formatted_rules(
+            service,
+            "[#MainExe]",
+            &super::escape::escape_formatted,
+        ),
+    }))
 }
 
 /// The ProductCode of a build: a UUIDv5 of the upgrade code, the full semver string and the

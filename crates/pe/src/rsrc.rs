@@ -367,6 +367,10 @@ impl Built {
 }
 
 const OFFSET_LIMIT: usize = 0x7fff_0000;
+/// IMAGE_RESOURCE_DATA_IS_DIRECTORY: the entry's offset is a subdirectory's.
+const IS_DIRECTORY: u32 = 0x8000_0000;
+/// IMAGE_RESOURCE_NAME_IS_STRING: the entry's name is a string's offset.
+const NAME_IS_STRING: u32 = 0x8000_0000;
 
 /// Serialises the tree (sorted first) in the layout rc/cvtres use: all directories
 /// breadth first, then the data entries, then the names, then the data, each blob
@@ -374,145 +378,197 @@ const OFFSET_LIMIT: usize = 0x7fff_0000;
 pub(crate) fn build(tree: &mut Tree, img: &Image<'_>) -> Result<Built, PeError> {
     tree.sort();
     let tree: &Tree = tree;
-    let dir_len = |n: usize| 16 + 8 * n;
-    let mut type_dir_off = Vec::new();
-    let mut item_dir_off = Vec::new();
-    let mut pos = dir_len(tree.types.len());
-    for t in &tree.types {
-        type_dir_off.push(pos);
-        pos += dir_len(t.items.len());
-    }
-    for t in &tree.types {
-        let mut offs = Vec::new();
-        for i in &t.items {
-            offs.push(pos);
-            pos += dir_len(i.langs.len());
-        }
-        item_dir_off.push(offs);
-    }
-    let nleaves: usize = tree
-        .types
-        .iter()
-        .flat_map(|t| &t.items)
-        .map(|i| i.langs.len())
-        .sum();
-    let data_entries_off = pos;
-    pos += 16 * nleaves;
-    let strings_off = pos;
-    let mut strings: Vec<u8> = Vec::new();
-    let mut name_field = |n: &ResName| -> Result<u32, PeError> {
-        match n {
-            ResName::Id(id) => Ok(*id & 0x7fff_ffff),
-            ResName::Name(units) => {
-                let off = strings_off + strings.len();
-                let len =
-                    u16::try_from(units.len()).map_err(|_| bad("a resource name is too long"))?;
-                strings.extend_from_slice(&len.to_le_bytes());
-                for u in units {
-                    strings.extend_from_slice(&u.to_le_bytes());
-                }
-                offset_field(off, 0x8000_0000)
-            }
-        }
+    let layout = Layout::of(tree);
+    let mut dirs = DirWriter {
+        out: Vec::new(),
+        strings: Vec::new(),
+        strings_off: layout.strings_off,
     };
-    let mut out: Vec<u8> = Vec::new();
-    let mut rva_fields = Vec::new();
-    let push_dir = |out: &mut Vec<u8>, meta: &DirMeta, names: &[&ResName]| -> Result<(), PeError> {
-        let named = names
-            .iter()
-            .filter(|n| matches!(n, ResName::Name(_)))
-            .count();
-        let ids = names.len() - named;
-        out.extend_from_slice(&meta.characteristics.to_le_bytes());
-        out.extend_from_slice(&meta.timestamp.to_le_bytes());
-        out.extend_from_slice(&meta.major.to_le_bytes());
-        out.extend_from_slice(&meta.minor.to_le_bytes());
-        out.extend_from_slice(
-            &u16::try_from(named)
-                .map_err(|_| bad("too many resources"))?
-                .to_le_bytes(),
-        );
-        out.extend_from_slice(
-            &u16::try_from(ids)
-                .map_err(|_| bad("too many resources"))?
-                .to_le_bytes(),
-        );
-        Ok(())
-    };
-    // Root.
-    push_dir(
-        &mut out,
-        &tree.meta,
-        &tree.types.iter().map(|t| &t.name).collect::<Vec<_>>(),
-    )?;
-    for (t, off) in tree.types.iter().zip(&type_dir_off) {
-        out.extend_from_slice(&name_field(&t.name)?.to_le_bytes());
-        out.extend_from_slice(&offset_field(*off, 0x8000_0000)?.to_le_bytes());
-    }
-    // Type level.
-    for (t, offs) in tree.types.iter().zip(&item_dir_off) {
-        push_dir(
-            &mut out,
-            &t.meta,
-            &t.items.iter().map(|i| &i.name).collect::<Vec<_>>(),
-        )?;
-        for (i, off) in t.items.iter().zip(offs) {
-            out.extend_from_slice(&name_field(&i.name)?.to_le_bytes());
-            out.extend_from_slice(&offset_field(*off, 0x8000_0000)?.to_le_bytes());
-        }
-    }
-    // Name level.
-    let mut leaf_index = 0usize;
-    for t in &tree.types {
-        for i in &t.items {
-            push_dir(
-                &mut out,
-                &i.meta,
-                &i.langs.iter().map(|l| &l.lang).collect::<Vec<_>>(),
-            )?;
-            for l in &i.langs {
-                out.extend_from_slice(&name_field(&l.lang)?.to_le_bytes());
-                out.extend_from_slice(
-                    &offset_field(data_entries_off + 16 * leaf_index, 0)?.to_le_bytes(),
-                );
-                leaf_index += 1;
-            }
-        }
-    }
-    if out.len() != data_entries_off {
+    dirs.write(tree, &layout)?;
+    let DirWriter {
+        mut out, strings, ..
+    } = dirs;
+    if out.len() != layout.data_entries_off {
         return Err(bad("internal error laying out the resource directory"));
     }
     // Data entries, filled in once the blobs are placed.
     let entries_start = out.len();
-    out.resize(entries_start + 16 * nleaves, 0);
+    out.resize(entries_start + 16 * layout.leaves, 0);
     out.extend_from_slice(&strings);
-    let mut leaf_index = 0usize;
-    for t in &tree.types {
-        for i in &t.items {
-            for l in &i.langs {
-                let data = blob_bytes(img, &l.leaf.blob)?;
-                out.resize(super::image::align_up(out.len() as u64, 8) as usize, 0);
-                let at = out.len();
-                if at + data.len() > OFFSET_LIMIT {
-                    return Err(bad("the resources would exceed 2 GiB"));
-                }
-                out.extend_from_slice(&data);
-                let e = entries_start + 16 * leaf_index;
-                super::image::put_u32(&mut out, e, at as u32)?;
-                super::image::put_u32(&mut out, e + 4, data.len() as u32)?;
-                super::image::put_u32(&mut out, e + 8, l.leaf.codepage)?;
-                super::image::put_u32(&mut out, e + 12, l.leaf.reserved)?;
-                rva_fields.push(e);
-                leaf_index += 1;
-            }
-        }
-    }
+    let rva_fields = write_data(&mut out, tree, img, entries_start)?;
     // Keep the section's virtual size a multiple of 8, as rc does.
     out.resize(super::image::align_up(out.len() as u64, 8) as usize, 0);
     Ok(Built {
         bytes: out,
         rva_fields,
     })
+}
+
+/// Where each part of the serialised directory starts.
+struct Layout {
+    /// Each type's directory.
+    type_dir_off: Vec<usize>,
+    /// Each type's items' directories.
+    item_dir_off: Vec<Vec<usize>>,
+    data_entries_off: usize,
+    /// How many data entries (languages of all items) there are.
+    leaves: usize,
+    strings_off: usize,
+}
+
+impl Layout {
+    fn of(tree: &Tree) -> Layout {
+        let dir_len = |n: usize| 16 + 8 * n;
+        let mut type_dir_off = Vec::new();
+        let mut item_dir_off = Vec::new();
+        let mut pos = dir_len(tree.types.len());
+        for t in &tree.types {
+            type_dir_off.push(pos);
+            pos += dir_len(t.items.len());
+        }
+        for t in &tree.types {
+            let mut offs = Vec::new();
+            for i in &t.items {
+                offs.push(pos);
+                pos += dir_len(i.langs.len());
+            }
+            item_dir_off.push(offs);
+        }
+        let leaves: usize = tree
+            .types
+            .iter()
+            .flat_map(|t| &t.items)
+            .map(|i| i.langs.len())
+            .sum();
+        Layout {
+            type_dir_off,
+            item_dir_off,
+            data_entries_off: pos,
+            leaves,
+            strings_off: pos + 16 * leaves,
+        }
+    }
+}
+
+/// Writes the directories, collecting the entries' names in the string area.
+struct DirWriter {
+    out: Vec<u8>,
+    strings: Vec<u8>,
+    strings_off: usize,
+}
+
+impl DirWriter {
+    /// The root, type and name levels, each breadth first.
+    fn write(&mut self, tree: &Tree, layout: &Layout) -> Result<(), PeError> {
+        self.header(
+            &tree.meta,
+            &tree.types.iter().map(|t| &t.name).collect::<Vec<_>>(),
+        )?;
+        for (t, off) in tree.types.iter().zip(&layout.type_dir_off) {
+            self.entry(&t.name, *off, IS_DIRECTORY)?;
+        }
+        for (t, offs) in tree.types.iter().zip(&layout.item_dir_off) {
+            self.header(
+                &t.meta,
+                &t.items.iter().map(|i| &i.name).collect::<Vec<_>>(),
+            )?;
+            for (i, off) in t.items.iter().zip(offs) {
+                self.entry(&i.name, *off, IS_DIRECTORY)?;
+            }
+        }
+        let mut leaf_index = 0usize;
+        for i in tree.types.iter().flat_map(|t| &t.items) {
+            self.header(
+                &i.meta,
+                &i.langs.iter().map(|l| &l.lang).collect::<Vec<_>>(),
+            )?;
+            for l in &i.langs {
+                self.entry(&l.lang, layout.data_entries_off + 16 * leaf_index, 0)?;
+                leaf_index += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// An IMAGE_RESOURCE_DIRECTORY header for entries named `names`.
+    fn header(&mut self, meta: &DirMeta, names: &[&ResName]) -> Result<(), PeError> {
+        let named = names
+            .iter()
+            .filter(|n| matches!(n, ResName::Name(_)))
+            .count();
+        let ids = names.len() - named;
+        let out = &mut self.out;
+        out.extend_from_slice(&meta.characteristics.to_le_bytes());
+        out.extend_from_slice(&meta.timestamp.to_le_bytes());
+        out.extend_from_slice(&meta.major.to_le_bytes());
+        out.extend_from_slice(&meta.minor.to_le_bytes());
+        for n in [named, ids] {
+            out.extend_from_slice(
+                &u16::try_from(n)
+                    .map_err(|_| bad("too many resources"))?
+                    .to_le_bytes(),
+            );
+        }
+        Ok(())
+    }
+
+    /// An IMAGE_RESOURCE_DIRECTORY_ENTRY pointing at offset `off`.
+    fn entry(&mut self, name: &ResName, off: usize, flag: u32) -> Result<(), PeError> {
+        let name = self.name_field(name)?;
+        self.out.extend_from_slice(&name.to_le_bytes());
+        self.out
+            .extend_from_slice(&offset_field(off, flag)?.to_le_bytes());
+        Ok(())
+    }
+
+    /// An id, or the offset of the name's counted string, appended to the string area.
+    fn name_field(&mut self, n: &ResName) -> Result<u32, PeError> {
+        match n {
+            ResName::Id(id) => Ok(*id & 0x7fff_ffff),
+            ResName::Name(units) => {
+                let off = self.strings_off + self.strings.len();
+                let len =
+                    u16::try_from(units.len()).map_err(|_| bad("a resource name is too long"))?;
+                self.strings.extend_from_slice(&len.to_le_bytes());
+                for u in units {
+                    self.strings.extend_from_slice(&u.to_le_bytes());
+                }
+                offset_field(off, NAME_IS_STRING)
+            }
+        }
+    }
+}
+
+/// Appends every blob, 8-byte aligned, and fills in its data entry; returns the offsets of
+/// the entries' RVA fields.
+fn write_data(
+    out: &mut Vec<u8>,
+    tree: &Tree,
+    img: &Image<'_>,
+    entries_start: usize,
+) -> Result<Vec<usize>, PeError> {
+    let mut rva_fields = Vec::new();
+    let leaves = tree
+        .types
+        .iter()
+        .flat_map(|t| &t.items)
+        .flat_map(|i| &i.langs);
+    for (leaf_index, l) in leaves.enumerate() {
+        let data = blob_bytes(img, &l.leaf.blob)?;
+        out.resize(super::image::align_up(out.len() as u64, 8) as usize, 0);
+        let at = out.len();
+        if at + data.len() > OFFSET_LIMIT {
+            return Err(bad("the resources would exceed 2 GiB"));
+        }
+        out.extend_from_slice(&data);
+        let e = entries_start + 16 * leaf_index;
+        super::image::put_u32(out, e, at as u32)?;
+        super::image::put_u32(out, e + 4, data.len() as u32)?;
+        super::image::put_u32(out, e + 8, l.leaf.codepage)?;
+        super::image::put_u32(out, e + 12, l.leaf.reserved)?;
+        rva_fields.push(e);
+    }
+    Ok(rva_fields)
 }
 
 fn offset_field(off: usize, flag: u32) -> Result<u32, PeError> {

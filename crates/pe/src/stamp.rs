@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use super::ico::{group_icon_ids, IcoFile};
 use super::image::{
-    align_up, pe_checksum, put, put_u16, put_u32, Image, DIR_BOUND_IMPORT, DIR_RESOURCE,
+    align_up, pe_checksum, put, put_u16, put_u32, Image, Section, DIR_BOUND_IMPORT, DIR_RESOURCE,
     DIR_SECURITY, SECTION_HEADER_LEN,
 };
 use super::msgtable::RT_MESSAGETABLE;
@@ -240,6 +240,39 @@ pub(crate) fn stamp(
     let ico = icon.map(parse_ico).transpose()?;
     let img = Image::parse(exe)?;
     check_layout(&img)?;
+    let built = build_resources(&img, version, ico.as_ref(), messages)?;
+    let len = built.bytes.len();
+
+    // One allocation: the appended section fits without reallocating (and copying)
+    // the whole image again.
+    let fa_len = img.file_alignment as usize;
+    let mut out = Vec::with_capacity(exe.len().saturating_add(len).saturating_add(2 * fa_len));
+    out.extend_from_slice(exe);
+    strip_signature_in(&mut out, &img)?;
+
+    let mut sections = img.sections.clone();
+    let placed = match choose(&img, out.len(), len) {
+        Placement::InPlace(i) => overwrite_section(&mut out, &mut sections, i, built)?,
+        Placement::Grow(i) => grow_section(&mut out, &img, &mut sections, i, built)?,
+        Placement::Append => append_section(&mut out, &img, &mut sections, built)?,
+    };
+    write_section_header(&mut out, &img, &sections, placed.index)?;
+    fix_optional_header(&mut out, &img, &sections, &placed, len)?;
+    write_checksum(&mut out, &img)?;
+    Ok(out)
+}
+
+fn too_big() -> PeError {
+    unsupported("the resources would push the image past 4 GiB")
+}
+
+/// The image's resource tree with the new version resource, main icon and message table.
+fn build_resources(
+    img: &Image<'_>,
+    version: &VersionStamp,
+    ico: Option<&IcoFile>,
+    messages: Option<&[u8]>,
+) -> Result<rsrc::Built, PeError> {
     let file_type = if img.characteristics & IMAGE_FILE_DLL != 0 {
         VFT_DLL
     } else {
@@ -247,11 +280,11 @@ pub(crate) fn stamp(
     };
     let ver = version::build(version, file_type)?;
 
-    let mut tree = rsrc::parse(&img, img.dir(DIR_RESOURCE))?;
+    let mut tree = rsrc::parse(img, img.dir(DIR_RESOURCE))?;
     tree.remove_type(RT_VERSION);
     tree.insert(RT_VERSION, ResName::Id(1), version.language, ver);
-    if let Some(ico) = &ico {
-        set_main_icon(&mut tree, &img, ico, version.language)?;
+    if let Some(ico) = ico {
+        set_main_icon(&mut tree, img, ico, version.language)?;
     }
     // A program's own message table (from mc.exe) knows its events better: kept.
     if let (Some(table), None) = (messages, tree.find_type(RT_MESSAGETABLE)) {
@@ -262,132 +295,185 @@ pub(crate) fn stamp(
             table.to_vec(),
         );
     }
-    let built = rsrc::build(&mut tree, &img)?;
+    rsrc::build(&mut tree, img)
+}
+
+/// Where the resource section ended up.
+struct Placed {
+    /// Its index in the section table.
+    index: usize,
+    rva: u32,
+    /// How much the file's initialised data grew (or shrank).
+    init_data_delta: i64,
+}
+
+/// Writes the resources over the existing resource section, which is big enough.
+fn overwrite_section(
+    out: &mut [u8],
+    sections: &mut [Section],
+    i: usize,
+    built: rsrc::Built,
+) -> Result<Placed, PeError> {
     let len = built.bytes.len();
+    let s = sections.get_mut(i).ok_or_else(too_big)?;
+    let data = built.place(s.virtual_address)?;
+    let raw = out
+        .get_mut(s.raw_ptr as usize..s.raw_end() as usize)
+        .ok_or_else(|| PeError::Malformed("the resource section is truncated".into()))?;
+    raw.fill(0);
+    raw.get_mut(..data.len())
+        .ok_or_else(too_big)?
+        .copy_from_slice(&data);
+    s.virtual_size = len as u32;
+    Ok(Placed {
+        index: i,
+        rva: s.virtual_address,
+        init_data_delta: 0,
+    })
+}
 
-    // One allocation: the appended section fits without reallocating (and copying)
-    // the whole image again.
-    let fa_len = img.file_alignment as usize;
-    let mut out = Vec::with_capacity(exe.len().saturating_add(len).saturating_add(2 * fa_len));
-    out.extend_from_slice(exe);
-    strip_signature_in(&mut out, &img)?;
+/// Rewrites the resource section, last in memory and in the file, at its new size.
+fn grow_section(
+    out: &mut Vec<u8>,
+    img: &Image<'_>,
+    sections: &mut [Section],
+    i: usize,
+    built: rsrc::Built,
+) -> Result<Placed, PeError> {
+    let len = built.bytes.len();
+    let s = sections.get_mut(i).ok_or_else(too_big)?;
+    let data = built.place(s.virtual_address)?;
+    out.truncate(s.raw_ptr as usize);
+    out.extend_from_slice(&data);
+    let raw_size = align_up(len as u64, u64::from(img.file_alignment));
+    let end = usize::try_from(u64::from(s.raw_ptr) + raw_size).map_err(|_| too_big())?;
+    out.resize(end, 0);
+    let init_data_delta = raw_size as i64 - i64::from(s.raw_size);
+    s.raw_size = u32::try_from(raw_size).map_err(|_| too_big())?;
+    s.virtual_size = len as u32;
+    Ok(Placed {
+        index: i,
+        rva: s.virtual_address,
+        init_data_delta,
+    })
+}
 
-    let fa = u64::from(img.file_alignment);
-    let sa = u64::from(img.section_alignment);
-    let too_big = || unsupported("the resources would push the image past 4 GiB");
-    let mut sections = img.sections.clone();
-    let mut init_data_delta: i64 = 0;
-    let (index, rva) = match choose(&img, out.len(), len) {
-        Placement::InPlace(i) => {
-            let s = sections.get_mut(i).ok_or_else(too_big)?;
-            let data = built.place(s.virtual_address)?;
-            let raw = out
-                .get_mut(s.raw_ptr as usize..s.raw_end() as usize)
-                .ok_or_else(|| PeError::Malformed("the resource section is truncated".into()))?;
-            raw.fill(0);
-            raw.get_mut(..data.len())
-                .ok_or_else(too_big)?
-                .copy_from_slice(&data);
-            s.virtual_size = len as u32;
-            (i, s.virtual_address)
-        }
-        Placement::Grow(i) => {
-            let s = sections.get_mut(i).ok_or_else(too_big)?;
-            let data = built.place(s.virtual_address)?;
-            out.truncate(s.raw_ptr as usize);
-            out.extend_from_slice(&data);
-            let raw_size = align_up(len as u64, fa);
-            let end = usize::try_from(u64::from(s.raw_ptr) + raw_size).map_err(|_| too_big())?;
-            out.resize(end, 0);
-            init_data_delta = raw_size as i64 - i64::from(s.raw_size);
-            s.raw_size = u32::try_from(raw_size).map_err(|_| too_big())?;
-            s.virtual_size = len as u32;
-            (i, s.virtual_address)
-        }
-        Placement::Append => {
-            let n = sections.len();
-            let table_end = img.sections_offset + n * SECTION_HEADER_LEN;
-            let new_end = table_end + SECTION_HEADER_LEN;
-            let first_raw = sections
-                .iter()
-                .filter(|s| s.raw_size != 0 && s.raw_ptr != 0)
-                .map(|s| u64::from(s.raw_ptr))
-                .min()
-                .unwrap_or(u64::MAX);
-            let limit = u64::from(img.size_of_headers).min(first_raw);
-            if new_end as u64 > limit {
-                return Err(unsupported(format!(
-                    "there is no room for another section header (the headers end at {limit:#x}); \
-                     link the executable with a resource section (for example an embedded \
-                     manifest) or with more header space"
-                )));
-            }
-            if out
-                .get(table_end..new_end)
-                .is_some_and(|b| b.iter().any(|&c| c != 0))
+/// Adds a new .rsrc section after everything else, in memory and in the file.
+fn append_section(
+    out: &mut Vec<u8>,
+    img: &Image<'_>,
+    sections: &mut Vec<Section>,
+    built: rsrc::Built,
+) -> Result<Placed, PeError> {
+    let len = built.bytes.len();
+    let n = sections.len();
+    make_header_room(out, img, sections)?;
+    let (va, raw_ptr) = new_section_position(out.len(), img, sections)?;
+    let raw_size = align_up(len as u64, u64::from(img.file_alignment));
+    if va + raw_size > u64::from(u32::MAX) || raw_ptr + raw_size > u64::from(u32::MAX) {
+        return Err(too_big());
+    }
+    if raw_ptr > out.len() as u64 + (64 << 20) {
+        // Only a flat (low-alignment) image whose sections claim far more memory
+        // than the file holds gets here; padding gigabytes would be absurd.
+        return Err(PeError::Malformed(
+            "the sections claim far more memory than the file holds".into(),
+        ));
+    }
+    let data = built.place(va as u32)?;
+    out.resize(raw_ptr as usize, 0);
+    out.extend_from_slice(&data);
+    out.resize((raw_ptr + raw_size) as usize, 0);
+    sections.push(Section {
+        name: *b".rsrc\0\0\0",
+        virtual_size: len as u32,
+        virtual_address: va as u32,
+        raw_size: raw_size as u32,
+        raw_ptr: raw_ptr as u32,
+        characteristics: SCN_INITIALIZED_READ,
+    });
+    let count = u16::try_from(sections.len())
+        .map_err(|_| unsupported("the executable already has 65535 sections"))?;
+    put_u16(out, img.coff_offset + 2, count)?;
+    Ok(Placed {
+        index: n,
+        rva: va as u32,
+        init_data_delta: raw_size as i64,
+    })
+}
+
+/// Checks there is room for one more section header, dropping bound imports that sit
+/// where it goes.
+fn make_header_room(out: &mut [u8], img: &Image<'_>, sections: &[Section]) -> Result<(), PeError> {
+    let table_end = img.sections_offset + sections.len() * SECTION_HEADER_LEN;
+    let new_end = table_end + SECTION_HEADER_LEN;
+    let first_raw = sections
+        .iter()
+        .filter(|s| s.raw_size != 0 && s.raw_ptr != 0)
+        .map(|s| u64::from(s.raw_ptr))
+        .min()
+        .unwrap_or(u64::MAX);
+    let limit = u64::from(img.size_of_headers).min(first_raw);
+    if new_end as u64 > limit {
+        return Err(unsupported(format!(
+            "there is no room for another section header (the headers end at {limit:#x}); \
+             link the executable with a resource section (for example an embedded \
+             manifest) or with more header space"
+        )));
+    }
+    if out
+        .get(table_end..new_end)
+        .is_some_and(|b| b.iter().any(|&c| c != 0))
+    {
+        let bound = img.dir(DIR_BOUND_IMPORT);
+        let b_start = u64::from(bound.rva);
+        let b_end = b_start + u64::from(bound.size);
+        match img.dir_offset(DIR_BOUND_IMPORT) {
+            // Bound imports are only a load-time shortcut; dropping them is safe.
+            Some(off)
+                if bound.size != 0 && b_start < new_end as u64 && b_end > table_end as u64 =>
             {
-                let bound = img.dir(DIR_BOUND_IMPORT);
-                let b_start = u64::from(bound.rva);
-                let b_end = b_start + u64::from(bound.size);
-                match img.dir_offset(DIR_BOUND_IMPORT) {
-                    // Bound imports are only a load-time shortcut; dropping them is safe.
-                    Some(off)
-                        if bound.size != 0
-                            && b_start < new_end as u64
-                            && b_end > table_end as u64 =>
-                    {
-                        put(&mut out, off, &[0; 8])?;
-                    }
-                    _ => return Err(unsupported(
-                        "the space after the section table is in use, so no section can be added",
-                    )),
-                }
+                put(out, off, &[0; 8])?;
             }
-            let max_va_end = sections
-                .iter()
-                .map(|s| s.va_end())
-                .max()
-                .unwrap_or(0)
-                .max(u64::from(img.size_of_headers));
-            let mut va = align_up(max_va_end, sa);
-            let mut raw_ptr = align_up(out.len() as u64, fa);
-            if img.section_alignment < PAGE {
-                let both = align_up(va.max(raw_ptr), sa);
-                va = both;
-                raw_ptr = both;
+            _ => {
+                return Err(unsupported(
+                    "the space after the section table is in use, so no section can be added",
+                ))
             }
-            let raw_size = align_up(len as u64, fa);
-            if va + raw_size > u64::from(u32::MAX) || raw_ptr + raw_size > u64::from(u32::MAX) {
-                return Err(too_big());
-            }
-            if raw_ptr > out.len() as u64 + (64 << 20) {
-                // Only a flat (low-alignment) image whose sections claim far more memory
-                // than the file holds gets here; padding gigabytes would be absurd.
-                return Err(PeError::Malformed(
-                    "the sections claim far more memory than the file holds".into(),
-                ));
-            }
-            let data = built.place(va as u32)?;
-            out.resize(raw_ptr as usize, 0);
-            out.extend_from_slice(&data);
-            out.resize((raw_ptr + raw_size) as usize, 0);
-            sections.push(super::image::Section {
-                name: *b".rsrc\0\0\0",
-                virtual_size: len as u32,
-                virtual_address: va as u32,
-                raw_size: raw_size as u32,
-                raw_ptr: raw_ptr as u32,
-                characteristics: SCN_INITIALIZED_READ,
-            });
-            init_data_delta = raw_size as i64;
-            let count = u16::try_from(sections.len())
-                .map_err(|_| unsupported("the executable already has 65535 sections"))?;
-            put_u16(&mut out, img.coff_offset + 2, count)?;
-            (n, va as u32)
         }
-    };
+    }
+    Ok(())
+}
 
-    // Section header of the resource section.
+/// The RVA and file offset of a section added after everything else.
+fn new_section_position(
+    file_len: usize,
+    img: &Image<'_>,
+    sections: &[Section],
+) -> Result<(u64, u64), PeError> {
+    let sa = u64::from(img.section_alignment);
+    let max_va_end = sections
+        .iter()
+        .map(|s| s.va_end())
+        .max()
+        .unwrap_or(0)
+        .max(u64::from(img.size_of_headers));
+    let va = align_up(max_va_end, sa);
+    let raw_ptr = align_up(file_len as u64, u64::from(img.file_alignment));
+    if img.section_alignment < PAGE {
+        let both = align_up(va.max(raw_ptr), sa);
+        return Ok((both, both));
+    }
+    Ok((va, raw_ptr))
+}
+
+/// Writes the resource section's header into the section table.
+fn write_section_header(
+    out: &mut [u8],
+    img: &Image<'_>,
+    sections: &[Section],
+    index: usize,
+) -> Result<(), PeError> {
     let s = sections.get(index).ok_or_else(too_big)?;
     let h = img.sections_offset + index * SECTION_HEADER_LEN;
     let mut hdr = Vec::with_capacity(SECTION_HEADER_LEN);
@@ -406,30 +492,42 @@ pub(crate) fn stamp(
     hdr.extend_from_slice(&s.characteristics.to_le_bytes());
     if index < img.sections.len() {
         // Keep the relocation/line-number fields of an existing header untouched.
-        put(&mut out, h, hdr.get(..24).unwrap_or(&[]))?;
+        put(out, h, hdr.get(..24).unwrap_or(&[]))?;
     } else {
-        put(&mut out, h, &hdr)?;
+        put(out, h, &hdr)?;
     }
+    Ok(())
+}
 
+/// Points the resource directory at the new section and updates the image sizes.
+fn fix_optional_header(
+    out: &mut [u8],
+    img: &Image<'_>,
+    sections: &[Section],
+    placed: &Placed,
+    len: usize,
+) -> Result<(), PeError> {
     let dir_off = img.dir_offset(DIR_RESOURCE).ok_or_else(too_big)?;
-    put_u32(&mut out, dir_off, rva)?;
-    put_u32(&mut out, dir_off + 4, len as u32)?;
+    put_u32(out, dir_off, placed.rva)?;
+    put_u32(out, dir_off + 4, len as u32)?;
 
+    let sa = u64::from(img.section_alignment);
     let image_end = align_up(sections.iter().map(|s| s.va_end()).max().unwrap_or(0), sa);
     let size_of_image = u64::from(img.size_of_image).max(image_end);
     put_u32(
-        &mut out,
+        out,
         img.opt_offset + 56,
         u32::try_from(size_of_image).map_err(|_| too_big())?,
     )?;
     // SizeOfInitializedData is informational, but keep it consistent.
-    let init = i64::from(super::image::u32_at(exe, img.opt_offset + 8).unwrap_or(0));
-    let init = (init + init_data_delta).clamp(0, i64::from(u32::MAX)) as u32;
-    put_u32(&mut out, img.opt_offset + 8, init)?;
+    let init = i64::from(super::image::u32_at(img.bytes, img.opt_offset + 8).unwrap_or(0));
+    let init = (init + placed.init_data_delta).clamp(0, i64::from(u32::MAX)) as u32;
+    put_u32(out, img.opt_offset + 8, init)
+}
 
+fn write_checksum(out: &mut [u8], img: &Image<'_>) -> Result<(), PeError> {
     let ck = img.checksum_offset();
-    put_u32(&mut out, ck, 0)?;
-    let sum = pe_checksum(&out, ck);
-    put_u32(&mut out, ck, sum)?;
-    Ok(out)
+    put_u32(out, ck, 0)?;
+    let sum = pe_checksum(out, ck);
+    put_u32(out, ck, sum)
 }
