@@ -21,7 +21,7 @@
 
 use super::component::Comp;
 use super::{unexpected, Attrs, Parser};
-use crate::error::{Result, WixError};
+use crate::error::{Location, Result, WixError};
 use crate::model::Val;
 use crate::sequence::{CustomScheduling, Placement, SequenceTable};
 use crate::xml::Element;
@@ -350,6 +350,8 @@ const DEFERRED_EXE: i32 = 3074;
 const ROLLBACK_EXE: i32 = 3330;
 const SET_PROPERTY: i32 = 51;
 
+/// Adds `rule` to its component's rules: the first rule makes the component's actions, a
+/// later one rewrites the arguments its set-property action carries.
 fn add_rule(
     p: &mut Parser,
     el: &Element,
@@ -358,21 +360,8 @@ fn add_rule(
     provider: &crate::ActionProvider,
 ) -> Result<()> {
     let n = names(&comp.id);
-    let loc = el.loc.clone();
-    // The component's rules so far (an earlier FirewallException of it made the actions).
-    let pos = p.firewall_rules.iter().position(|(c, _)| *c == comp.id);
-    let rules = match pos {
-        Some(i) => {
-            p.firewall_rules[i].1.push(rule);
-            p.firewall_rules[i].1.clone()
-        }
-        None => {
-            p.firewall_rules.push((comp.id.clone(), vec![rule.clone()]));
-            vec![rule]
-        }
-    };
+    let rules = component_rules(p, &comp.id, rule);
     let args = (provider.firewall_rules)(&rules);
-    let target = |verb: &str| format!("{verb} [{}]", n.property);
     if let Some(row) = p
         .sec()
         .rows
@@ -382,18 +371,55 @@ fn add_rule(
         row.values[3] = Val::Str(args);
         return Ok(());
     }
-    if !p.helper_binary {
-        let helper = (provider.helper)().map_err(|m| WixError::new(loc.clone(), m))?;
-        p.sec().streams.push(crate::model::StreamDef {
-            table: "Binary",
-            id: HELPER_BINARY.to_string(),
-            source: helper,
-            loc: loc.clone(),
-        });
-        p.helper_binary = true;
-    } else {
-        p.sec().reference("Binary", HELPER_BINARY, &loc);
+    helper_binary(p, provider, &el.loc)?;
+    custom_actions(p, &n, provider, args, &el.loc);
+    schedule_actions(p, &n, &comp.id, &el.loc);
+    Ok(())
+}
+
+/// The component's rules so far, `rule` last (an earlier FirewallException of it made the
+/// actions).
+fn component_rules(p: &mut Parser, comp: &str, rule: FirewallRule) -> Vec<FirewallRule> {
+    match p.firewall_rules.iter().position(|(c, _)| c == comp) {
+        Some(i) => {
+            p.firewall_rules[i].1.push(rule);
+            p.firewall_rules[i].1.clone()
+        }
+        None => {
+            p.firewall_rules
+                .push((comp.to_string(), vec![rule.clone()]));
+            vec![rule]
+        }
     }
+}
+
+/// The helper's Binary row: added with the package's first rule, referenced by later ones.
+fn helper_binary(p: &mut Parser, provider: &crate::ActionProvider, loc: &Location) -> Result<()> {
+    if p.helper_binary {
+        p.sec().reference("Binary", HELPER_BINARY, loc);
+        return Ok(());
+    }
+    let helper = (provider.helper)().map_err(|m| WixError::new(loc.clone(), m))?;
+    p.sec().streams.push(crate::model::StreamDef {
+        table: "Binary",
+        id: HELPER_BINARY.to_string(),
+        source: helper,
+        loc: loc.clone(),
+    });
+    p.helper_binary = true;
+    Ok(())
+}
+
+/// The component's CustomAction rows: setting the rules property, then add and remove,
+/// each after its rollback.
+fn custom_actions(
+    p: &mut Parser,
+    n: &Names,
+    provider: &crate::ActionProvider,
+    args: String,
+    loc: &Location,
+) {
+    let target = |verb: &str| format!("{verb} [{}]", n.property);
     let actions: [(&str, i32, String, String); 5] = [
         (&n.set, SET_PROPERTY, n.property.clone(), args),
         (
@@ -424,7 +450,7 @@ fn add_rule(
     for (id, ty, source, target) in actions {
         p.sec().row(
             "CustomAction",
-            &loc,
+            loc,
             vec![
                 id.into(),
                 ty.into(),
@@ -434,8 +460,14 @@ fn add_rule(
             ],
         );
     }
-    let installing = format!("${}=3", comp.id);
-    let removing = format!("${}=2 AND NOT UPGRADINGPRODUCTCODE", comp.id);
+}
+
+/// The component's actions in InstallExecuteSequence: the rules property before
+/// InstallInitialize, adding after InstallFiles when the component is installed, removing
+/// before RemoveFiles when it is removed and no upgrade is removing the old product.
+fn schedule_actions(p: &mut Parser, n: &Names, comp: &str, loc: &Location) {
+    let installing = format!("${comp}=3");
+    let removing = format!("${comp}=2 AND NOT UPGRADINGPRODUCTCODE");
     let schedule = |action: &str, placement: Placement, condition: Option<&str>| {
         let mut s = CustomScheduling::new(
             SequenceTable::InstallExecute,
@@ -470,5 +502,4 @@ fn add_rule(
         ),
     ];
     p.sec().schedules.extend(list);
-    Ok(())
 }
