@@ -183,12 +183,33 @@ pub(super) fn media_layout(
         media: media_rows,
         disk,
     } = assign_media(package, media, media_template, components, files, data)?;
-    let disk_of = |i: usize| disk[i];
-    // File order: by disk, then authoring order; sequences 1..N.
+    let order = file_order(&disk, &media_rows, files)?;
+    let payload = Payload {
+        package,
+        files,
+        data,
+        dirs,
+        opts,
+    };
+    let mut layout = MediaLayout {
+        streams: Vec::new(),
+        external: Vec::new(),
+        rows: Vec::new(),
+        sequence: sequence_numbers(&order),
+    };
+    for media in &media_rows {
+        let members = members_of(media, &order, &disk)?;
+        layout.disk(&payload, media, &members)?;
+    }
+    Ok(layout)
+}
+
+/// File order: by disk, then authoring order; every file's disk must have a Media row.
+fn file_order(disk: &[i32], media_rows: &[MediaDef], files: &[FileDef]) -> Result<Vec<usize>> {
     let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by_key(|&i| (disk_of(i), i));
+    order.sort_by_key(|&i| (disk[i], i));
     for &i in &order {
-        let d = disk_of(i);
+        let d = disk[i];
         if !media_rows.iter().any(|m| m.id == d) {
             return Err(WixError::new(
                 files[i].loc.clone(),
@@ -199,116 +220,137 @@ pub(super) fn media_layout(
             ));
         }
     }
-    let mut seq_of = vec![0i32; files.len()];
+    Ok(order)
+}
+
+/// Each file's sequence number (indexed like the files): its place in `order`, from 1.
+fn sequence_numbers(order: &[usize]) -> Vec<i32> {
+    let mut seq_of = vec![0i32; order.len()];
     for (n, &i) in order.iter().enumerate() {
         seq_of[i] = n as i32 + 1;
     }
+    seq_of
+}
 
-    let mut out_streams: Vec<(String, Blob)> = Vec::new();
-    let mut external: Vec<(PathBuf, Blob)> = Vec::new();
-    let mut table_rows: Vec<Row> = Vec::new();
-    for MediaDef {
-        id,
-        cabinet,
-        embed,
-        compression,
-        disk_prompt: prompt,
-        volume_label: label,
-        loc,
-    } in &media_rows
-    {
-        let members: Vec<usize> = order
-            .iter()
-            .copied()
-            .filter(|&i| disk_of(i) == *id)
-            .collect();
-        if members.len() > MAX_FILES_PER_MEDIA {
-            return Err(WixError::new(
-                loc.clone(),
-                format!(
-                    "Media {id} holds {} files, but a Media row can hold at most \
-                     {MAX_FILES_PER_MEDIA} (Windows Installer's File sequence and the \
-                     cabinet's file count); spread the files over more Media (File/@DiskId) \
-                     or use a MediaTemplate",
-                    members.len()
-                ),
-            ));
+/// The files on `media`, in file order; no more than one Media row can hold.
+fn members_of(media: &MediaDef, order: &[usize], disk: &[i32]) -> Result<Vec<usize>> {
+    let members: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| disk[i] == media.id)
+        .collect();
+    if members.len() > MAX_FILES_PER_MEDIA {
+        return Err(WixError::new(
+            media.loc.clone(),
+            format!(
+                "Media {} holds {} files, but a Media row can hold at most \
+                 {MAX_FILES_PER_MEDIA} (Windows Installer's File sequence and the \
+                 cabinet's file count); spread the files over more Media (File/@DiskId) \
+                 or use a MediaTemplate",
+                media.id,
+                members.len()
+            ),
+        ));
+    }
+    Ok(members)
+}
+
+/// The package's files and what laying them out needs.
+struct Payload<'a> {
+    package: &'a PackageInfo,
+    files: &'a [FileDef],
+    data: &'a [FileData],
+    dirs: &'a Dirs,
+    opts: &'a LowerOptions,
+}
+
+impl Payload<'_> {
+    fn is_compressed(&self, i: usize) -> bool {
+        file_is_compressed(self.files[i].attributes, self.package.compressed)
+    }
+}
+
+impl MediaLayout {
+    /// One disk: its cabinet, its uncompressed files beside the MSI, and its Media row.
+    fn disk(&mut self, payload: &Payload, media: &MediaDef, members: &[usize]) -> Result<()> {
+        let last = members.iter().map(|&i| self.sequence[i]).max().unwrap_or(0);
+        let cabinet = self.cabinet(payload, media, members)?;
+        // Files that are not in a cabinet are laid out uncompressed beside the MSI.
+        for &i in members.iter().filter(|&&i| !payload.is_compressed(i)) {
+            let file = &payload.files[i];
+            let rel = source_layout_path(payload.dirs, &file.directory, &file.name);
+            self.external
+                .push((rel, Blob::File(payload.data[i].source.clone())));
         }
-        let last = members.iter().map(|&i| seq_of[i]).max().unwrap_or(0);
+        self.rows.push(Row {
+            table: "Media",
+            values: vec![
+                media.id.into(),
+                last.into(),
+                Val::opt_str(media.disk_prompt.clone()),
+                Val::opt_str(cabinet),
+                Val::opt_str(media.volume_label.clone()),
+                Val::Null,
+            ],
+            loc: media.loc.clone(),
+        });
+        Ok(())
+    }
+
+    /// The disk's cabinet of its compressed files, when it names one and has any (or has no
+    /// files at all): embedded as a stream or placed beside the MSI. Returns the Media
+    /// row's Cabinet column.
+    fn cabinet(
+        &mut self,
+        payload: &Payload,
+        media: &MediaDef,
+        members: &[usize],
+    ) -> Result<Option<String>> {
         let compressed_files: Vec<usize> = members
             .iter()
             .copied()
-            .filter(|&i| file_is_compressed(files[i].attributes, package.compressed))
+            .filter(|&i| payload.is_compressed(i))
             .collect();
-        let mut cab_col = None;
-        if let Some(name) = cabinet
+        let Some(name) = media
+            .cabinet
             .as_ref()
             .filter(|_| !compressed_files.is_empty() || members.is_empty())
-        {
-            let entries: Vec<(String, SourceFile)> = compressed_files
-                .iter()
-                .map(|&i| (files[i].id.clone(), data[i].source.clone()))
-                .collect();
-            let cab_opts = CabOptions {
-                compression: if *compression == Compression::None {
-                    cab::Compression::None
-                } else {
-                    cab::Compression::Mszip
-                },
-                timestamp: opts.timestamp,
-                threads: opts.threads,
-            };
-            // Compressed while the MSI is written (super::stream), reading each file again.
-            let bytes = Blob::Cabinet(CabinetPlan {
-                name: name.clone(),
-                files: entries,
-                options: cab_opts,
-                loc: loc.clone(),
-            });
-            if *embed {
-                if name.len() > 62 {
-                    return Err(WixError::new(
-                        loc.clone(),
-                        format!(
-                            "embedded cabinet name `{name}` is too long (62 characters at most)"
-                        ),
-                    ));
-                }
-                out_streams.push((name.clone(), bytes));
-                cab_col = Some(format!("#{name}"));
-            } else {
-                external.push((PathBuf::from(name), bytes));
-                cab_col = Some(name.clone());
-            }
-        }
-        // Files that are not in a cabinet are laid out uncompressed beside the MSI.
-        for &i in members
+        else {
+            return Ok(None);
+        };
+        let entries: Vec<(String, SourceFile)> = compressed_files
             .iter()
-            .filter(|&&i| !file_is_compressed(files[i].attributes, package.compressed))
-        {
-            let rel = source_layout_path(dirs, &files[i].directory, &files[i].name);
-            external.push((rel, Blob::File(data[i].source.clone())));
-        }
-        table_rows.push(Row {
-            table: "Media",
-            values: vec![
-                (*id).into(),
-                last.into(),
-                Val::opt_str(prompt.clone()),
-                Val::opt_str(cab_col),
-                Val::opt_str(label.clone()),
-                Val::Null,
-            ],
-            loc: loc.clone(),
+            .map(|&i| (payload.files[i].id.clone(), payload.data[i].source.clone()))
+            .collect();
+        let cab_opts = CabOptions {
+            compression: if media.compression == Compression::None {
+                cab::Compression::None
+            } else {
+                cab::Compression::Mszip
+            },
+            timestamp: payload.opts.timestamp,
+            threads: payload.opts.threads,
+        };
+        // Compressed while the MSI is written (super::stream), reading each file again.
+        let bytes = Blob::Cabinet(CabinetPlan {
+            name: name.clone(),
+            files: entries,
+            options: cab_opts,
+            loc: media.loc.clone(),
         });
+        if !media.embed {
+            self.external.push((PathBuf::from(name), bytes));
+            return Ok(Some(name.clone()));
+        }
+        if name.len() > 62 {
+            return Err(WixError::new(
+                media.loc.clone(),
+                format!("embedded cabinet name `{name}` is too long (62 characters at most)"),
+            ));
+        }
+        self.streams.push((name.clone(), bytes));
+        Ok(Some(format!("#{name}")))
     }
-
-    Ok(MediaLayout {
-        streams: out_streams,
-        external,
-        rows: table_rows,
-        sequence: seq_of,
-    })
 }
 
 /// Whether a file goes into a cabinet: its own Compressed bits win over the package's.

@@ -28,18 +28,54 @@ pub(super) fn upgrades(
     secure_properties: &mut BTreeSet<String>,
     schedules: &mut Vec<Schedule>,
 ) {
-    let Upgrading {
-        authored: major_upgrade,
-        default: default_major_upgrade,
-        downgrade_message,
-    } = upgrading;
-    let upgrade_code = package.upgrade_code.clone();
-    let has_removing_upgrade = rows
-        .iter()
-        .any(|r| r.table == "Upgrade" && matches!(r.values[4], Val::Int(a) if a & 2 == 0));
-    if let Some(mu) = major_upgrade {
-        let code = upgrade_code.clone().unwrap_or_default();
-        let mu_language = if mu.package_language {
+    let mut out = UpgradeRows {
+        code: package.upgrade_code.clone().unwrap_or_default(),
+        table_rows,
+        secure_properties,
+    };
+    if let Some(mu) = upgrading.authored {
+        out.authored(package, mu, upgrading.downgrade_message);
+        // WiX schedules an authored MajorUpgrade's RemoveExistingProducts non-overridable.
+        schedules.push(remove_existing(
+            schedule_after(&mu.schedule),
+            &mu.loc,
+            false,
+        ));
+    } else if upgrading.default && !removes_older_versions(rows) {
+        out.default_upgrade(package, upgrading.downgrade_message);
+        schedules.push(remove_existing("InstallValidate", &package.loc, true));
+    }
+}
+
+/// Whether an authored Upgrade row already removes what it detects (no OnlyDetect bit).
+fn removes_older_versions(rows: &[Row]) -> bool {
+    rows.iter()
+        .any(|r| r.table == "Upgrade" && matches!(r.values[4], Val::Int(a) if a & 2 == 0))
+}
+
+/// The standard action an authored `MajorUpgrade/@Schedule` puts RemoveExistingProducts after.
+fn schedule_after(schedule: &str) -> &'static str {
+    match schedule {
+        "afterInstallInitialize" => "InstallInitialize",
+        "afterInstallExecute" => "InstallExecute",
+        "afterInstallExecuteAgain" => "InstallExecuteAgain",
+        "afterInstallFinalize" => "InstallFinalize",
+        _ => "InstallValidate",
+    }
+}
+
+/// Where the upgrade phase's rows and secure properties go, for one upgrade code.
+struct UpgradeRows<'a> {
+    code: String,
+    table_rows: &'a mut Vec<Row>,
+    secure_properties: &'a mut BTreeSet<String>,
+}
+
+impl UpgradeRows<'_> {
+    /// An authored `MajorUpgrade`: its detecting Upgrade row, the launch condition that
+    /// disallows upgrades when asked, and downgrade detection unless downgrades are allowed.
+    fn authored(&mut self, package: &PackageInfo, mu: &MajorUpgrade, downgrade_message: &str) {
+        let language = if mu.package_language {
             Val::Str(package.language.clone())
         } else {
             Val::Null
@@ -50,116 +86,110 @@ pub(super) fn upgrades(
         }
         let (min, max, attrs) = if mu.allow_downgrades {
             (Some("0".to_string()), None, options | 0x100)
+        } else if mu.allow_same_version {
+            (None, Some(package.version.clone()), options | 0x200)
         } else {
-            (
-                None,
-                Some(package.version.clone()),
-                if mu.allow_same_version {
-                    options | 0x200
-                } else {
-                    options
-                },
-            )
+            (None, Some(package.version.clone()), options)
         };
-        table_rows.push(Row {
-            table: "Upgrade",
-            values: vec![
-                code.clone().into(),
-                Val::opt_str(min),
-                Val::opt_str(max),
-                mu_language.clone(),
-                attrs.into(),
-                Val::opt_str(mu.remove_features.clone()),
-                "WIX_UPGRADE_DETECTED".into(),
-            ],
-            loc: mu.loc.clone(),
-        });
-        secure_properties.insert("WIX_UPGRADE_DETECTED".into());
+        self.upgrade_detected(
+            Val::opt_str(min),
+            Val::opt_str(max),
+            language.clone(),
+            attrs,
+            Val::opt_str(mu.remove_features.clone()),
+            &mu.loc,
+        );
         if mu.disallow {
-            table_rows.push(Row {
-                table: "LaunchCondition",
-                values: vec![
-                    "NOT WIX_UPGRADE_DETECTED".into(),
-                    Val::opt_str(mu.disallow_message.clone()),
-                ],
-                loc: mu.loc.clone(),
-            });
+            self.table_rows.push(launch_condition(
+                "NOT WIX_UPGRADE_DETECTED",
+                Val::opt_str(mu.disallow_message.clone()),
+                &mu.loc,
+            ));
         }
         if !mu.allow_downgrades {
-            table_rows.push(Row {
-                table: "Upgrade",
-                values: vec![
-                    code.into(),
-                    package.version.clone().into(),
-                    Val::Null,
-                    mu_language,
-                    2.into(),
-                    Val::Null,
-                    "WIX_DOWNGRADE_DETECTED".into(),
-                ],
-                loc: mu.loc.clone(),
-            });
-            secure_properties.insert("WIX_DOWNGRADE_DETECTED".into());
-            let msg = mu
-                .downgrade_message
-                .clone()
-                .unwrap_or_else(|| downgrade_message.to_string());
-            table_rows.push(Row {
-                table: "LaunchCondition",
-                values: vec!["NOT WIX_DOWNGRADE_DETECTED".into(), msg.into()],
-                loc: mu.loc.clone(),
-            });
+            let message = mu.downgrade_message.as_deref().unwrap_or(downgrade_message);
+            self.downgrade_detected(package, language, message, &mu.loc);
         }
-        let after = match mu.schedule.as_str() {
-            "afterInstallInitialize" => "InstallInitialize",
-            "afterInstallExecute" => "InstallExecute",
-            "afterInstallExecuteAgain" => "InstallExecuteAgain",
-            "afterInstallFinalize" => "InstallFinalize",
-            _ => "InstallValidate",
-        };
-        // WiX schedules an authored MajorUpgrade's RemoveExistingProducts non-overridable.
-        schedules.push(remove_existing(after, &mu.loc, false));
-    } else if default_major_upgrade && !has_removing_upgrade {
-        let code = upgrade_code.clone().unwrap_or_default();
-        let lang = Val::Str(package.language.clone());
-        let loc = package.loc.clone();
-        table_rows.push(Row {
+    }
+
+    /// WiX's default major upgrade: older versions of the package's language are detected
+    /// (and migrate features), newer ones block the install.
+    fn default_upgrade(&mut self, package: &PackageInfo, downgrade_message: &str) {
+        let language = Val::Str(package.language.clone());
+        self.upgrade_detected(
+            Val::Null,
+            package.version.clone().into(),
+            language.clone(),
+            1,
+            Val::Null,
+            &package.loc,
+        );
+        self.downgrade_detected(package, language, downgrade_message, &package.loc);
+    }
+
+    /// The Upgrade row that detects related products into WIX_UPGRADE_DETECTED.
+    fn upgrade_detected(
+        &mut self,
+        min: Val,
+        max: Val,
+        language: Val,
+        attributes: i32,
+        remove: Val,
+        loc: &Location,
+    ) {
+        self.table_rows.push(Row {
             table: "Upgrade",
             values: vec![
-                code.clone().into(),
-                Val::Null,
-                package.version.clone().into(),
-                lang.clone(),
-                1.into(),
-                Val::Null,
+                self.code.clone().into(),
+                min,
+                max,
+                language,
+                attributes.into(),
+                remove,
                 "WIX_UPGRADE_DETECTED".into(),
             ],
             loc: loc.clone(),
         });
-        table_rows.push(Row {
+        self.secure_properties.insert("WIX_UPGRADE_DETECTED".into());
+    }
+
+    /// The detect-only Upgrade row for newer versions, and the launch condition that
+    /// refuses the install when one is found.
+    fn downgrade_detected(
+        &mut self,
+        package: &PackageInfo,
+        language: Val,
+        message: &str,
+        loc: &Location,
+    ) {
+        self.table_rows.push(Row {
             table: "Upgrade",
             values: vec![
-                code.into(),
+                self.code.clone().into(),
                 package.version.clone().into(),
                 Val::Null,
-                lang,
+                language,
                 2.into(),
                 Val::Null,
                 "WIX_DOWNGRADE_DETECTED".into(),
             ],
             loc: loc.clone(),
         });
-        table_rows.push(Row {
-            table: "LaunchCondition",
-            values: vec![
-                "NOT WIX_DOWNGRADE_DETECTED".into(),
-                downgrade_message.into(),
-            ],
-            loc: loc.clone(),
-        });
-        secure_properties.insert("WIX_UPGRADE_DETECTED".into());
-        secure_properties.insert("WIX_DOWNGRADE_DETECTED".into());
-        schedules.push(remove_existing("InstallValidate", &loc, true));
+        self.secure_properties
+            .insert("WIX_DOWNGRADE_DETECTED".into());
+        self.table_rows.push(launch_condition(
+            "NOT WIX_DOWNGRADE_DETECTED",
+            message.into(),
+            loc,
+        ));
+    }
+}
+
+fn launch_condition(condition: &str, message: Val, loc: &Location) -> Row {
+    Row {
+        table: "LaunchCondition",
+        values: vec![condition.into(), message],
+        loc: loc.clone(),
     }
 }
 

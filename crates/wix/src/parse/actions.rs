@@ -233,20 +233,188 @@ pub fn feature_group_ref(p: &mut Parser, el: &Element, parent: Option<&Member>) 
     Ok(())
 }
 
+/// `CustomAction`: one CustomAction row, its Type made of the execution bits, where its
+/// source is (Binary, Directory, File or Property) and what its target is.
 pub fn custom_action(p: &mut Parser, el: &Element) -> Result<()> {
-    let mut a = Attrs::new(el);
-    let id = a.req_id("Id")?;
-    let binary = a.id("BinaryKey")?.or(a.id("BinaryRef")?);
-    let directory = a.id("Directory")?;
-    let file = a.id("FileKey")?.or(a.id("FileRef")?);
-    let property = a.id("Property")?;
-    let dll_entry = a.opt("DllEntry").map(str::to_string);
-    let exe = a.opt("ExeCommand").map(str::to_string);
-    let error = a.opt("Error").map(str::to_string);
-    let js = a.opt("JScriptCall").map(str::to_string);
-    let vbs = a.opt("VBScriptCall").map(str::to_string);
-    let value = a.opt("Value").map(str::to_string);
-    let script = a.choice("Script", &["jscript", "vbscript"])?;
+    let ca = CustomActionAttrs::read(p, el)?;
+    no_children(el)?;
+    let source = ca.source(p, el)?;
+    let (target_bits, source, target) = ca.target(el, source)?;
+    let mut bits = ca.bits;
+    let is_script = target_bits == 0x5 || target_bits == 0x6;
+    if is_script && ca.win64.unwrap_or(p.is_64bit()) {
+        bits |= 0x1000;
+    }
+    let ty = bits | source.bits | target_bits;
+    let extended = if ca.patch_uninstall {
+        Some(0x8000)
+    } else {
+        None
+    };
+    p.sec().row(
+        "CustomAction",
+        &el.loc,
+        vec![
+            ca.id.into(),
+            ty.into(),
+            Val::opt_str(source.name),
+            Val::opt_str(target),
+            Val::opt_int(extended),
+        ],
+    );
+    Ok(())
+}
+
+/// A `CustomAction`'s attributes: its source, its possible targets, and the Type bits its
+/// execution attributes give.
+struct CustomActionAttrs<'e> {
+    id: String,
+    binary: Option<String>,
+    directory: Option<String>,
+    file: Option<String>,
+    property: Option<String>,
+    dll_entry: Option<&'e str>,
+    exe: Option<&'e str>,
+    error: Option<&'e str>,
+    js: Option<&'e str>,
+    vbs: Option<&'e str>,
+    value: Option<&'e str>,
+    script: Option<&'e str>,
+    bits: i32,
+    win64: Option<bool>,
+    patch_uninstall: bool,
+}
+
+/// A custom action's source column and its Type bits.
+struct Source {
+    bits: i32,
+    name: Option<String>,
+}
+
+impl<'e> CustomActionAttrs<'e> {
+    fn read(p: &Parser, el: &'e Element) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let id = a.req_id("Id")?;
+        let binary = a.id("BinaryKey")?.or(a.id("BinaryRef")?);
+        let directory = a.id("Directory")?;
+        let file = a.id("FileKey")?.or(a.id("FileRef")?);
+        let property = a.id("Property")?;
+        let dll_entry = a.opt("DllEntry");
+        let exe = a.opt("ExeCommand");
+        let error = a.opt("Error");
+        let js = a.opt("JScriptCall");
+        let vbs = a.opt("VBScriptCall");
+        let value = a.opt("Value");
+        let script = a.choice("Script", &["jscript", "vbscript"])?;
+        let bits = execution_bits(&mut a)?;
+        let win64 = if p.v4() {
+            a.choice("Bitness", &["default", "always32", "always64"])?
+                .map(|b| b == "always64")
+        } else {
+            a.yesno("Win64")?
+        };
+        let patch_uninstall = a.flag("PatchUninstall")?;
+        a.ignore(&["SuppressModularization"]);
+        a.finish()?;
+        Ok(CustomActionAttrs {
+            id,
+            binary,
+            directory,
+            file,
+            property,
+            dll_entry,
+            exe,
+            error,
+            js,
+            vbs,
+            value,
+            script,
+            bits,
+            win64,
+            patch_uninstall,
+        })
+    }
+
+    /// The one source attribute, referenced: a Binary (0x00), File (0x10), Directory (0x20)
+    /// or Property (0x30); none is allowed.
+    fn source(&self, p: &mut Parser, el: &Element) -> Result<Source> {
+        let (bits, name) = match (&self.binary, &self.directory, &self.file, &self.property) {
+            (Some(b), None, None, None) => {
+                p.sec().reference("Binary", b.clone(), &el.loc);
+                (0x00, Some(b.clone()))
+            }
+            (None, Some(d), None, None) => {
+                p.sec().reference("Directory", d.clone(), &el.loc);
+                (0x20, Some(d.clone()))
+            }
+            (None, None, Some(f), None) => {
+                p.sec().reference("File", f.clone(), &el.loc);
+                (0x10, Some(f.clone()))
+            }
+            (None, None, None, Some(pr)) => (0x30, Some(pr.clone())),
+            (None, None, None, None) => (0, None),
+            _ => {
+                return Err(WixError::new(
+                    el.loc.clone(),
+                    "CustomAction: use only one of BinaryKey, Directory, FileKey, Property",
+                ))
+            }
+        };
+        Ok(Source { bits, name })
+    }
+
+    /// The target's Type bits, the source (an Error or Script action has its own) and the
+    /// Target column: the first of DllEntry, ExeCommand, JScriptCall, VBScriptCall, Error,
+    /// Value and Script.
+    fn target(&self, el: &Element, source: Source) -> Result<(i32, Source, Option<String>)> {
+        let target = |t: &str| Some(t.to_string());
+        Ok(if let Some(e) = self.dll_entry {
+            (0x1, source, target(e))
+        } else if let Some(e) = self.exe {
+            (0x2, source, target(e))
+        } else if let Some(j) = self.js {
+            (0x5, source, target(j))
+        } else if let Some(v) = self.vbs {
+            (0x6, source, target(v))
+        } else if let Some(e) = self.error {
+            let error = Source {
+                bits: 0x10,
+                name: None,
+            };
+            (0x3, error, target(e))
+        } else if let Some(v) = self.value {
+            if source.bits != 0x30 && source.bits != 0x20 {
+                return Err(WixError::new(
+                    el.loc.clone(),
+                    "CustomAction: `Value` needs `Property` or `Directory`",
+                ));
+            }
+            (0x3, source, target(v))
+        } else if let Some(s) = self.script {
+            if el.text.is_empty() {
+                return Err(WixError::new(
+                    el.loc.clone(),
+                    "CustomAction: Script needs the script as the element's text",
+                ));
+            }
+            let inline = Source {
+                bits: 0x20,
+                name: None,
+            };
+            let bits = if s == "jscript" { 0x5 } else { 0x6 };
+            (bits, inline, Some(el.text.clone()))
+        } else {
+            return Err(WixError::new(
+                el.loc.clone(),
+                "CustomAction: needs a target: DllEntry, ExeCommand, JScriptCall, VBScriptCall, Error, Value or Script",
+            ));
+        })
+    }
+}
+
+/// The Type bits of `Execute`, `HideTarget`, `Impersonate`, `Return` and
+/// `TerminalServerAware`.
+fn execution_bits(a: &mut Attrs) -> Result<i32> {
     let mut bits = 0;
     match a.choice(
         "Execute",
@@ -283,93 +451,7 @@ pub fn custom_action(p: &mut Parser, el: &Element) -> Result<()> {
     if a.flag("TerminalServerAware")? {
         bits |= 0x4000;
     }
-    let win64 = if p.v4() {
-        a.choice("Bitness", &["default", "always32", "always64"])?
-            .map(|b| b == "always64")
-    } else {
-        a.yesno("Win64")?
-    };
-    let patch_uninstall = a.flag("PatchUninstall")?;
-    a.ignore(&["SuppressModularization"]);
-    a.finish()?;
-    no_children(el)?;
-    let (source_bits, source) = match (&binary, &directory, &file, &property) {
-        (Some(b), None, None, None) => {
-            p.sec().reference("Binary", b.clone(), &el.loc);
-            (0x00, Some(b.clone()))
-        }
-        (None, Some(d), None, None) => {
-            p.sec().reference("Directory", d.clone(), &el.loc);
-            (0x20, Some(d.clone()))
-        }
-        (None, None, Some(f), None) => {
-            p.sec().reference("File", f.clone(), &el.loc);
-            (0x10, Some(f.clone()))
-        }
-        (None, None, None, Some(pr)) => (0x30, Some(pr.clone())),
-        (None, None, None, None) => (0, None),
-        _ => {
-            return Err(WixError::new(
-                el.loc.clone(),
-                "CustomAction: use only one of BinaryKey, Directory, FileKey, Property",
-            ))
-        }
-    };
-    let (target_bits, source_bits, source, target) = if let Some(e) = dll_entry {
-        (0x1, source_bits, source, Some(e))
-    } else if let Some(e) = exe {
-        (0x2, source_bits, source, Some(e))
-    } else if let Some(j) = js {
-        (0x5, source_bits, source, Some(j))
-    } else if let Some(v) = vbs {
-        (0x6, source_bits, source, Some(v))
-    } else if let Some(e) = error {
-        (0x3, 0x10, None, Some(e))
-    } else if let Some(v) = value {
-        if source_bits != 0x30 && source_bits != 0x20 {
-            return Err(WixError::new(
-                el.loc.clone(),
-                "CustomAction: `Value` needs `Property` or `Directory`",
-            ));
-        }
-        (0x3, source_bits, source, Some(v))
-    } else if let Some(s) = script {
-        if el.text.is_empty() {
-            return Err(WixError::new(
-                el.loc.clone(),
-                "CustomAction: Script needs the script as the element's text",
-            ));
-        }
-        (
-            if s == "jscript" { 0x5 } else { 0x6 },
-            0x20,
-            None,
-            Some(el.text.clone()),
-        )
-    } else {
-        return Err(WixError::new(
-            el.loc.clone(),
-            "CustomAction: needs a target: DllEntry, ExeCommand, JScriptCall, VBScriptCall, Error, Value or Script",
-        ));
-    };
-    let is_script = target_bits == 0x5 || target_bits == 0x6;
-    if is_script && win64.unwrap_or(p.is_64bit()) {
-        bits |= 0x1000;
-    }
-    let ty = bits | source_bits | target_bits;
-    let extended = if patch_uninstall { Some(0x8000) } else { None };
-    p.sec().row(
-        "CustomAction",
-        &el.loc,
-        vec![
-            id.into(),
-            ty.into(),
-            Val::opt_str(source),
-            Val::opt_str(target),
-            Val::opt_int(extended),
-        ],
-    );
-    Ok(())
+    Ok(bits)
 }
 
 fn placement(a: &mut Attrs) -> Result<Option<Placement>> {

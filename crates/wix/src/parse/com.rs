@@ -88,66 +88,105 @@ pub(crate) fn component_child(
 
 /// `TypeLib` (Compiler_Package.cs, ParseTypeLibElement).
 pub(crate) fn type_lib(p: &mut Parser, el: &Element, ctx: &ComCtx) -> Result<()> {
-    let mut a = Attrs::new(el);
-    let id = guid_attr(&mut a, "Id")?;
-    let advertise = a.flag("Advertise")?;
-    let mut flags = 0;
-    let mut flag_attrs = Vec::new();
-    for (name, bit) in [
-        ("Restricted", 1),
-        ("Control", 2),
-        ("Hidden", 4),
-        ("HasDiskImage", 8),
-    ] {
-        if a.flag(name)? {
-            flags |= bit;
-            flag_attrs.push(name);
-        }
-    }
-    let cost = a.int_range("Cost", 0, i32::MAX as i64)?;
-    let description = a.opt_nonempty("Description")?.map(str::to_string);
-    let help_dir = a.id("HelpDirectory")?;
-    if a.opt("HelpSubdirectory").is_some() {
-        return Err(a.err("`HelpSubdirectory` is not supported; use a Directory for HelpDirectory"));
-    }
-    let language = a
-        .int_range("Language", 0, i16::MAX as i64)?
-        .ok_or_else(|| a.err("missing required attribute `Language`"))?;
-    let major = a.int_range("MajorVersion", 0, u16::MAX as i64)?;
-    let minor_max = if advertise {
-        u8::MAX as i64
-    } else {
-        u16::MAX as i64
-    };
-    let minor = a.int_range("MinorVersion", 0, minor_max)?;
-    let resource_id = a.opt("ResourceId").map(str::to_string);
-    if let Some(r) = &resource_id {
-        if r.parse::<i32>().is_err() {
-            return Err(a.err(format!("`ResourceId` is `{r}`; expected an integer")));
-        }
-    }
-    a.finish()?;
-    if let Some(d) = &help_dir {
+    let lib = TypeLibAttrs::read(el)?;
+    if let Some(d) = &lib.help_dir {
         p.sec().reference("Directory", d.clone(), &el.loc);
     }
-    // The registry form of the version: hexadecimal major.minor (WiX writes "x" format).
-    let registry_version = match (major, minor) {
-        (None, None) => None,
-        (ma, mi) => Some(format!("{:x}.{:x}", ma.unwrap_or(0), mi.unwrap_or(0))),
-    };
     if let Some(child) = el.children.first() {
         // AppId, Class and Interface under a TypeLib are not supported yet.
         return Err(unexpected(el, child));
     }
-    let comp = ctx.comp.id.as_str();
-    if advertise {
-        if resource_id.is_some() {
-            return Err(a.err("`ResourceId` cannot be used when Advertise=\"yes\""));
+    if lib.advertise {
+        lib.row(p, el, ctx)
+    } else {
+        lib.keys(p, el, ctx)
+    }
+}
+
+/// A `TypeLib`'s attributes.
+struct TypeLibAttrs {
+    id: String,
+    advertise: bool,
+    /// The FLAGS value's bits, and the attributes that set them.
+    flags: i32,
+    flag_attrs: Vec<&'static str>,
+    cost: Option<i32>,
+    description: Option<String>,
+    help_dir: Option<String>,
+    language: i32,
+    major: Option<i32>,
+    minor: Option<i32>,
+    resource_id: Option<String>,
+}
+
+impl TypeLibAttrs {
+    /// Reads a `TypeLib`'s attributes; an advertised one's minor version is a byte.
+    fn read(el: &Element) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let id = guid_attr(&mut a, "Id")?;
+        let advertise = a.flag("Advertise")?;
+        let mut flags = 0;
+        let mut flag_attrs = Vec::new();
+        for (name, bit) in [
+            ("Restricted", 1),
+            ("Control", 2),
+            ("Hidden", 4),
+            ("HasDiskImage", 8),
+        ] {
+            if a.flag(name)? {
+                flags |= bit;
+                flag_attrs.push(name);
+            }
         }
-        if let Some(f) = flag_attrs.first() {
-            return Err(a.err(format!("`{f}` cannot be used when Advertise=\"yes\"")));
+        let cost = a.int_range("Cost", 0, i32::MAX as i64)?;
+        let description = a.opt_nonempty("Description")?.map(str::to_string);
+        let help_dir = a.id("HelpDirectory")?;
+        if a.opt("HelpSubdirectory").is_some() {
+            return Err(
+                a.err("`HelpSubdirectory` is not supported; use a Directory for HelpDirectory")
+            );
         }
-        let version = match (major, minor) {
+        let language = a
+            .int_range("Language", 0, i16::MAX as i64)?
+            .ok_or_else(|| a.err("missing required attribute `Language`"))?;
+        let major = a.int_range("MajorVersion", 0, u16::MAX as i64)?;
+        let minor_max = if advertise {
+            u8::MAX as i64
+        } else {
+            u16::MAX as i64
+        };
+        let minor = a.int_range("MinorVersion", 0, minor_max)?;
+        let resource_id = a.opt("ResourceId").map(str::to_string);
+        if let Some(r) = &resource_id {
+            if r.parse::<i32>().is_err() {
+                return Err(a.err(format!("`ResourceId` is `{r}`; expected an integer")));
+            }
+        }
+        a.finish()?;
+        Ok(TypeLibAttrs {
+            id,
+            advertise,
+            flags,
+            flag_attrs,
+            cost,
+            description,
+            help_dir,
+            language,
+            major,
+            minor,
+            resource_id,
+        })
+    }
+
+    /// An advertised type library's TypeLib row (its version `major * 256 + minor`).
+    fn row(self, p: &mut Parser, el: &Element, ctx: &ComCtx) -> Result<()> {
+        if self.resource_id.is_some() {
+            return Err(Attrs::new(el).err("`ResourceId` cannot be used when Advertise=\"yes\""));
+        }
+        if let Some(f) = self.flag_attrs.first() {
+            return Err(Attrs::new(el).err(format!("`{f}` cannot be used when Advertise=\"yes\"")));
+        }
+        let version = match (self.major, self.minor) {
             (None, None) => None,
             (ma, mi) => Some(ma.unwrap_or(0) * 256 + mi.unwrap_or(0)),
         };
@@ -155,63 +194,58 @@ pub(crate) fn type_lib(p: &mut Parser, el: &Element, ctx: &ComCtx) -> Result<()>
             "TypeLib",
             &el.loc,
             vec![
-                id.into(),
-                language.into(),
-                comp.into(),
+                self.id.into(),
+                self.language.into(),
+                ctx.comp.id.as_str().into(),
                 Val::opt_int(version),
-                Val::opt_str(description),
-                Val::opt_str(help_dir),
+                Val::opt_str(self.description),
+                Val::opt_str(self.help_dir),
                 ADVERTISED_TARGET.into(),
-                Val::opt_int(cost),
+                Val::opt_int(self.cost),
             ],
         );
-        return Ok(());
+        Ok(())
     }
-    if cost.is_some() {
-        return Err(a.err("`Cost` cannot be used when Advertise=\"no\""));
+
+    /// A non-advertised type library's registration under `HKCR\TypeLib\{id}\{version}`:
+    /// the file (and resource) per language and platform, FLAGS and HELPDIR.
+    fn keys(self, p: &mut Parser, el: &Element, ctx: &ComCtx) -> Result<()> {
+        let err = |m: &str| Attrs::new(el).err(m);
+        if self.cost.is_some() {
+            return Err(err("`Cost` cannot be used when Advertise=\"no\""));
+        }
+        let Some(file) = ctx.file else {
+            return Err(err(
+                "a non-advertised TypeLib must be inside the File that is the type library",
+            ));
+        };
+        // The registry form of the version: hexadecimal major.minor (WiX writes "x" format).
+        let version = match (self.major, self.minor) {
+            (None, None) => {
+                return Err(err(
+                    "`MajorVersion` or `MinorVersion` is required when Advertise=\"no\"",
+                ))
+            }
+            (ma, mi) => format!("{:x}.{:x}", ma.unwrap_or(0), mi.unwrap_or(0)),
+        };
+        let comp = ctx.comp.id.as_str();
+        let base = format!(r"TypeLib\{}\{version}", self.id);
+        registry(p, el, comp, &base, None, self.description.as_deref());
+        let mut path = format!("[#{file}]");
+        if let Some(r) = &self.resource_id {
+            path = format!(r"{path}\{r}");
+        }
+        let platform = if ctx.win64 { "win64" } else { "win32" };
+        let files = format!(r"{base}\{}\{platform}", self.language);
+        registry(p, el, comp, &files, None, Some(&path));
+        let flags = self.flags.to_string();
+        registry(p, el, comp, &format!(r"{base}\FLAGS"), None, Some(&flags));
+        if let Some(d) = self.help_dir {
+            let help = format!("[{d}]");
+            registry(p, el, comp, &format!(r"{base}\HELPDIR"), None, Some(&help));
+        }
+        Ok(())
     }
-    let Some(file) = ctx.file else {
-        return Err(
-            a.err("a non-advertised TypeLib must be inside the File that is the type library")
-        );
-    };
-    let Some(version) = registry_version else {
-        return Err(a.err("`MajorVersion` or `MinorVersion` is required when Advertise=\"no\""));
-    };
-    let base = format!(r"TypeLib\{id}\{version}");
-    registry(p, el, comp, &base, None, description.as_deref());
-    let mut path = format!("[#{file}]");
-    if let Some(r) = &resource_id {
-        path = format!(r"{path}\{r}");
-    }
-    let platform = if ctx.win64 { "win64" } else { "win32" };
-    registry(
-        p,
-        el,
-        comp,
-        &format!(r"{base}\{language}\{platform}"),
-        None,
-        Some(&path),
-    );
-    registry(
-        p,
-        el,
-        comp,
-        &format!(r"{base}\FLAGS"),
-        None,
-        Some(&flags.to_string()),
-    );
-    if let Some(d) = help_dir {
-        registry(
-            p,
-            el,
-            comp,
-            &format!(r"{base}\HELPDIR"),
-            None,
-            Some(&format!("[{d}]")),
-        );
-    }
-    Ok(())
 }
 
 /// `AppId` (Compiler.cs, ParseAppIdElement). `ctx` is `None` at the top level of a package

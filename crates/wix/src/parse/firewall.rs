@@ -21,7 +21,7 @@
 
 use super::component::Comp;
 use super::{unexpected, Attrs, Parser};
-use crate::error::{Result, WixError};
+use crate::error::{Location, Result, WixError};
 use crate::model::Val;
 use crate::sequence::{CustomScheduling, Placement, SequenceTable};
 use crate::xml::Element;
@@ -58,72 +58,167 @@ pub(crate) fn exception(
     if el.name != "FirewallException" {
         return Err(unexpected(parent, el));
     }
-    let provider = match &p.opts.actions {
-        Some(a) => a.clone(),
-        None => {
-            let name = match el.prefix.as_deref() {
-                Some(pre) if !pre.is_empty() => format!("{pre}:{}", el.name),
-                _ => el.name.clone(),
-            };
-            return Err(WixError::new(
-                el.loc.clone(),
-                format!(
-                    "{name} needs WixToolset.Firewall.wixext, whose custom actions this compiler \
-                     implements only with svcpack's installer helper: compile with `cargo svcpack compile`"
-                ),
+    let provider = action_provider(p, el)?;
+    let attrs = ExceptionAttrs::read(el, file)?;
+    let addresses = remote_addresses(el, attrs.scope.is_some())?;
+    let rule = attrs.rule(p, el, file, addresses)?;
+    add_rule(p, el, comp, rule, &provider)
+}
+
+/// The provider of the actions that carry out firewall rules; without one the extension
+/// cannot be compiled.
+fn action_provider(p: &Parser, el: &Element) -> Result<crate::ActionProvider> {
+    if let Some(a) = &p.opts.actions {
+        return Ok(a.clone());
+    }
+    let name = match el.prefix.as_deref() {
+        Some(pre) if !pre.is_empty() => format!("{pre}:{}", el.name),
+        _ => el.name.clone(),
+    };
+    Err(WixError::new(
+        el.loc.clone(),
+        format!(
+            "{name} needs WixToolset.Firewall.wixext, whose custom actions this compiler \
+             implements only with svcpack's installer helper: compile with `cargo svcpack compile`"
+        ),
+    ))
+}
+
+/// A `FirewallException`'s attributes, each value checked.
+struct ExceptionAttrs {
+    name: String,
+    port: Option<String>,
+    protocol: Option<String>,
+    scope: Option<String>,
+    profile: Option<String>,
+    file: Option<String>,
+    program: Option<String>,
+    description: Option<String>,
+    ignore_failure: bool,
+}
+
+impl ExceptionAttrs {
+    /// Reads the attributes; under `File` (`file`) the rule is for that file, so neither
+    /// `File` nor `Program` may name another.
+    fn read(el: &Element, file: Option<&str>) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        a.ignore(&["Id"]);
+        let name = a.req("Name")?.to_string();
+        let port = a.opt_nonempty("Port")?.map(str::to_string);
+        let protocol = protocol_attr(&mut a)?;
+        let scope = scope_attr(&mut a)?;
+        let profile = profile_attr(&mut a)?;
+        let file_attr = a.id("File")?;
+        let program = a.opt_nonempty("Program")?.map(str::to_string);
+        if file.is_some() && (file_attr.is_some() || program.is_some()) {
+            return Err(a.err(
+                "under File, the rule is for that file: `File` and `Program` are not allowed",
             ));
         }
-    };
-    let mut a = Attrs::new(el);
-    a.ignore(&["Id"]);
-    let name = a.req("Name")?.to_string();
-    let port = a.opt_nonempty("Port")?.map(str::to_string);
-    let protocol = match a.opt_nonempty("Protocol")? {
-        None => None,
-        Some(v) => Some(protocol(v).ok_or_else(|| {
+        if file_attr.is_some() && program.is_some() {
+            return Err(a.err("`File` and `Program` cannot be used together"));
+        }
+        let description = a.opt_nonempty("Description")?.map(str::to_string);
+        let ignore_failure = a.yesno("IgnoreFailure")?.unwrap_or(false);
+        a.finish()?;
+        Ok(ExceptionAttrs {
+            name,
+            port,
+            protocol,
+            scope,
+            profile,
+            file: file_attr,
+            program,
+            description,
+            ignore_failure,
+        })
+    }
+
+    /// The rule: its remote addresses (`Scope`, or the `RemoteAddress` children), its
+    /// program (the parent File, `File` or `Program`), and a checked port and protocol.
+    fn rule(
+        self,
+        p: &mut Parser,
+        el: &Element,
+        file: Option<&str>,
+        addresses: Vec<String>,
+    ) -> Result<FirewallRule> {
+        let remote = self.scope.or(if addresses.is_empty() {
+            None
+        } else {
+            Some(addresses.join(","))
+        });
+        let program = match (file, self.file, self.program) {
+            (Some(f), _, _) => Some(format!("[#{f}]")),
+            (None, Some(f), _) => {
+                p.sec().reference("File", f.clone(), &el.loc);
+                Some(format!("[#{f}]"))
+            }
+            (None, None, prog) => prog,
+        };
+        if self.port.is_none() && program.is_none() {
+            return Err(WixError::new(
+                el.loc.clone(),
+                "FirewallException needs a `Port`, or a program (`Program`, `File`, or a File parent)",
+            ));
+        }
+        let protocol = port_protocol(el, self.port.as_deref(), self.protocol)?;
+        Ok(FirewallRule {
+            name: self.name,
+            protocol,
+            port: self.port,
+            remote,
+            profile: self.profile,
+            program,
+            description: self.description,
+            ignore_failure: self.ignore_failure,
+        })
+    }
+}
+
+fn protocol_attr(a: &mut Attrs) -> Result<Option<String>> {
+    match a.opt_nonempty("Protocol")? {
+        None => Ok(None),
+        Some(v) => Ok(Some(protocol(v).ok_or_else(|| {
             a.err(format!(
                 "Protocol=\"{v}\": allowed: tcp, udp, any (6, 17), or a property"
             ))
-        })?),
-    };
-    let scope = match a.opt_nonempty("Scope")? {
-        None => None,
-        Some(v) => Some(scope(v).ok_or_else(|| {
+        })?)),
+    }
+}
+
+fn scope_attr(a: &mut Attrs) -> Result<Option<String>> {
+    match a.opt_nonempty("Scope")? {
+        None => Ok(None),
+        Some(v) => Ok(Some(scope(v).ok_or_else(|| {
             a.err(format!(
                 "Scope=\"{v}\": allowed: any, localSubnet, DNS, DHCP, WINS, defaultGateway, or a property"
             ))
-        })?),
-    };
-    let profile = match a.opt_nonempty("Profile")? {
-        None => None,
-        Some("all") => None,
-        Some(v @ ("domain" | "private" | "public")) => Some(v.to_string()),
-        Some(v) if v.contains('[') => Some(v.to_string()),
-        Some(v) => {
-            return Err(a.err(format!(
-                "Profile=\"{v}\": allowed: domain, private, public, all, or a property"
-            )))
-        }
-    };
-    let file_attr = a.id("File")?;
-    let program_attr = a.opt_nonempty("Program")?.map(str::to_string);
-    if file.is_some() && (file_attr.is_some() || program_attr.is_some()) {
-        return Err(
-            a.err("under File, the rule is for that file: `File` and `Program` are not allowed")
-        );
+        })?)),
     }
-    if file_attr.is_some() && program_attr.is_some() {
-        return Err(a.err("`File` and `Program` cannot be used together"));
+}
+
+/// `Profile`: `all` (or none) means every profile.
+fn profile_attr(a: &mut Attrs) -> Result<Option<String>> {
+    match a.opt_nonempty("Profile")? {
+        None => Ok(None),
+        Some("all") => Ok(None),
+        Some(v @ ("domain" | "private" | "public")) => Ok(Some(v.to_string())),
+        Some(v) if v.contains('[') => Ok(Some(v.to_string())),
+        Some(v) => Err(a.err(format!(
+            "Profile=\"{v}\": allowed: domain, private, public, all, or a property"
+        ))),
     }
-    let description = a.opt_nonempty("Description")?.map(str::to_string);
-    let ignore_failure = a.yesno("IgnoreFailure")?.unwrap_or(false);
-    a.finish()?;
+}
+
+/// The `RemoteAddress` children's addresses; they exclude the `Scope` attribute.
+fn remote_addresses(el: &Element, has_scope: bool) -> Result<Vec<String>> {
     let mut addresses: Vec<String> = Vec::new();
     for child in &el.children {
         if !(child.ns.is_firewall() && child.name == "RemoteAddress") {
             return Err(unexpected(el, child));
         }
-        if scope.is_some() {
+        if has_scope {
             return Err(WixError::new(
                 child.loc.clone(),
                 "RemoteAddress cannot be used with the Scope attribute",
@@ -142,32 +237,23 @@ pub(crate) fn exception(
         }
         addresses.push(value);
     }
-    let remote = scope.or(if addresses.is_empty() {
-        None
-    } else {
-        Some(addresses.join(","))
-    });
-    let program = match (file, file_attr, program_attr) {
-        (Some(f), _, _) => Some(format!("[#{f}]")),
-        (None, Some(f), _) => {
-            p.sec().reference("File", f.clone(), &el.loc);
-            Some(format!("[#{f}]"))
-        }
-        (None, None, prog) => prog,
-    };
-    if port.is_none() && program.is_none() {
-        return Err(WixError::new(
-            el.loc.clone(),
-            "FirewallException needs a `Port`, or a program (`Program`, `File`, or a File parent)",
-        ));
-    }
-    if let Some(v) = &port {
+    Ok(addresses)
+}
+
+/// Checks a literal `Port` list, and gives the rule's protocol: tcp by default with a
+/// port, and never `any` with one.
+fn port_protocol(
+    el: &Element,
+    port: Option<&str>,
+    protocol: Option<String>,
+) -> Result<Option<String>> {
+    if let Some(v) = port {
         if !v.contains('[') {
             check_ports(v)
                 .map_err(|m| WixError::new(el.loc.clone(), format!("Port=\"{v}\": {m}")))?;
         }
     }
-    let protocol = match (protocol, &port) {
+    let protocol = match (protocol, port) {
         (Some(p), _) => Some(p),
         (None, Some(_)) => Some("tcp".to_string()),
         (None, None) => None,
@@ -178,17 +264,7 @@ pub(crate) fn exception(
             "a `Port` needs Protocol=\"tcp\" or \"udp\"",
         ));
     }
-    let rule = FirewallRule {
-        name,
-        protocol,
-        port,
-        remote,
-        profile,
-        program,
-        description,
-        ignore_failure,
-    };
-    add_rule(p, el, comp, rule, &provider)
+    Ok(protocol)
 }
 
 fn protocol(v: &str) -> Option<String> {
@@ -274,6 +350,8 @@ const DEFERRED_EXE: i32 = 3074;
 const ROLLBACK_EXE: i32 = 3330;
 const SET_PROPERTY: i32 = 51;
 
+/// Adds `rule` to its component's rules: the first rule makes the component's actions, a
+/// later one rewrites the arguments its set-property action carries.
 fn add_rule(
     p: &mut Parser,
     el: &Element,
@@ -282,21 +360,8 @@ fn add_rule(
     provider: &crate::ActionProvider,
 ) -> Result<()> {
     let n = names(&comp.id);
-    let loc = el.loc.clone();
-    // The component's rules so far (an earlier FirewallException of it made the actions).
-    let pos = p.firewall_rules.iter().position(|(c, _)| *c == comp.id);
-    let rules = match pos {
-        Some(i) => {
-            p.firewall_rules[i].1.push(rule);
-            p.firewall_rules[i].1.clone()
-        }
-        None => {
-            p.firewall_rules.push((comp.id.clone(), vec![rule.clone()]));
-            vec![rule]
-        }
-    };
+    let rules = component_rules(p, &comp.id, rule);
     let args = (provider.firewall_rules)(&rules);
-    let target = |verb: &str| format!("{verb} [{}]", n.property);
     if let Some(row) = p
         .sec()
         .rows
@@ -306,18 +371,55 @@ fn add_rule(
         row.values[3] = Val::Str(args);
         return Ok(());
     }
-    if !p.helper_binary {
-        let helper = (provider.helper)().map_err(|m| WixError::new(loc.clone(), m))?;
-        p.sec().streams.push(crate::model::StreamDef {
-            table: "Binary",
-            id: HELPER_BINARY.to_string(),
-            source: helper,
-            loc: loc.clone(),
-        });
-        p.helper_binary = true;
-    } else {
-        p.sec().reference("Binary", HELPER_BINARY, &loc);
+    helper_binary(p, provider, &el.loc)?;
+    custom_actions(p, &n, provider, args, &el.loc);
+    schedule_actions(p, &n, &comp.id, &el.loc);
+    Ok(())
+}
+
+/// The component's rules so far, `rule` last (an earlier FirewallException of it made the
+/// actions).
+fn component_rules(p: &mut Parser, comp: &str, rule: FirewallRule) -> Vec<FirewallRule> {
+    match p.firewall_rules.iter().position(|(c, _)| c == comp) {
+        Some(i) => {
+            p.firewall_rules[i].1.push(rule);
+            p.firewall_rules[i].1.clone()
+        }
+        None => {
+            p.firewall_rules
+                .push((comp.to_string(), vec![rule.clone()]));
+            vec![rule]
+        }
     }
+}
+
+/// The helper's Binary row: added with the package's first rule, referenced by later ones.
+fn helper_binary(p: &mut Parser, provider: &crate::ActionProvider, loc: &Location) -> Result<()> {
+    if p.helper_binary {
+        p.sec().reference("Binary", HELPER_BINARY, loc);
+        return Ok(());
+    }
+    let helper = (provider.helper)().map_err(|m| WixError::new(loc.clone(), m))?;
+    p.sec().streams.push(crate::model::StreamDef {
+        table: "Binary",
+        id: HELPER_BINARY.to_string(),
+        source: helper,
+        loc: loc.clone(),
+    });
+    p.helper_binary = true;
+    Ok(())
+}
+
+/// The component's CustomAction rows: setting the rules property, then add and remove,
+/// each after its rollback.
+fn custom_actions(
+    p: &mut Parser,
+    n: &Names,
+    provider: &crate::ActionProvider,
+    args: String,
+    loc: &Location,
+) {
+    let target = |verb: &str| format!("{verb} [{}]", n.property);
     let actions: [(&str, i32, String, String); 5] = [
         (&n.set, SET_PROPERTY, n.property.clone(), args),
         (
@@ -348,7 +450,7 @@ fn add_rule(
     for (id, ty, source, target) in actions {
         p.sec().row(
             "CustomAction",
-            &loc,
+            loc,
             vec![
                 id.into(),
                 ty.into(),
@@ -358,8 +460,14 @@ fn add_rule(
             ],
         );
     }
-    let installing = format!("${}=3", comp.id);
-    let removing = format!("${}=2 AND NOT UPGRADINGPRODUCTCODE", comp.id);
+}
+
+/// The component's actions in InstallExecuteSequence: the rules property before
+/// InstallInitialize, adding after InstallFiles when the component is installed, removing
+/// before RemoveFiles when it is removed and no upgrade is removing the old product.
+fn schedule_actions(p: &mut Parser, n: &Names, comp: &str, loc: &Location) {
+    let installing = format!("${comp}=3");
+    let removing = format!("${comp}=2 AND NOT UPGRADINGPRODUCTCODE");
     let schedule = |action: &str, placement: Placement, condition: Option<&str>| {
         let mut s = CustomScheduling::new(
             SequenceTable::InstallExecute,
@@ -394,5 +502,4 @@ fn add_rule(
         ),
     ];
     p.sec().schedules.extend(list);
-    Ok(())
 }

@@ -48,125 +48,188 @@ pub(crate) fn util_component_child(
     }
 }
 
+/// `ServiceInstall`: its ServiceInstall row, with the dependencies and arguments its
+/// children add.
 fn service_install(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate> {
-    let mut a = Attrs::new(el);
-    let name = a.req("Name")?.to_string();
-    let id = a
-        .id("Id")?
-        // Compiler_Package.cs ParseServiceInstallElement: the name made an identifier.
-        .unwrap_or_else(|| id_from_service_name(&name));
-    let account = a.opt("Account").map(str::to_string);
-    let mut arguments = a.opt("Arguments").map(str::to_string);
-    let description = a.opt("Description").map(str::to_string);
-    let display_name = a.opt("DisplayName").map(str::to_string);
-    let erase_description = a.flag("EraseDescription")?;
-    let mut error_control = match a.choice("ErrorControl", &["ignore", "normal", "critical"])? {
-        Some("ignore") => 0,
-        Some("critical") => 3,
-        Some(_) => 1,
-        None => {
-            return Err(
-                a.err("missing required attribute `ErrorControl` (ignore, normal or critical)")
-            )
+    let mut svc = ServiceAttrs::read(el)?;
+    let dependencies = svc.children(p, el, comp)?;
+    svc.row(p, el, comp, dependencies);
+    Ok(KeyCandidate::None)
+}
+
+/// A `ServiceInstall`'s attributes, as its ServiceInstall row's values.
+struct ServiceAttrs {
+    id: String,
+    name: String,
+    account: Option<String>,
+    arguments: Option<String>,
+    /// `[~]` when EraseDescription="yes".
+    description: Option<String>,
+    display_name: Option<String>,
+    error_control: i32,
+    service_type: i32,
+    load_order_group: Option<String>,
+    password: Option<String>,
+    start: i32,
+}
+
+impl ServiceAttrs {
+    fn read(el: &Element) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let name = a.req("Name")?.to_string();
+        let id = a
+            .id("Id")?
+            // Compiler_Package.cs ParseServiceInstallElement: the name made an identifier.
+            .unwrap_or_else(|| id_from_service_name(&name));
+        let account = a.opt("Account").map(str::to_string);
+        let arguments = a.opt("Arguments").map(str::to_string);
+        let description = a.opt("Description").map(str::to_string);
+        let display_name = a.opt("DisplayName").map(str::to_string);
+        let description = if a.flag("EraseDescription")? {
+            Some("[~]".to_string())
+        } else {
+            description
+        };
+        let mut error_control = error_control_attr(&mut a)?;
+        let interactive = if a.flag("Interactive")? { 0x100 } else { 0 };
+        let load_order_group = a.opt("LoadOrderGroup").map(str::to_string);
+        let password = a.opt("Password").map(str::to_string);
+        let start = start_attr(&mut a)?;
+        let service_type = interactive | type_attr(&mut a)?;
+        if a.flag("Vital")? {
+            error_control |= 0x8000;
         }
-    };
-    let mut service_type = 0;
-    if a.flag("Interactive")? {
-        service_type |= 0x100;
+        a.finish()?;
+        Ok(ServiceAttrs {
+            id,
+            name,
+            account,
+            arguments,
+            description,
+            display_name,
+            error_control,
+            service_type,
+            load_order_group,
+            password,
+            start,
+        })
     }
-    let load_order_group = a.opt("LoadOrderGroup").map(str::to_string);
-    let password = a.opt("Password").map(str::to_string);
-    let start = match a.choice("Start", &["auto", "demand", "disabled", "boot", "system"])? {
-        Some("auto") => 2,
-        Some("demand") => 3,
-        Some("disabled") => 4,
-        Some(other) => return Err(a.err(format!("Start=\"{other}\" is only for drivers, which are not supported; use auto, demand or disabled"))),
-        None => return Err(a.err("missing required attribute `Start` (auto, demand or disabled)")),
-    };
+
+    /// The children: dependencies (returned as the Dependencies value), arguments (added
+    /// to `Arguments`), the service's configuration and permissions.
+    fn children(&mut self, p: &mut Parser, el: &Element, comp: &Comp) -> Result<Option<String>> {
+        let mut dependencies = String::new();
+        for child in &el.children {
+            let name = Some(self.name.as_str());
+            match (child.ns.is_util(), child.name.as_str()) {
+                (false, "ServiceDependency") => dependency(child, &mut dependencies)?,
+                (false, "ServiceArgument") => self.argument(child)?,
+                (false, "ServiceConfig") => service_config(p, child, comp, name)?,
+                (false, "ServiceConfigFailureActions") => failure_actions(p, child, comp, name)?,
+                (true, "ServiceConfig") => util_service_config(p, child, comp, name)?,
+                (false, "PermissionEx") => permission_ex(p, child, "ServiceInstall", &self.id)?,
+                _ => return Err(unexpected(el, child)),
+            }
+        }
+        Ok(if dependencies.is_empty() {
+            None
+        } else {
+            Some(format!("{dependencies}[~]"))
+        })
+    }
+
+    /// A `ServiceArgument` (WiX v4): one argument per element, joined with spaces.
+    fn argument(&mut self, el: &Element) -> Result<()> {
+        let mut ca = Attrs::new(el);
+        let v = ca
+            .opt("Value")
+            .map(str::to_string)
+            .unwrap_or_else(|| el.text.clone());
+        ca.finish()?;
+        let args = self.arguments.get_or_insert_with(String::new);
+        if !args.is_empty() {
+            args.push(' ');
+        }
+        args.push_str(&v);
+        Ok(())
+    }
+
+    fn row(self, p: &mut Parser, el: &Element, comp: &Comp, dependencies: Option<String>) {
+        p.sec().row(
+            "ServiceInstall",
+            &el.loc,
+            vec![
+                self.id.into(),
+                self.name.into(),
+                Val::opt_str(self.display_name),
+                self.service_type.into(),
+                self.start.into(),
+                self.error_control.into(),
+                Val::opt_str(self.load_order_group),
+                Val::opt_str(dependencies),
+                Val::opt_str(self.account),
+                Val::opt_str(self.password),
+                Val::opt_str(self.arguments),
+                comp.id.clone().into(),
+                Val::opt_str(self.description),
+            ],
+        );
+    }
+}
+
+/// `ErrorControl` (required): ignore 0, normal 1, critical 3.
+fn error_control_attr(a: &mut Attrs) -> Result<i32> {
+    match a.choice("ErrorControl", &["ignore", "normal", "critical"])? {
+        Some("ignore") => Ok(0),
+        Some("critical") => Ok(3),
+        Some(_) => Ok(1),
+        None => {
+            Err(a.err("missing required attribute `ErrorControl` (ignore, normal or critical)"))
+        }
+    }
+}
+
+/// `Start` (required): auto 2, demand 3, disabled 4; the driver start types are refused.
+fn start_attr(a: &mut Attrs) -> Result<i32> {
+    match a.choice("Start", &["auto", "demand", "disabled", "boot", "system"])? {
+        Some("auto") => Ok(2),
+        Some("demand") => Ok(3),
+        Some("disabled") => Ok(4),
+        Some(other) => Err(a.err(format!("Start=\"{other}\" is only for drivers, which are not supported; use auto, demand or disabled"))),
+        None => Err(a.err("missing required attribute `Start` (auto, demand or disabled)")),
+    }
+}
+
+/// `Type` (required): the service type bits of ownProcess (0x10) or shareProcess (0x20);
+/// driver services are refused.
+fn type_attr(a: &mut Attrs) -> Result<i32> {
     match a.choice(
         "Type",
         &["ownProcess", "shareProcess", "kernelDriver", "systemDriver"],
     )? {
-        Some("ownProcess") => service_type |= 0x10,
-        Some("shareProcess") => service_type |= 0x20,
-        Some(_) => {
-            return Err(a.err(
-                "driver services are not supported; use Type=\"ownProcess\" or \"shareProcess\"",
-            ))
-        }
-        None => return Err(a.err("missing required attribute `Type` (ownProcess or shareProcess)")),
+        Some("ownProcess") => Ok(0x10),
+        Some("shareProcess") => Ok(0x20),
+        Some(_) => Err(
+            a.err("driver services are not supported; use Type=\"ownProcess\" or \"shareProcess\"")
+        ),
+        None => Err(a.err("missing required attribute `Type` (ownProcess or shareProcess)")),
     }
-    if a.flag("Vital")? {
-        error_control |= 0x8000;
+}
+
+/// A `ServiceDependency` added to `dependencies`, each ending in `[~]`.
+fn dependency(el: &Element, dependencies: &mut String) -> Result<()> {
+    let mut ca = Attrs::new(el);
+    let dep = ca.req("Id")?.to_string();
+    let group = ca.flag("Group")?;
+    ca.finish()?;
+    no_children(el)?;
+    // Load-order groups are marked with a '+' prefix in the Dependencies list.
+    if group {
+        dependencies.push('+');
     }
-    a.finish()?;
-    let mut dependencies = String::new();
-    for child in &el.children {
-        match (child.ns.is_util(), child.name.as_str()) {
-            (false, "ServiceDependency") => {
-                let mut ca = Attrs::new(child);
-                let dep = ca.req("Id")?.to_string();
-                let group = ca.flag("Group")?;
-                ca.finish()?;
-                no_children(child)?;
-                // Load-order groups are marked with a '+' prefix in the Dependencies list.
-                if group {
-                    dependencies.push('+');
-                }
-                dependencies.push_str(&dep);
-                dependencies.push_str("[~]");
-            }
-            (false, "ServiceArgument") => {
-                // WiX v4: one argument per element, joined with spaces.
-                let mut ca = Attrs::new(child);
-                let v = ca
-                    .opt("Value")
-                    .map(str::to_string)
-                    .unwrap_or_else(|| child.text.clone());
-                ca.finish()?;
-                let args = arguments.get_or_insert_with(String::new);
-                if !args.is_empty() {
-                    args.push(' ');
-                }
-                args.push_str(&v);
-            }
-            (false, "ServiceConfig") => service_config(p, child, comp, Some(&name))?,
-            (false, "ServiceConfigFailureActions") => failure_actions(p, child, comp, Some(&name))?,
-            (true, "ServiceConfig") => util_service_config(p, child, comp, Some(&name))?,
-            (false, "PermissionEx") => permission_ex(p, child, "ServiceInstall", &id)?,
-            _ => return Err(unexpected(el, child)),
-        }
-    }
-    let dependencies = if dependencies.is_empty() {
-        None
-    } else {
-        Some(format!("{dependencies}[~]"))
-    };
-    let description = if erase_description {
-        Some("[~]".to_string())
-    } else {
-        description
-    };
-    p.sec().row(
-        "ServiceInstall",
-        &el.loc,
-        vec![
-            id.into(),
-            name.into(),
-            Val::opt_str(display_name),
-            service_type.into(),
-            start.into(),
-            error_control.into(),
-            Val::opt_str(load_order_group),
-            Val::opt_str(dependencies),
-            Val::opt_str(account),
-            Val::opt_str(password),
-            Val::opt_str(arguments),
-            comp.id.clone().into(),
-            Val::opt_str(description),
-        ],
-    );
-    Ok(KeyCandidate::None)
+    dependencies.push_str(&dep);
+    dependencies.push_str("[~]");
+    Ok(())
 }
 
 fn service_control(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidate> {
