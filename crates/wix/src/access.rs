@@ -129,6 +129,29 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
     if decls.is_empty() {
         return Ok(());
     }
+    let defs = modified_definitions(sections, decls);
+    if defs.is_empty() {
+        return Ok(());
+    }
+    let Some(entry) = sections.iter().position(|s| s.kind == SectionKind::Package) else {
+        return Ok(());
+    };
+    let included = reached_sections(sections, &defs, entry);
+    check_visibility(sections, &defs)?;
+    let mut drop = Dropped::new();
+    for (key, ds) in &defs {
+        drop_unreferenced(key, ds, &included, &mut drop);
+        resolve_conflict(key, ds, &included, &mut drop)?;
+    }
+    remove_dropped(sections, drop);
+    Ok(())
+}
+
+/// Definitions to remove: (section, location, symbol, which on that line).
+type Dropped = BTreeSet<(usize, Location, Key, usize)>;
+
+/// Every definition of each symbol that has at least one definition with a modifier.
+fn modified_definitions(sections: &[Section], decls: &[AccessDecl]) -> BTreeMap<Key, Vec<Def>> {
     // Locations are lines, so one line may hold several modified definitions of one id:
     // the n-th definition of a table there takes the n-th modifier, in document order.
     let mut modifiers: BTreeMap<(Location, String), Vec<Access>> = BTreeMap::new();
@@ -159,15 +182,16 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
         }
     }
     defs.retain(|_, v| v.iter().any(|d| d.access != Access::Global));
-    if defs.is_empty() {
-        return Ok(());
-    }
+    defs
+}
 
-    // The sections the package reaches, a reference to an overridden virtual symbol going
-    // to its override (FindEntrySectionAndLoadSymbolsCommand / ResolveReferencesCommand).
-    let Some(entry) = sections.iter().position(|s| s.kind == SectionKind::Package) else {
-        return Ok(());
-    };
+/// The sections the package reaches, a reference to an overridden virtual symbol going
+/// to its override (FindEntrySectionAndLoadSymbolsCommand / ResolveReferencesCommand).
+fn reached_sections(
+    sections: &[Section],
+    defs: &BTreeMap<Key, Vec<Def>>,
+    entry: usize,
+) -> BTreeSet<usize> {
     let mut all: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
     for (i, s) in sections.iter().enumerate() {
         for (key, _) in definitions(s) {
@@ -194,8 +218,11 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
             }
         }
     }
+    included
+}
 
-    // Visibility: a section- or file-private symbol referenced from elsewhere.
+/// Visibility: a section- or file-private symbol referenced from elsewhere is an error.
+fn check_visibility(sections: &[Section], defs: &BTreeMap<Key, Vec<Def>>) -> Result<()> {
     for (si, s) in sections.iter().enumerate() {
         for r in &s.refs {
             let Some(ds) = defs.get(&(r.table, r.id.clone())) else {
@@ -206,91 +233,100 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
                 Access::File => sections[d.section].loc.file == s.loc.file,
                 _ => true,
             });
-            if !visible {
-                let d = &ds[0];
-                return Err(WixError::new(
-                    r.loc.clone(),
-                    format!(
-                        "{} `{}` is defined at {} with an access modifier that makes it \
-                         visible only to its own {}",
-                        r.table,
-                        r.id,
-                        d.loc,
-                        if d.access == Access::Section {
-                            "fragment"
-                        } else {
-                            "file"
-                        }
-                    ),
-                ));
+            if visible {
+                continue;
             }
+            let d = &ds[0];
+            return Err(WixError::new(
+                r.loc.clone(),
+                format!(
+                    "{} `{}` is defined at {} with an access modifier that makes it visible \
+                     only to its own {}",
+                    r.table,
+                    r.id,
+                    d.loc,
+                    if d.access == Access::Section {
+                        "fragment"
+                    } else {
+                        "file"
+                    }
+                ),
+            ));
         }
     }
+    Ok(())
+}
 
-    // Conflicts among referenced definitions (ProcessConflictingSymbolsCommand).
-    let mut drop: BTreeSet<(usize, Location, Key, usize)> = BTreeSet::new();
-    for (key, ds) in &defs {
-        let live: Vec<&Def> = ds
-            .iter()
-            .filter(|d| included.contains(&d.section))
-            .collect();
-        for d in ds.iter().filter(|d| !included.contains(&d.section)) {
-            if matches!(d.access, Access::Virtual | Access::Override) {
-                drop.insert((d.section, d.loc.clone(), key.clone(), d.nth));
-            }
-        }
-        let virtuals: Vec<&&Def> = live
-            .iter()
-            .filter(|d| d.access == Access::Virtual)
-            .collect();
-        let overrides: Vec<&&Def> = live
-            .iter()
-            .filter(|d| d.access == Access::Override)
-            .collect();
-        let plain: Vec<&&Def> = live
-            .iter()
-            .filter(|d| !matches!(d.access, Access::Virtual | Access::Override))
-            .collect();
-        let what = format!("{} `{}`", key.0, key.1);
-        match (virtuals.as_slice(), overrides.as_slice()) {
-            // A virtual in a section nothing references still satisfies the override.
-            ([], [o, ..]) if !ds.iter().any(|d| d.access == Access::Virtual) => {
-                return Err(WixError::new(
-                    o.loc.clone(),
-                    format!("{what} is an override, but there is no virtual {what} to override"),
-                ))
-            }
-            ([], _) => {}
-            ([v], _) if !plain.is_empty() => {
-                return Err(WixError::new(
-                    plain[0].loc.clone(),
-                    format!(
-                        "{what} is virtual at {}; another definition must say `override`",
-                        v.loc
-                    ),
-                ))
-            }
-            ([_], [_, second, ..]) => {
-                return Err(WixError::new(
-                    second.loc.clone(),
-                    format!(
-                        "duplicate override of {what}; the first is at {}",
-                        overrides[0].loc
-                    ),
-                ))
-            }
-            ([v], [_]) => {
-                drop.insert((v.section, v.loc.clone(), key.clone(), v.nth));
-            }
-            ([_], []) => {}
-            ([first, second, ..], _) => {
-                return Err(WixError::new(
-                    second.loc.clone(),
-                    format!("duplicate virtual {what}; the first is at {}", first.loc),
-                ))
-            }
+/// Virtual and override definitions in sections the package does not reach are dropped.
+fn drop_unreferenced(key: &Key, ds: &[Def], included: &BTreeSet<usize>, drop: &mut Dropped) {
+    for d in ds.iter().filter(|d| !included.contains(&d.section)) {
+        if matches!(d.access, Access::Virtual | Access::Override) {
+            drop.insert((d.section, d.loc.clone(), key.clone(), d.nth));
         }
     }
+}
+
+/// Conflicts among referenced definitions (ProcessConflictingSymbolsCommand): one virtual
+/// and one override drop the virtual; the other combinations WiX rejects are errors.
+fn resolve_conflict(
+    key: &Key,
+    ds: &[Def],
+    included: &BTreeSet<usize>,
+    drop: &mut Dropped,
+) -> Result<()> {
+    let live: Vec<&Def> = ds
+        .iter()
+        .filter(|d| included.contains(&d.section))
+        .collect();
+    let with = |access: Access| -> Vec<&Def> {
+        live.iter()
+            .copied()
+            .filter(|d| d.access == access)
+            .collect()
+    };
+    let (virtuals, overrides) = (with(Access::Virtual), with(Access::Override));
+    let plain: Vec<&Def> = live
+        .iter()
+        .copied()
+        .filter(|d| !matches!(d.access, Access::Virtual | Access::Override))
+        .collect();
+    let what = format!("{} `{}`", key.0, key.1);
+    let error = |loc: &Location, message: String| Err(WixError::new(loc.clone(), message));
+    match (virtuals.as_slice(), overrides.as_slice()) {
+        // A virtual in a section nothing references still satisfies the override.
+        ([], [o, ..]) if !ds.iter().any(|d| d.access == Access::Virtual) => error(
+            &o.loc,
+            format!("{what} is an override, but there is no virtual {what} to override"),
+        ),
+        ([], _) => Ok(()),
+        ([v], _) if !plain.is_empty() => error(
+            &plain[0].loc,
+            format!(
+                "{what} is virtual at {}; another definition must say `override`",
+                v.loc
+            ),
+        ),
+        ([_], [first, second, ..]) => error(
+            &second.loc,
+            format!(
+                "duplicate override of {what}; the first is at {}",
+                first.loc
+            ),
+        ),
+        ([v], [_]) => {
+            drop.insert((v.section, v.loc.clone(), key.clone(), v.nth));
+            Ok(())
+        }
+        ([_], []) => Ok(()),
+        ([first, second, ..], _) => error(
+            &second.loc,
+            format!("duplicate virtual {what}; the first is at {}", first.loc),
+        ),
+    }
+}
+
+/// Removes the dropped definitions from their sections.
+fn remove_dropped(sections: &mut [Section], drop: Dropped) {
     // Highest first, so removing one does not shift the index of another on its line.
     for (si, loc, (table, id), nth) in drop.into_iter().rev() {
         let s = &mut sections[si];
@@ -312,5 +348,4 @@ pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
         s.streams.retain(|st| keep(st.table, &st.id, &st.loc));
         s.groups.retain(|g| keep(g.table, &g.id, &g.loc));
     }
-    Ok(())
 }

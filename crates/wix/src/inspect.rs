@@ -580,17 +580,36 @@ impl Report {
     /// The human-readable form printed by `cargo svcpack inspect`.
     pub fn to_text(&self) -> String {
         let mut o = String::new();
-        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        self.write_product(&mut o);
+        o.push_str(&format!("Files ({}):\n", self.files.len()));
+        for f in &self.files {
+            write_file(&mut o, f);
+        }
+        o.push_str(&format!("Services ({}):\n", self.services.len()));
+        for s in &self.services {
+            write_service(&mut o, s);
+        }
+        if !self.firewall.is_empty() {
+            o.push_str(&format!("Firewall rules ({}):\n", self.firewall.len()));
+            for f in &self.firewall {
+                write_firewall_rule(&mut o, f);
+            }
+        }
+        o
+    }
+
+    /// The package's identity and signature lines.
+    fn write_product(&self, o: &mut String) {
         o.push_str(&format!(
             "Product:       {} {}\n",
-            opt(&self.product_name),
-            opt(&self.product_version)
+            or_dash(&self.product_name),
+            or_dash(&self.product_version)
         ));
-        o.push_str(&format!("Manufacturer:  {}\n", opt(&self.manufacturer)));
-        o.push_str(&format!("ProductCode:   {}\n", opt(&self.product_code)));
-        o.push_str(&format!("UpgradeCode:   {}\n", opt(&self.upgrade_code)));
-        o.push_str(&format!("PackageCode:   {}\n", opt(&self.package_code)));
-        o.push_str(&format!("Platform:      {}\n", opt(&self.platform)));
+        o.push_str(&format!("Manufacturer:  {}\n", or_dash(&self.manufacturer)));
+        o.push_str(&format!("ProductCode:   {}\n", or_dash(&self.product_code)));
+        o.push_str(&format!("UpgradeCode:   {}\n", or_dash(&self.upgrade_code)));
+        o.push_str(&format!("PackageCode:   {}\n", or_dash(&self.package_code)));
+        o.push_str(&format!("Platform:      {}\n", or_dash(&self.platform)));
         o.push_str(&format!("Codepage:      {}\n", self.codepage));
         o.push_str(&format!(
             "Signed:        {}\n",
@@ -601,122 +620,131 @@ impl Report {
                 o.push_str(&format!("  {k}: {v}\n"));
             }
         }
-        o.push_str(&format!("Files ({}):\n", self.files.len()));
-        for f in &self.files {
-            o.push_str(&format!(
-                "  {:<40} {:>12} bytes  {}\n",
-                f.name,
-                f.size,
-                f.version
-                    .as_deref()
-                    .map(|v| format!("version {v}"))
-                    .unwrap_or_else(|| "unversioned".into())
-            ));
-            if let Some(sig) = &f.signature {
-                for k in ["subject", "issuer", "digest", "timestamp"] {
-                    if let Some(v) = sig.get(k) {
-                        o.push_str(&format!("    {k}: {v}\n"));
-                    }
-                }
-            }
-        }
-        o.push_str(&format!("Services ({}):\n", self.services.len()));
-        for s in &self.services {
-            o.push_str(&format!("  {} ({})\n", s.name, opt(&s.display_name)));
-            o.push_str(&format!(
-                "    start: {}  account: {}\n",
-                s.start_type, s.account
-            ));
-            if let Some(a) = &s.arguments {
-                o.push_str(&format!("    arguments: {a}\n"));
-            }
-            if !s.dependencies.is_empty() {
-                o.push_str(&format!(
-                    "    dependencies: {}\n",
-                    s.dependencies.join(", ")
-                ));
-            }
-            match &s.recovery {
-                Some(r) => {
-                    let pairs: Vec<String> = r
-                        .actions
-                        .iter()
-                        .zip(r.delays_ms.iter().chain(std::iter::repeat(&0)))
-                        .map(|(a, d)| format!("{a} after {}s", d / 1000))
-                        .collect();
-                    o.push_str(&format!("    recovery: {}", pairs.join(", ")));
-                    if let Some(reset) = r.reset_period_secs {
-                        o.push_str(&format!("; reset after {reset}s"));
-                    }
-                    if let Some(c) = &r.command {
-                        o.push_str(&format!("; command {c}"));
-                    }
-                    o.push('\n');
-                }
-                None => o.push_str("    recovery: none\n"),
-            }
-            let mut extra = vec![format!("settings from: {}", s.settings_from)];
-            if s.non_crash_failures {
-                extra.push("recovery also on non-crash failures".into());
-            }
-            if let Some(t) = &s.sid_type {
-                extra.push(format!("sid-type: {t}"));
-            }
-            if !s.required_privileges.is_empty() {
-                extra.push(format!("privileges: {}", s.required_privileges.join(", ")));
-            }
-            if let Some(ms) = s.preshutdown_timeout_ms {
-                extra.push(format!("preshutdown timeout: {}s", ms / 1000));
-            }
-            if let Some(p) = &s.password_property {
-                extra.push(format!(
-                    "password: property {p} at install time{}",
-                    if s.password_required {
-                        " (required by a launch condition)"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-            if s.password_in_package {
-                extra.push("password: written in the package".into());
-            }
-            if let Some(ms) = s.stop_wait_ms {
-                extra.push(format!(
-                    "upgrade waits up to {}s for the old process",
-                    ms / 1000
-                ));
-            }
-            o.push_str(&format!("    {}\n", extra.join("; ")));
-        }
-        if !self.firewall.is_empty() {
-            o.push_str(&format!("Firewall rules ({}):\n", self.firewall.len()));
-            for f in &self.firewall {
-                let ports = if f.ports.is_empty() {
-                    "any port"
-                } else {
-                    &f.ports
-                };
-                let profiles = if f.profiles.is_empty() {
-                    "all profiles".to_string()
-                } else {
-                    f.profiles.join(",")
-                };
-                o.push_str(&format!(
-                    "  {}: inbound {} {ports} from {} ({profiles})",
-                    f.name, f.protocol, f.remote
-                ));
-                if let Some(p) = &f.program {
-                    o.push_str(&format!("; program {p}"));
-                }
-                if f.ignore_failure {
-                    o.push_str("; failure ignored");
-                }
-                o.push('\n');
-            }
-        }
-        o
     }
+}
+
+fn or_dash(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "-".into())
+}
+
+fn write_file(o: &mut String, f: &FileReport) {
+    o.push_str(&format!(
+        "  {:<40} {:>12} bytes  {}\n",
+        f.name,
+        f.size,
+        f.version
+            .as_deref()
+            .map(|v| format!("version {v}"))
+            .unwrap_or_else(|| "unversioned".into())
+    ));
+    if let Some(sig) = &f.signature {
+        for k in ["subject", "issuer", "digest", "timestamp"] {
+            if let Some(v) = sig.get(k) {
+                o.push_str(&format!("    {k}: {v}\n"));
+            }
+        }
+    }
+}
+
+fn write_service(o: &mut String, s: &ServiceReport) {
+    o.push_str(&format!("  {} ({})\n", s.name, or_dash(&s.display_name)));
+    o.push_str(&format!(
+        "    start: {}  account: {}\n",
+        s.start_type, s.account
+    ));
+    if let Some(a) = &s.arguments {
+        o.push_str(&format!("    arguments: {a}\n"));
+    }
+    if !s.dependencies.is_empty() {
+        o.push_str(&format!(
+            "    dependencies: {}\n",
+            s.dependencies.join(", ")
+        ));
+    }
+    match &s.recovery {
+        Some(r) => o.push_str(&format!("    recovery: {}\n", recovery_text(r))),
+        None => o.push_str("    recovery: none\n"),
+    }
+    o.push_str(&format!("    {}\n", service_settings(s).join("; ")));
+}
+
+/// Each failure action with its delay, then the reset period and command if set.
+fn recovery_text(r: &Recovery) -> String {
+    let pairs: Vec<String> = r
+        .actions
+        .iter()
+        .zip(r.delays_ms.iter().chain(std::iter::repeat(&0)))
+        .map(|(a, d)| format!("{a} after {}s", d / 1000))
+        .collect();
+    let mut text = pairs.join(", ");
+    if let Some(reset) = r.reset_period_secs {
+        text.push_str(&format!("; reset after {reset}s"));
+    }
+    if let Some(c) = &r.command {
+        text.push_str(&format!("; command {c}"));
+    }
+    text
+}
+
+/// The service's further settings, each as one phrase.
+fn service_settings(s: &ServiceReport) -> Vec<String> {
+    let mut extra = vec![format!("settings from: {}", s.settings_from)];
+    if s.non_crash_failures {
+        extra.push("recovery also on non-crash failures".into());
+    }
+    if let Some(t) = &s.sid_type {
+        extra.push(format!("sid-type: {t}"));
+    }
+    if !s.required_privileges.is_empty() {
+        extra.push(format!("privileges: {}", s.required_privileges.join(", ")));
+    }
+    if let Some(ms) = s.preshutdown_timeout_ms {
+        extra.push(format!("preshutdown timeout: {}s", ms / 1000));
+    }
+    if let Some(p) = &s.password_property {
+        extra.push(format!(
+            "password: property {p} at install time{}",
+            if s.password_required {
+                " (required by a launch condition)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if s.password_in_package {
+        extra.push("password: written in the package".into());
+    }
+    if let Some(ms) = s.stop_wait_ms {
+        extra.push(format!(
+            "upgrade waits up to {}s for the old process",
+            ms / 1000
+        ));
+    }
+    extra
+}
+
+fn write_firewall_rule(o: &mut String, f: &FirewallReport) {
+    let ports = if f.ports.is_empty() {
+        "any port"
+    } else {
+        &f.ports
+    };
+    let profiles = if f.profiles.is_empty() {
+        "all profiles".to_string()
+    } else {
+        f.profiles.join(",")
+    };
+    o.push_str(&format!(
+        "  {}: inbound {} {ports} from {} ({profiles})",
+        f.name, f.protocol, f.remote
+    ));
+    if let Some(p) = &f.program {
+        o.push_str(&format!("; program {p}"));
+    }
+    if f.ignore_failure {
+        o.push_str("; failure ignored");
+    }
+    o.push('\n');
 }
 
 #[cfg(test)]

@@ -460,63 +460,96 @@ fn add_standard_directories(
     }
 }
 
-fn resolve_features(
-    out: &mut Linked,
-    memberships: &[super::model::Membership],
-    dialect: Dialect,
-) -> Result<()> {
+/// One component in one feature, with the location of the reference that puts it there.
+type FeatureComponent = (String, String, Location);
+
+/// Memberships by the group or feature that contains them.
+type Groups<'a> = BTreeMap<&'a Member, Vec<&'a Membership>>;
+
+/// Fills in what features hold: components (through groups), parents of referenced
+/// features, the WixDefaultFeature of WiX v4, and the feature advertised shortcuts target.
+fn resolve_features(out: &mut Linked, memberships: &[Membership], dialect: Dialect) -> Result<()> {
     let features: BTreeSet<String> = out
         .rows
         .iter()
         .filter(|r| r.table == "Feature")
         .filter_map(|r| r.values[0].as_str().map(str::to_string))
         .collect();
-    // Group contents.
-    let mut groups: BTreeMap<&Member, Vec<&super::model::Membership>> = BTreeMap::new();
+    let (fc, parents) = expand_memberships(memberships)?;
+    set_feature_parents(out, &parents);
+    let (mut result, default_feature) = place_in_default_feature(out, fc, dialect, &features);
+    if default_feature && !features.contains("WixDefaultFeature") {
+        add_default_feature_row(out);
+    }
+    for (f, _, loc) in &result {
+        if f != "WixDefaultFeature" && !features.contains(f) {
+            return Err(WixError::new(
+                loc.clone(),
+                format!("unresolved reference to Feature `{f}`"),
+            ));
+        }
+    }
+    let mut dedup = BTreeSet::new();
+    result.retain(|(f, c, _)| dedup.insert((f.clone(), c.clone())));
+    check_every_component_in_a_feature(out, &result)?;
+    target_advertised_shortcuts(out, &result)?;
+    out.feature_components = result;
+    Ok(())
+}
+
+/// Expands every membership of a feature into (feature, component) pairs, and collects
+/// the parents that FeatureRef / FeatureGroupRef inside features give.
+fn expand_memberships(
+    memberships: &[Membership],
+) -> Result<(Vec<FeatureComponent>, BTreeMap<String, String>)> {
+    let mut groups: Groups = BTreeMap::new();
     for m in memberships {
         groups.entry(&m.parent).or_default().push(m);
     }
-    let mut fc: Vec<(String, String, Location)> = Vec::new();
-    let mut parents: BTreeMap<String, String> = BTreeMap::new();
-    let mut seen_comp: BTreeSet<String> = BTreeSet::new();
-
-    // Expand a member into (feature, component) pairs for a containing feature.
-    fn expand(
-        feature: &str,
-        member: &Member,
-        loc: &Location,
-        groups: &BTreeMap<&Member, Vec<&super::model::Membership>>,
-        fc: &mut Vec<(String, String, Location)>,
-        parents: &mut BTreeMap<String, String>,
-        depth: usize,
-    ) -> Result<()> {
-        if depth > 64 {
-            return Err(WixError::new(
-                loc.clone(),
-                "component or feature groups nest too deeply (a cycle?)",
-            ));
-        }
-        match member {
-            Member::Component(c) => fc.push((feature.to_string(), c.clone(), loc.clone())),
-            Member::Feature(f) => {
-                if !feature.is_empty() {
-                    parents.insert(f.clone(), feature.to_string());
-                }
-            }
-            Member::ComponentGroup(_) | Member::FeatureGroup(_) => {
-                for m in groups.get(member).map(|v| v.as_slice()).unwrap_or(&[]) {
-                    expand(feature, &m.member, &m.loc, groups, fc, parents, depth + 1)?;
-                }
-            }
-        }
-        Ok(())
-    }
+    let mut fc = Vec::new();
+    let mut parents = BTreeMap::new();
     for m in memberships {
         if let Member::Feature(f) = &m.parent {
             expand(f, &m.member, &m.loc, &groups, &mut fc, &mut parents, 0)?;
         }
     }
-    // Feature parents from FeatureRef / FeatureGroupRef inside features.
+    Ok((fc, parents))
+}
+
+/// Expands a member into (feature, component) pairs for a containing feature.
+fn expand(
+    feature: &str,
+    member: &Member,
+    loc: &Location,
+    groups: &Groups,
+    fc: &mut Vec<FeatureComponent>,
+    parents: &mut BTreeMap<String, String>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 64 {
+        return Err(WixError::new(
+            loc.clone(),
+            "component or feature groups nest too deeply (a cycle?)",
+        ));
+    }
+    match member {
+        Member::Component(c) => fc.push((feature.to_string(), c.clone(), loc.clone())),
+        Member::Feature(f) => {
+            if !feature.is_empty() {
+                parents.insert(f.clone(), feature.to_string());
+            }
+        }
+        Member::ComponentGroup(_) | Member::FeatureGroup(_) => {
+            for m in groups.get(member).map(|v| v.as_slice()).unwrap_or(&[]) {
+                expand(feature, &m.member, &m.loc, groups, fc, parents, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Feature parents from FeatureRef / FeatureGroupRef inside features.
+fn set_feature_parents(out: &mut Linked, parents: &BTreeMap<String, String>) {
     for row in out.rows.iter_mut().filter(|r| r.table == "Feature") {
         if let Some(id) = row.values[0].as_str() {
             if let Some(p) = parents.get(id) {
@@ -526,8 +559,16 @@ fn resolve_features(
             }
         }
     }
-    // Components authored directly in a v4 package, or when a v4 package has no features:
-    // WiX v4's WixDefaultFeature.
+}
+
+/// Components authored directly in a v4 package, or when a v4 package has no features:
+/// WiX v4's WixDefaultFeature. Returns the pairs and whether that feature is used.
+fn place_in_default_feature(
+    out: &Linked,
+    fc: Vec<FeatureComponent>,
+    dialect: Dialect,
+    features: &BTreeSet<String>,
+) -> (Vec<FeatureComponent>, bool) {
     let in_feature: BTreeSet<String> = fc
         .iter()
         .filter(|(f, _, _)| !f.is_empty())
@@ -553,48 +594,45 @@ fn resolve_features(
             }
         }
     }
-    if default_feature && !features.contains("WixDefaultFeature") {
-        let loc = out.package.loc.clone();
-        out.rows.push(Row {
-            table: "Feature",
-            values: vec![
-                "WixDefaultFeature".into(),
-                Val::Null,
-                Val::Null,
-                Val::Null,
-                0.into(),
-                1.into(),
-                Val::Null,
-                0.into(),
-            ],
-            loc,
-        });
-    }
-    for (f, _, loc) in &result {
-        if f != "WixDefaultFeature" && !features.contains(f) {
-            return Err(WixError::new(
-                loc.clone(),
-                format!("unresolved reference to Feature `{f}`"),
-            ));
-        }
-    }
-    let mut dedup = BTreeSet::new();
-    result.retain(|(f, c, _)| dedup.insert((f.clone(), c.clone())));
-    for (_, c, _) in &result {
-        seen_comp.insert(c.clone());
-    }
+    (result, default_feature)
+}
+
+fn add_default_feature_row(out: &mut Linked) {
+    let loc = out.package.loc.clone();
+    out.rows.push(Row {
+        table: "Feature",
+        values: vec![
+            "WixDefaultFeature".into(),
+            Val::Null,
+            Val::Null,
+            Val::Null,
+            0.into(),
+            1.into(),
+            Val::Null,
+            0.into(),
+        ],
+        loc,
+    });
+}
+
+fn check_every_component_in_a_feature(out: &Linked, result: &[FeatureComponent]) -> Result<()> {
+    let seen_comp: BTreeSet<&str> = result.iter().map(|(_, c, _)| c.as_str()).collect();
     for c in &out.components {
-        if !seen_comp.contains(&c.id) {
+        if !seen_comp.contains(c.id.as_str()) {
             return Err(WixError::new(
                 c.loc.clone(),
                 format!("component `{}` is not in any feature; reference it with a ComponentRef or ComponentGroupRef in a Feature", c.id),
             ));
         }
     }
-    // Advertised shortcuts target their component's primary feature: the first feature
-    // that references it (WiX's linker, ResolveFeatures).
+    Ok(())
+}
+
+/// Advertised shortcuts target their component's primary feature: the first feature
+/// that references it (WiX's linker, ResolveFeatures).
+fn target_advertised_shortcuts(out: &mut Linked, result: &[FeatureComponent]) -> Result<()> {
     let mut primary: BTreeMap<String, String> = BTreeMap::new();
-    for (f, c, _) in &result {
+    for (f, c, _) in result {
         primary.entry(c.clone()).or_insert_with(|| f.clone());
     }
     for row in out.rows.iter_mut().filter(|r| r.table == "Shortcut") {
@@ -609,7 +647,6 @@ fn resolve_features(
             row.values[4] = Val::Str(feature.clone());
         }
     }
-    out.feature_components = result;
     Ok(())
 }
 

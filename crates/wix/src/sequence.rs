@@ -593,6 +593,9 @@ pub fn required_standard_actions(
     required
 }
 
+/// What a relatively scheduled action hangs from: (after?, the action).
+type Anchor = (bool, String);
+
 /// An action while the tables are being built.
 #[derive(Clone, Debug)]
 struct Node {
@@ -600,8 +603,8 @@ struct Node {
     action: String,
     condition: Option<String>,
     sequence: Option<i32>,
-    /// For a relatively scheduled action: (after?, the action it hangs from).
-    anchor: Option<(bool, String)>,
+    /// For a relatively scheduled action.
+    anchor: Option<Anchor>,
     overridable: bool,
     /// Where it was authored; `None` for a standard action WiX adds by itself.
     loc: Option<Location>,
@@ -735,78 +738,103 @@ pub fn build_sequences(
 ) -> Result<Sequences> {
     let mut warnings = Vec::new();
     let mut actions = Actions::default();
-
-    // Authored actions, in authoring order.
     for s in custom.iter().filter(|s| !s.suppress) {
-        check_authored(s)?;
-        let (sequence, anchor) = match &s.placement {
-            Some(Placement::Sequence(n)) => (Some(*n), None),
-            Some(Placement::Before(other)) => (None, Some((false, other.clone()))),
-            Some(Placement::After(other)) => (None, Some((true, other.clone()))),
-            None => match standard(s.table, &s.action) {
-                Some(std) => (Some(std.1), None),
-                None => {
-                    return Err(err(
-                        &s.loc,
-                        format!(
-                            "action '{}' in {} needs Sequence, Before or After: it has no \
-                             standard sequence number in that table",
-                            s.action, s.table
-                        ),
-                    ))
-                }
-            },
-        };
-        let node = Node {
-            table: s.table,
-            action: s.action.clone(),
-            condition: s.condition.clone(),
-            sequence,
-            anchor,
-            overridable: s.overridable,
-            loc: Some(s.loc.clone()),
-            removed: false,
-            before: Vec::new(),
-            after: Vec::new(),
-        };
-        match actions.get(s.table, &s.action) {
-            None => {
-                actions.insert(node);
-            }
-            Some(id) => {
-                let existing = &actions.nodes[id];
-                let other = existing
-                    .loc
-                    .as_ref()
-                    .map_or_else(String::new, |l| format!(" (also at {l})"));
-                match (existing.overridable, s.overridable) {
-                    (true, true) => {
-                        return Err(err(
-                            &s.loc,
-                            format!(
-                                "overridable action '{}' is scheduled twice in {}{other}",
-                                s.action, s.table
-                            ),
-                        ))
-                    }
-                    (false, false) => {
-                        return Err(err(
-                            &s.loc,
-                            format!(
-                                "action '{}' is scheduled twice in {}{other}",
-                                s.action, s.table
-                            ),
-                        ))
-                    }
-                    // The non-overridable scheduling wins, wherever it was authored.
-                    (false, true) => {}
-                    (true, false) => actions.replace(id, node),
-                }
-            }
+        add_authored(&mut actions, s)?;
+    }
+    add_required_standard(&mut actions, present, options);
+    for s in custom.iter().filter(|s| s.suppress) {
+        suppress(&mut actions, s, &mut warnings)?;
+    }
+    hang_relative_actions(&mut actions)?;
+    add_install_files_for_duplicate_files(&mut actions);
+    if options.rules == Rules::WixV3 {
+        sort_related_by_name(&mut actions);
+    }
+    let mut tables = BTreeMap::new();
+    for table in SequenceTable::ALL {
+        let rows = schedule_table(&mut actions, table, &mut warnings)?;
+        tables.insert(table, rows);
+    }
+    Ok(Sequences { tables, warnings })
+}
+
+/// Enters one authored (not suppressing) scheduling, in authoring order; a second
+/// scheduling of the same action is an error unless exactly one of the two is overridable.
+fn add_authored(actions: &mut Actions, s: &CustomScheduling) -> Result<()> {
+    check_authored(s)?;
+    let (sequence, anchor) = authored_placement(s)?;
+    let node = Node {
+        table: s.table,
+        action: s.action.clone(),
+        condition: s.condition.clone(),
+        sequence,
+        anchor,
+        overridable: s.overridable,
+        loc: Some(s.loc.clone()),
+        removed: false,
+        before: Vec::new(),
+        after: Vec::new(),
+    };
+    let Some(id) = actions.get(s.table, &s.action) else {
+        actions.insert(node);
+        return Ok(());
+    };
+    let existing = &actions.nodes[id];
+    let other = existing
+        .loc
+        .as_ref()
+        .map_or_else(String::new, |l| format!(" (also at {l})"));
+    match (existing.overridable, s.overridable) {
+        (true, true) => Err(err(
+            &s.loc,
+            format!(
+                "overridable action '{}' is scheduled twice in {}{other}",
+                s.action, s.table
+            ),
+        )),
+        (false, false) => Err(err(
+            &s.loc,
+            format!(
+                "action '{}' is scheduled twice in {}{other}",
+                s.action, s.table
+            ),
+        )),
+        // The non-overridable scheduling wins, wherever it was authored.
+        (false, true) => Ok(()),
+        (true, false) => {
+            actions.replace(id, node);
+            Ok(())
         }
     }
+}
 
-    // Standard actions the package needs and the authoring did not already schedule.
+/// An authored action's absolute number or (after?, anchor); without either, a standard
+/// action keeps its standard number.
+fn authored_placement(s: &CustomScheduling) -> Result<(Option<i32>, Option<Anchor>)> {
+    match &s.placement {
+        Some(Placement::Sequence(n)) => Ok((Some(*n), None)),
+        Some(Placement::Before(other)) => Ok((None, Some((false, other.clone())))),
+        Some(Placement::After(other)) => Ok((None, Some((true, other.clone())))),
+        None => match standard(s.table, &s.action) {
+            Some(std) => Ok((Some(std.1), None)),
+            None => Err(err(
+                &s.loc,
+                format!(
+                    "action '{}' in {} needs Sequence, Before or After: it has no standard \
+                     sequence number in that table",
+                    s.action, s.table
+                ),
+            )),
+        },
+    }
+}
+
+/// Standard actions the package needs and the authoring did not already schedule.
+fn add_required_standard(
+    actions: &mut Actions,
+    present: &BTreeSet<String>,
+    options: &SequenceOptions,
+) {
     for (table, action) in required_standard_actions(present, options) {
         if actions.get(table, action).is_none() {
             if let Some(std) = standard(table, action) {
@@ -814,68 +842,51 @@ pub fn build_sequences(
             }
         }
     }
+}
 
-    // Suppressions: only standard or overridable actions can be removed.
-    for s in custom.iter().filter(|s| s.suppress) {
-        let Some(id) = actions.get(s.table, &s.action) else {
-            continue;
-        };
-        let node = &actions.nodes[id];
-        if node.overridable || node.loc.is_none() {
-            warnings.push(Warning {
-                location: s.loc.clone(),
-                message: format!("action '{}' is suppressed from {}", s.action, s.table),
-            });
-            actions.remove(id);
-        } else {
-            let other = node
-                .loc
-                .as_ref()
-                .map_or_else(String::new, |l| format!(" (scheduled at {l})"));
-            return Err(err(
-                &s.loc,
-                format!(
-                    "cannot suppress action '{}' in {}: it is not overridable{other}",
-                    s.action, s.table
-                ),
-            ));
-        }
+/// Applies one suppression: only standard or overridable actions can be removed.
+fn suppress(
+    actions: &mut Actions,
+    s: &CustomScheduling,
+    warnings: &mut Vec<Warning>,
+) -> Result<()> {
+    let Some(id) = actions.get(s.table, &s.action) else {
+        return Ok(());
+    };
+    let node = &actions.nodes[id];
+    if node.overridable || node.loc.is_none() {
+        warnings.push(Warning {
+            location: s.loc.clone(),
+            message: format!("action '{}' is suppressed from {}", s.action, s.table),
+        });
+        actions.remove(id);
+        return Ok(());
     }
+    let other = node
+        .loc
+        .as_ref()
+        .map_or_else(String::new, |l| format!(" (scheduled at {l})"));
+    Err(err(
+        &s.loc,
+        format!(
+            "cannot suppress action '{}' in {}: it is not overridable{other}",
+            s.action, s.table
+        ),
+    ))
+}
 
-    // Hang every relatively scheduled action from its anchor, pulling in standard anchors
-    // the package does not otherwise have (e.g. InstallExecute for a late upgrade).
+/// Hangs every relatively scheduled action from its anchor, pulling in standard anchors
+/// the package does not otherwise have (e.g. InstallExecute for a late upgrade).
+fn hang_relative_actions(actions: &mut Actions) -> Result<()> {
     let relative: Vec<usize> = actions
         .live()
         .filter(|&i| actions.nodes[i].sequence.is_none())
         .collect();
     for id in relative {
-        let (table, after, parent_name) = match &actions.nodes[id].anchor {
-            Some((after, parent)) => (actions.nodes[id].table, *after, parent.clone()),
-            None => continue,
+        let Some((after, parent_name)) = actions.nodes[id].anchor.clone() else {
+            continue;
         };
-        let parent = match actions.get(table, &parent_name) {
-            Some(parent) => parent,
-            None => match standard(table, &parent_name) {
-                Some(std) => actions.insert(Node::from_standard(table, std)),
-                None => {
-                    let node = &actions.nodes[id];
-                    let hint = if is_standard_action(&parent_name) {
-                        format!("; '{parent_name}' is a standard action of other sequence tables")
-                    } else {
-                        String::new()
-                    };
-                    return Err(err(
-                        node.loc.as_ref().unwrap_or(&Location::file("")),
-                        format!(
-                            "action '{}' is scheduled {} '{parent_name}', which is not in {}{hint}",
-                            node.action,
-                            if after { "After" } else { "Before" },
-                            table
-                        ),
-                    ));
-                }
-            },
-        };
+        let parent = anchor_of(actions, id, after, &parent_name)?;
         let list = if after {
             &mut actions.nodes[parent].after
         } else {
@@ -883,9 +894,39 @@ pub fn build_sequences(
         };
         list.push(id);
     }
+    Ok(())
+}
 
-    // DuplicateFiles copies installed files, so it needs InstallFiles (WiX adds it even when
-    // no File table would have).
+/// The action `id` is scheduled Before/After (`after`) in its table, added from the
+/// standard actions if needed; an error if the table cannot have it.
+fn anchor_of(actions: &mut Actions, id: usize, after: bool, parent_name: &str) -> Result<usize> {
+    let table = actions.nodes[id].table;
+    if let Some(parent) = actions.get(table, parent_name) {
+        return Ok(parent);
+    }
+    if let Some(std) = standard(table, parent_name) {
+        return Ok(actions.insert(Node::from_standard(table, std)));
+    }
+    let node = &actions.nodes[id];
+    let hint = if is_standard_action(parent_name) {
+        format!("; '{parent_name}' is a standard action of other sequence tables")
+    } else {
+        String::new()
+    };
+    Err(err(
+        node.loc.as_ref().unwrap_or(&Location::file("")),
+        format!(
+            "action '{}' is scheduled {} '{parent_name}', which is not in {}{hint}",
+            node.action,
+            if after { "After" } else { "Before" },
+            table
+        ),
+    ))
+}
+
+/// DuplicateFiles copies installed files, so it needs InstallFiles (WiX adds it even when
+/// no File table would have).
+fn add_install_files_for_duplicate_files(actions: &mut Actions) {
     if actions.get(InstallExecute, "DuplicateFiles").is_some()
         && actions.get(InstallExecute, "InstallFiles").is_none()
     {
@@ -893,24 +934,17 @@ pub fn build_sequences(
             actions.insert(Node::from_standard(InstallExecute, std));
         }
     }
+}
 
-    if options.rules == Rules::WixV3 {
-        // light keeps related actions in sorted collections keyed by name.
-        let names: Vec<String> = actions.nodes.iter().map(|n| n.action.clone()).collect();
-        for node in &mut actions.nodes {
-            node.before
-                .sort_by(|&a, &b| dotnet_string_order(&names[a], &names[b]));
-            node.after
-                .sort_by(|&a, &b| dotnet_string_order(&names[a], &names[b]));
-        }
+/// light keeps related actions in sorted collections keyed by name.
+fn sort_related_by_name(actions: &mut Actions) {
+    let names: Vec<String> = actions.nodes.iter().map(|n| n.action.clone()).collect();
+    for node in &mut actions.nodes {
+        node.before
+            .sort_by(|&a, &b| dotnet_string_order(&names[a], &names[b]));
+        node.after
+            .sort_by(|&a, &b| dotnet_string_order(&names[a], &names[b]));
     }
-
-    let mut tables = BTreeMap::new();
-    for table in SequenceTable::ALL {
-        let rows = schedule_table(&mut actions, table, &mut warnings)?;
-        tables.insert(table, rows);
-    }
-    Ok(Sequences { tables, warnings })
 }
 
 /// Appends the actions hanging from one side of an action (`list`), in final order: each
@@ -932,101 +966,161 @@ fn schedule_table(
     table: SequenceTable,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<ActionRow>> {
+    let absolute = absolute_actions(actions, table);
+    warn_shared_numbers(actions, &absolute, table, warnings);
+    let assigned = number_relative_actions(actions, &absolute, table)?;
+    check_all_reached(actions, &assigned, table)?;
+    check_distinct_numbers(actions, &absolute, &assigned, table)?;
+    for &(id, number) in &assigned {
+        actions.nodes[id].sequence = Some(number);
+    }
+    Ok(table_rows(actions, table))
+}
+
+/// The table's absolutely sequenced actions, by number.
+fn absolute_actions(actions: &Actions, table: SequenceTable) -> Vec<usize> {
     let mut absolute: Vec<usize> = actions
         .live()
         .filter(|&i| actions.nodes[i].table == table && actions.nodes[i].sequence.is_some())
         .collect();
     absolute.sort_by_key(|&i| actions.nodes[i].sequence);
+    absolute
+}
 
-    // Two actions at one explicit number: allowed by MSI (order then undefined), so WiX
-    // only warns.
+/// Two actions at one explicit number: allowed by MSI (order then undefined), so WiX
+/// only warns.
+fn warn_shared_numbers(
+    actions: &Actions,
+    absolute: &[usize],
+    table: SequenceTable,
+    warnings: &mut Vec<Warning>,
+) {
     for pair in absolute.windows(2) {
         let (a, b) = (&actions.nodes[pair[0]], &actions.nodes[pair[1]]);
-        if a.sequence == b.sequence {
-            if let Some(loc) = b.loc.as_ref().or(a.loc.as_ref()) {
-                warnings.push(Warning {
-                    location: loc.clone(),
-                    message: format!(
-                        "actions '{}' and '{}' in {} share sequence number {}",
-                        a.action,
-                        b.action,
-                        table,
-                        a.sequence.unwrap_or_default()
-                    ),
-                });
-            }
+        if a.sequence != b.sequence {
+            continue;
+        }
+        if let Some(loc) = b.loc.as_ref().or(a.loc.as_ref()) {
+            warnings.push(Warning {
+                location: loc.clone(),
+                message: format!(
+                    "actions '{}' and '{}' in {} share sequence number {}",
+                    a.action,
+                    b.action,
+                    table,
+                    a.sequence.unwrap_or_default()
+                ),
+            });
         }
     }
+}
 
+/// Numbers the chains around each absolute action (in order of `absolute`), each between
+/// its neighbours' numbers.
+fn number_relative_actions(
+    actions: &Actions,
+    absolute: &[usize],
+    table: SequenceTable,
+) -> Result<Vec<(usize, i32)>> {
     let mut assigned: Vec<(usize, i32)> = Vec::new();
     let mut previous_used = 0;
     for (j, &abs) in absolute.iter().enumerate() {
-        let seq = actions.nodes[abs].sequence.unwrap_or_default();
-        let mut before = Vec::new();
-        collect(actions, &actions.nodes[abs].before, &mut before);
-        let mut after = Vec::new();
-        collect(actions, &actions.nodes[abs].after, &mut after);
+        let next_used = absolute
+            .get(j + 1)
+            .and_then(|&n| actions.nodes[n].sequence)
+            .unwrap_or(i32::from(i16::MAX) + 1);
+        let around = (previous_used, next_used);
+        number_around(actions, abs, around, table, &mut assigned)?;
+        previous_used = actions.nodes[abs].sequence.unwrap_or_default();
+    }
+    Ok(assigned)
+}
 
-        if seq < 0 {
-            if let Some(&first) = before.iter().chain(&after).next() {
+/// Numbers the Before- and After-chains of absolute action `abs`, which lies between the
+/// numbers `previous_used` and `next_used`.
+fn number_around(
+    actions: &Actions,
+    abs: usize,
+    (previous_used, next_used): (i32, i32),
+    table: SequenceTable,
+    assigned: &mut Vec<(usize, i32)>,
+) -> Result<()> {
+    let seq = actions.nodes[abs].sequence.unwrap_or_default();
+    let mut before = Vec::new();
+    collect(actions, &actions.nodes[abs].before, &mut before);
+    let mut after = Vec::new();
+    collect(actions, &actions.nodes[abs].after, &mut after);
+
+    if seq < 0 {
+        return match before.iter().chain(&after).next() {
+            Some(&first) => {
                 let node = &actions.nodes[first];
-                return Err(err(
+                Err(err(
                     node.loc.as_ref().unwrap_or(&Location::file("")),
                     format!(
                         "action '{}' in {} is scheduled relative to '{}', a termination action \
                          (sequence {seq}); schedule it by number or relative to another action",
                         node.action, table, actions.nodes[abs].action
                     ),
-                ));
+                ))
             }
-            previous_used = seq;
-            continue;
-        }
-
-        // Before-chains count down from seq-1 and must stay above the previous absolute
-        // number (and above 0, which means "never run").
-        let floor = previous_used.max(0);
-        let mut unused = seq - 1;
-        for &id in before.iter().rev() {
-            if unused <= floor {
-                return Err(no_room(actions, id, abs, table, floor, seq));
-            }
-            assigned.push((id, unused));
-            unused -= 1;
-        }
-        let next_used = absolute
-            .get(j + 1)
-            .and_then(|&n| actions.nodes[n].sequence)
-            .unwrap_or(i32::from(i16::MAX) + 1);
-        for (&id, number) in after.iter().zip(seq + 1..) {
-            if number >= next_used {
-                return Err(no_room(actions, id, abs, table, seq, next_used));
-            }
-            assigned.push((id, number));
-        }
-        previous_used = seq;
+            None => Ok(()),
+        };
     }
 
-    // Every relative action must have been reached from an absolute one; the rest hang
-    // from a cycle.
+    // Before-chains count down from seq-1 and must stay above the previous absolute
+    // number (and above 0, which means "never run").
+    let floor = previous_used.max(0);
+    let mut unused = seq - 1;
+    for &id in before.iter().rev() {
+        if unused <= floor {
+            return Err(no_room(actions, id, abs, table, floor, seq));
+        }
+        assigned.push((id, unused));
+        unused -= 1;
+    }
+    for (&id, number) in after.iter().zip(seq + 1..) {
+        if number >= next_used {
+            return Err(no_room(actions, id, abs, table, seq, next_used));
+        }
+        assigned.push((id, number));
+    }
+    Ok(())
+}
+
+/// Every relative action must have been reached from an absolute one; the rest hang
+/// from a cycle.
+fn check_all_reached(
+    actions: &Actions,
+    assigned: &[(usize, i32)],
+    table: SequenceTable,
+) -> Result<()> {
     let reached: BTreeSet<usize> = assigned.iter().map(|&(id, _)| id).collect();
     let orphan = actions.live().find(|&i| {
         actions.nodes[i].table == table
             && actions.nodes[i].sequence.is_none()
             && !reached.contains(&i)
     });
-    if let Some(id) = orphan {
-        return Err(cycle_error(actions, id, table));
+    match orphan {
+        Some(id) => Err(cycle_error(actions, id, table)),
+        None => Ok(()),
     }
+}
 
-    // WiX checks a chain only against the neighbouring absolute numbers, so an After-chain
-    // and the next action's Before-chain could meet on one number; that would leave their
-    // order to chance, so it is an error here.
+/// WiX checks a chain only against the neighbouring absolute numbers, so an After-chain
+/// and the next action's Before-chain could meet on one number; that would leave their
+/// order to chance, so it is an error here.
+fn check_distinct_numbers(
+    actions: &Actions,
+    absolute: &[usize],
+    assigned: &[(usize, i32)],
+    table: SequenceTable,
+) -> Result<()> {
     let mut by_number: BTreeMap<i32, usize> = absolute
         .iter()
         .map(|&i| (actions.nodes[i].sequence.unwrap_or_default(), i))
         .collect();
-    for &(id, number) in &assigned {
+    for &(id, number) in assigned {
         if let Some(&other) = by_number.get(&number) {
             let node = &actions.nodes[id];
             return Err(err(
@@ -1040,10 +1134,11 @@ fn schedule_table(
         }
         by_number.insert(number, id);
     }
-    for &(id, number) in &assigned {
-        actions.nodes[id].sequence = Some(number);
-    }
+    Ok(())
+}
 
+/// The table's rows, by number then name.
+fn table_rows(actions: &Actions, table: SequenceTable) -> Vec<ActionRow> {
     let mut rows: Vec<ActionRow> = actions
         .live()
         .filter(|&i| actions.nodes[i].table == table)
@@ -1061,7 +1156,7 @@ fn schedule_table(
             .cmp(&b.sequence)
             .then_with(|| a.action.cmp(&b.action))
     });
-    Ok(rows)
+    rows
 }
 
 fn no_room(
