@@ -508,14 +508,30 @@ fn render(a: RenderArgs) -> Result<(), Failure> {
     if crate::linux::is_linux_target(&target) {
         return render_unit(&a, &info, &loaded);
     }
-    let exe = match &a.pkg.binary {
-        Some(b) => plan::resolve_binary(b),
-        None => PathBuf::from(loaded.config.exe_name()),
+    let wix = plan::wix_source(&info.manifest_dir);
+    plan::check_wix_source(&loaded.config, &wix).map_err(Failure::Usage)?;
+    let text = match &wix {
+        // Build compiles a cargo-wix source as it is, with cargo-wix's variables.
+        plan::WixSource::CargoWix(p) => {
+            eprintln!(
+                "note: {} is a cargo-wix source: build compiles it as it is, defining \
+                 cargo-wix's variables (Version, Platform, CargoTargetBinDir, ...)",
+                p.display()
+            );
+            std::fs::read_to_string(p)
+                .map_err(|e| Failure::Error(format!("error: cannot read {}: {e}", p.display())))?
+        }
+        plan::WixSource::Template { .. } => {
+            let exe = match &a.pkg.binary {
+                Some(b) => plan::resolve_binary(b),
+                None => PathBuf::from(loaded.config.exe_name()),
+            };
+            let wix_dir = info.manifest_dir.join("wix");
+            let input = crate::render::RenderInput::new(&loaded.config, &info, &exe, arch.as_str());
+            crate::render::render(&input, Some(&wix_dir))
+                .map_err(|e| Failure::Error(format!("error: {e}")))?
+        }
     };
-    let wix_dir = info.manifest_dir.join("wix");
-    let input = crate::render::RenderInput::new(&loaded.config, &info, &exe, arch.as_str());
-    let text = crate::render::render(&input, Some(&wix_dir))
-        .map_err(|e| Failure::Error(format!("error: {e}")))?;
     match &a.out {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::Error(format!("error: cannot write {}: {e}", path.display())))?,

@@ -374,7 +374,7 @@ fn exe_source(
 }
 
 /// A cargo-wix `wix/main.wxs`, else the template (the user's `wix/main.wxs.hbs` if any).
-fn wix_source(manifest_dir: &Path) -> WixSource {
+pub fn wix_source(manifest_dir: &Path) -> WixSource {
     let wix_dir = manifest_dir.join("wix");
     if wix_dir.join("main.wxs").is_file() {
         WixSource::CargoWix(wix_dir.join("main.wxs"))
@@ -430,18 +430,25 @@ fn stages(
     Ok(stages)
 }
 
+/// A hosted service is installed by svcpack's template (it installs the service host): a
+/// cargo-wix source cannot carry it.
+pub fn check_wix_source(config: &Config, wix: &WixSource) -> Result<(), String> {
+    let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
+    match wix {
+        WixSource::CargoWix(p) if hosted => Err(format!(
+            "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
+             but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
+            p.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The stages that make the MSI, its zip and its SBOM.
 fn windows_stages(config: &Config, wix: &WixSource, sign: bool) -> Result<Vec<Stage>, String> {
     let mut stages = Vec::new();
-    let hosted = config.service.as_ref().is_some_and(|s| s.host.is_some());
-    if hosted {
-        if let WixSource::CargoWix(p) = wix {
-            return Err(format!(
-                "[package.metadata.svcpack.service.host] needs svcpack's WiX template, which installs the service host, \
-                 but {} is a cargo-wix source; remove it (or run `cargo svcpack init` and edit the template instead)",
-                p.display()
-            ));
-        }
+    check_wix_source(config, wix)?;
+    if config.service.as_ref().is_some_and(|s| s.host.is_some()) {
         stages.push(Stage::Host);
     }
     if config.service.is_some() && matches!(wix, WixSource::Template { .. }) {

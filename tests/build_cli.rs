@@ -437,6 +437,20 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
     )
     .unwrap();
     std::fs::write(root.join("wix/License.rtf"), "{\\rtf1 MIT}\n").unwrap();
+    // `render` prints what build compiles: the cargo-wix source itself.
+    let o = bin()
+        .arg("render")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.stdout,
+        std::fs::read(root.join("wix/main.wxs")).unwrap(),
+        "render prints wix/main.wxs"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a cargo-wix source"));
     let out = dir.path().join("out");
     let o = bin()
         .arg("build")
@@ -472,6 +486,56 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
         "the stamped exe is packaged"
     );
     assert!(r.files.iter().any(|f| f.name == "License.rtf"));
+}
+
+/// A hosted service needs svcpack's template: `render` and `build` refuse a cargo-wix source
+/// beside it with the same one error, and write nothing.
+#[test]
+fn hosted_service_with_a_cargo_wix_source_is_refused_by_render_and_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = copy_fixture("console-app", &dir.path().join("app"));
+    std::fs::create_dir_all(root.join("wix")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/cargo-wix/main.v3.wxs"),
+        root.join("wix/main.wxs"),
+    )
+    .unwrap();
+    let exe = dir.path().join("console-app.exe");
+    std::fs::write(&exe, b"MZ").unwrap();
+    let out = dir.path().join("out");
+    let render = bin()
+        .arg("render")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    let build = bin()
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .args([
+            "--target",
+            "x86_64-pc-windows-gnu",
+            "--no-build",
+            "--binary",
+        ])
+        .arg(&exe)
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    for o in [&render, &build] {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("service.host] needs svcpack's WiX template")
+                && err.contains("main.wxs is a cargo-wix source"),
+            "{err}"
+        );
+    }
+    assert!(render.stdout.is_empty());
+    assert!(!out.exists(), "nothing is written");
 }
 
 /// Runs `cmd` with the process umask set to `mask` (through `sh`, since the umask is
