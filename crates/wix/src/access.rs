@@ -56,7 +56,9 @@ pub struct AccessDecl {
 
 /// Strips access modifiers from the `Id` of every defining element of a v4+ document
 /// (references, `…Ref` elements, take none: a prefix there stays and is reported as an
-/// illegal identifier by the parser), returning what was stripped.
+/// illegal identifier by the parser), returning every defining `Id` with its access
+/// (`Global` where none was written): definitions are matched to these by line, and a
+/// plain definition beside a modified one on the same line must keep its own.
 pub fn strip_modifiers(root: &mut Element) -> Vec<AccessDecl> {
     let mut out = Vec::new();
     if root.ns.dialect() == Dialect::V4 {
@@ -68,17 +70,20 @@ pub fn strip_modifiers(root: &mut Element) -> Vec<AccessDecl> {
 fn strip(el: &mut Element, out: &mut Vec<AccessDecl>) {
     if !el.name.ends_with("Ref") {
         if let Some(attr) = el.attrs.iter_mut().find(|a| a.name == "Id") {
-            if let Some((prefix, rest)) = attr.value.split_once(' ') {
-                if let Some(access) = Access::from_prefix(prefix) {
-                    let id = rest.trim().to_string();
-                    attr.value = id.clone();
-                    out.push(AccessDecl {
-                        loc: el.loc.clone(),
-                        id,
-                        access,
-                    });
-                }
-            }
+            let modified = attr
+                .value
+                .split_once(' ')
+                .and_then(|(prefix, rest)| Some((Access::from_prefix(prefix)?, rest.trim())));
+            let (access, id) = match modified {
+                Some((access, id)) => (access, id.to_string()),
+                None => (Access::Global, attr.value.clone()),
+            };
+            attr.value = id.clone();
+            out.push(AccessDecl {
+                loc: el.loc.clone(),
+                id,
+                access,
+            });
         }
     }
     for c in &mut el.children {
@@ -126,7 +131,7 @@ fn definitions(s: &Section) -> Vec<(Key, Location)> {
 /// virtual definition an override replaces and the modified definitions of sections the
 /// package never references, and reports WiX's conflicts and visibility errors.
 pub fn resolve(sections: &mut [Section], decls: &[AccessDecl]) -> Result<()> {
-    if decls.is_empty() {
+    if decls.iter().all(|d| d.access == Access::Global) {
         return Ok(());
     }
     let defs = modified_definitions(sections, decls);

@@ -974,14 +974,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(row(&c, "Directory", "D")[2], "New");
-        for dirs in [
-            r#"<Directory Id="virtual D" Name="A"/><Directory Id="virtual D" Name="B"/>"#,
-            r#"<Directory Id="virtual D" Name="A"/><Directory Id="D" Name="B"/>"#,
-            r#"<Directory Id="override D" Name="A"/>"#,
-            r#"<Directory Id="sideways D" Name="A"/>"#,
+        for (dirs, says) in [
+            (
+                r#"<Directory Id="virtual D" Name="A"/><Directory Id="virtual D" Name="B"/>"#,
+                "duplicate virtual Directory `D`",
+            ),
+            // On one line too, the plain definition is not taken for a virtual one.
+            (
+                r#"<Directory Id="virtual D" Name="A"/><Directory Id="D" Name="B"/>"#,
+                "another definition must say `override`",
+            ),
+            (
+                r#"<Directory Id="D" Name="A"/><Directory Id="virtual D" Name="B"/>"#,
+                "another definition must say `override`",
+            ),
+            (
+                r#"<Directory Id="override D" Name="A"/>"#,
+                "there is no virtual Directory `D`",
+            ),
+            (r#"<Directory Id="sideways D" Name="A"/>"#, "sideways D"),
         ] {
             let e = err(build("x64", &pkg(dirs)));
-            assert!(e.contains("t.wxs:2:"), "{dirs}: {e}");
+            assert!(e.contains("t.wxs:2:") && e.contains(says), "{dirs}: {e}");
         }
     }
 
