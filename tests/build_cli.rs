@@ -367,12 +367,7 @@ fn standalone_config_packages_a_prebuilt_binary() {
 fn init_ejects_templates_and_render_prints_the_source() {
     let dir = tempfile::tempdir().unwrap();
     let root = crate_with(dir.path(), "1.2.3", SERVICE, "fn main() {}\n");
-    let o = bin()
-        .arg("render")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
-        .output()
-        .unwrap();
+    let o = render(&root);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let wxs = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -413,13 +408,28 @@ fn init_ejects_templates_and_render_prints_the_source() {
         1,
     );
     std::fs::write(&tpl, edited).unwrap();
-    let o = bin()
+    let o = render(&root);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("edited by the user"));
+}
+
+/// `cargo svcpack render` of the crate at `root`.
+fn render(root: &Path) -> Output {
+    bin()
         .arg("render")
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
         .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&o.stdout).contains("edited by the user"));
+        .unwrap()
+}
+
+/// Gives the crate at `root` a cargo-wix source: cargo-wix's default template, rendered.
+fn add_cargo_wix_source(root: &Path) {
+    std::fs::create_dir_all(root.join("wix")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/cargo-wix/main.v3.wxs"),
+        root.join("wix/main.wxs"),
+    )
+    .unwrap();
 }
 
 /// A cargo-wix project: `wix/main.wxs` (cargo-wix's default template, rendered) is compiled
@@ -430,20 +440,10 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
     let Some(exe) = example_exe() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = copy_fixture("example-service", &dir.path().join("svc"));
-    std::fs::create_dir_all(root.join("wix")).unwrap();
-    std::fs::copy(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/cargo-wix/main.v3.wxs"),
-        root.join("wix/main.wxs"),
-    )
-    .unwrap();
+    add_cargo_wix_source(&root);
     std::fs::write(root.join("wix/License.rtf"), "{\\rtf1 MIT}\n").unwrap();
     // `render` prints what build compiles: the cargo-wix source itself.
-    let o = bin()
-        .arg("render")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
-        .output()
-        .unwrap();
+    let o = render(&root);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         o.stdout,
@@ -494,21 +494,11 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
 fn hosted_service_with_a_cargo_wix_source_is_refused_by_render_and_build() {
     let dir = tempfile::tempdir().unwrap();
     let root = copy_fixture("console-app", &dir.path().join("app"));
-    std::fs::create_dir_all(root.join("wix")).unwrap();
-    std::fs::copy(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/cargo-wix/main.v3.wxs"),
-        root.join("wix/main.wxs"),
-    )
-    .unwrap();
+    add_cargo_wix_source(&root);
     let exe = dir.path().join("console-app.exe");
     std::fs::write(&exe, b"MZ").unwrap();
     let out = dir.path().join("out");
-    let render = bin()
-        .arg("render")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
-        .output()
-        .unwrap();
+    let rendered = render(&root);
     let build = bin()
         .arg("build")
         .arg("--manifest-path")
@@ -524,7 +514,7 @@ fn hosted_service_with_a_cargo_wix_source_is_refused_by_render_and_build() {
         .arg(&out)
         .output()
         .unwrap();
-    for o in [&render, &build] {
+    for o in [&rendered, &build] {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -534,7 +524,7 @@ fn hosted_service_with_a_cargo_wix_source_is_refused_by_render_and_build() {
             "{err}"
         );
     }
-    assert!(render.stdout.is_empty());
+    assert!(rendered.stdout.is_empty());
     assert!(!out.exists(), "nothing is written");
 }
 
