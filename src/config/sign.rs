@@ -182,56 +182,91 @@ fn chain_certificate(r: &Resolver, item: &Item) -> FaultResult<Certificate> {
 /// present. A `pin-value` is refused: the PIN is a secret and only comes from pin-env.
 /// The message never quotes an attribute's value.
 pub(crate) fn check_pkcs11_uri(uri: &str, want_type: &str) -> Result<(), String> {
-    const PATH_ATTRS: &[&str] = &[
-        "token",
-        "manufacturer",
-        "serial",
-        "model",
-        "library-manufacturer",
-        "library-description",
-        "library-version",
-        "object",
-        "type",
-        "id",
-        "slot-description",
-        "slot-manufacturer",
-        "slot-id",
-    ];
-    const QUERY_ATTRS: &[&str] = &["pin-source", "module-name", "module-path"];
-    const TYPES: &[&str] = &["public", "private", "cert", "secret-key", "data"];
-    let example = if want_type == "cert" {
-        "pkcs11:token=release;object=signer;type=cert"
-    } else {
-        "pkcs11:token=release;object=signer"
-    };
-    let fail = |what: String| {
-        Err(format!(
-            "{what}; allowed: an RFC 7512 URI like \"{example}\""
-        ))
-    };
+    let check = UriCheck::new(want_type);
     let Some(rest) = uri.strip_prefix("pkcs11:") else {
-        return fail("is not a pkcs11: URI".into());
+        return Err(check.fail("is not a pkcs11: URI".into()));
     };
+    let mut seen: Vec<&str> = Vec::new();
+    for (attr, known) in uri_attributes(rest) {
+        let Some((name, value)) = attr.split_once('=') else {
+            return Err(check.fail(format!("attribute `{}` has no `=value`", visible(attr))));
+        };
+        check.name(name, known, &seen)?;
+        seen.push(name);
+        let decoded = percent_decode(value)
+            .map_err(|m| format!("attribute `{name}`: {m}; allowed: {}", check.example))?;
+        check.value(name, &decoded)?;
+    }
+    if !seen.iter().any(|a| *a == "object" || *a == "id") {
+        return Err(
+            check.fail("names no object: add object=<label> or id=<%-encoded CKA_ID>".into())
+        );
+    }
+    Ok(())
+}
+
+/// The attributes a PKCS#11 URI's path may hold (RFC 7512 section 2.3).
+const PKCS11_PATH_ATTRS: &[&str] = &[
+    "token",
+    "manufacturer",
+    "serial",
+    "model",
+    "library-manufacturer",
+    "library-description",
+    "library-version",
+    "object",
+    "type",
+    "id",
+    "slot-description",
+    "slot-manufacturer",
+    "slot-id",
+];
+/// The attributes its query may hold.
+const PKCS11_QUERY_ATTRS: &[&str] = &["pin-source", "module-name", "module-path"];
+/// The object classes `type` may name.
+const PKCS11_TYPES: &[&str] = &["public", "private", "cert", "secret-key", "data"];
+
+/// The URI's non-empty attributes after `pkcs11:`, each with the names allowed where it
+/// stands: `;`-separated in the path, `&`-separated in the query after `?`.
+fn uri_attributes(rest: &str) -> impl Iterator<Item = (&str, &'static [&'static str])> {
     let (path, query) = match rest.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (rest, None),
     };
-    let mut seen: Vec<&str> = Vec::new();
-    let attrs = path
-        .split(';')
+    path.split(';')
         .filter(|a| !a.is_empty())
-        .map(|a| (a, PATH_ATTRS, ";"))
+        .map(|a| (a, PKCS11_PATH_ATTRS))
         .chain(
             query
                 .into_iter()
                 .flat_map(|q| q.split('&'))
                 .filter(|a| !a.is_empty())
-                .map(|a| (a, QUERY_ATTRS, "&")),
-        );
-    for (attr, known, _) in attrs {
-        let Some((name, value)) = attr.split_once('=') else {
-            return fail(format!("attribute `{}` has no `=value`", visible(attr)));
+                .map(|a| (a, PKCS11_QUERY_ATTRS)),
+        )
+}
+
+/// The checks on one URI, which must name an object of `want_type`.
+struct UriCheck<'a> {
+    want_type: &'a str,
+    example: &'static str,
+}
+
+impl<'a> UriCheck<'a> {
+    fn new(want_type: &'a str) -> Self {
+        let example = if want_type == "cert" {
+            "pkcs11:token=release;object=signer;type=cert"
+        } else {
+            "pkcs11:token=release;object=signer"
         };
+        UriCheck { want_type, example }
+    }
+
+    fn fail(&self, what: String) -> String {
+        format!("{what}; allowed: an RFC 7512 URI like \"{}\"", self.example)
+    }
+
+    /// An attribute's name: never pin-value, known where it stands (or `x-` vendor), once.
+    fn name(&self, name: &str, known: &[&str], seen: &[&str]) -> Result<(), String> {
         if name == "pin-value" {
             return Err(
                 "holds pin-value: the PIN is a secret and never goes in the \
@@ -245,45 +280,48 @@ pub(crate) fn check_pkcs11_uri(uri: &str, want_type: &str) -> Result<(), String>
                 Some(s) => format!(" (did you mean `{s}`?)"),
                 None => String::new(),
             };
-            return fail(format!(
+            return Err(self.fail(format!(
                 "unknown attribute `{}`{hint}; known: {}",
                 visible(name),
                 known.join(", ")
-            ));
+            )));
         }
         if seen.contains(&name) {
-            return fail(format!("attribute `{name}` is given twice"));
+            return Err(self.fail(format!("attribute `{name}` is given twice")));
         }
-        seen.push(name);
-        let decoded = percent_decode(value)
-            .map_err(|m| format!("attribute `{name}`: {m}; allowed: {example}"))?;
+        Ok(())
+    }
+
+    /// An attribute's decoded value: `type` a known class and the wanted one, `slot-id`
+    /// a decimal number.
+    fn value(&self, name: &str, decoded: &[u8]) -> Result<(), String> {
         match name {
             "type" => {
-                let t = String::from_utf8_lossy(&decoded);
-                if !TYPES.contains(&t.as_ref()) {
-                    return fail(format!("type must be one of {}", TYPES.join(", ")));
+                let t = String::from_utf8_lossy(decoded);
+                if !PKCS11_TYPES.contains(&t.as_ref()) {
+                    return Err(
+                        self.fail(format!("type must be one of {}", PKCS11_TYPES.join(", ")))
+                    );
                 }
+                let want_type = self.want_type;
                 if t != want_type {
-                    return fail(format!(
+                    return Err(self.fail(format!(
                         "type is `{t}`, but this must name a {} object (type={want_type})",
                         if want_type == "cert" {
                             "certificate"
                         } else {
                             "private key"
                         }
-                    ));
+                    )));
                 }
             }
             "slot-id" if decoded.is_empty() || !decoded.iter().all(u8::is_ascii_digit) => {
-                return fail("slot-id must be a decimal number".into());
+                return Err(self.fail("slot-id must be a decimal number".into()));
             }
             _ => {}
         }
+        Ok(())
     }
-    if !seen.iter().any(|a| *a == "object" || *a == "id") {
-        return fail("names no object: add object=<label> or id=<%-encoded CKA_ID>".into());
-    }
-    Ok(())
 }
 
 /// RFC 3986 percent-decoding of one URI attribute value; characters outside the allowed

@@ -83,7 +83,8 @@ pub fn restart(service: &Service) -> Option<Restart> {
     }
 }
 
-/// The `.service` file for `service`.
+/// The `.service` file for `service`: the `[Unit]` section, the `[Service]` section in named
+/// steps (process, identity, environment, writable places, sandbox) and `[Install]`.
 pub fn render(
     config: &Config,
     service: &Service,
@@ -91,20 +92,50 @@ pub fn render(
     layout: &Layout,
     homepage: Option<&str>,
 ) -> String {
-    let mut unit = format!(
+    let restart = restart(service);
+    let mut unit = UnitText(format!(
         "# {} — written by cargo-svcpack from the package's service settings.\n[Unit]\n",
         linux.package
-    );
-    let mut add = |k: &str, v: &str| {
-        unit.push_str(k);
-        unit.push('=');
-        unit.push_str(v);
-        unit.push('\n');
-    };
-    add("Description", &escape_specifiers(&service.display_name));
+    ));
+    unit_section(&mut unit, service, homepage, restart);
+    unit.0.push_str("\n[Service]\n");
+    process_keys(&mut unit, config, service, linux, layout, restart);
+    user_keys(&mut unit, &linux.user);
+    host_keys(&mut unit, service, layout);
+    writable_places(&mut unit, service, linux);
+    if linux.hardening {
+        sandbox_keys(&mut unit, linux);
+    }
+    if starts_at_boot(service) {
+        unit.0.push_str("\n[Install]\nWantedBy=multi-user.target\n");
+    }
+    unit.0
+}
+
+/// The unit file being written, one `Key=value` line at a time.
+struct UnitText(String);
+
+impl UnitText {
+    fn add(&mut self, k: &str, v: &str) {
+        self.0.push_str(k);
+        self.0.push('=');
+        self.0.push_str(v);
+        self.0.push('\n');
+    }
+}
+
+/// `[Unit]`: description, documentation, ordering after the network and the dependencies,
+/// and the start limit that bounds the restarts.
+fn unit_section(
+    unit: &mut UnitText,
+    service: &Service,
+    homepage: Option<&str>,
+    restart: Option<Restart>,
+) {
+    unit.add("Description", &escape_specifiers(&service.display_name));
     if let Some(url) = homepage.filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
         if !url.contains(char::is_whitespace) {
-            add("Documentation", &escape_specifiers(url));
+            unit.add("Documentation", &escape_specifiers(url));
         }
     }
     let deps: Vec<String> = service
@@ -115,88 +146,101 @@ pub fn render(
         .collect();
     let mut after = vec!["network.target".to_string()];
     after.extend(deps.iter().cloned());
-    add("After", &after.join(" "));
+    unit.add("After", &after.join(" "));
     if !deps.is_empty() {
-        add("Wants", &deps.join(" "));
+        unit.add("Wants", &deps.join(" "));
     }
-    let restart = restart(service);
     if let Some(r) = restart {
         match r.interval_secs {
-            Some(s) => add("StartLimitIntervalSec", &s.to_string()),
-            None => add("StartLimitIntervalSec", "infinity"),
+            Some(s) => unit.add("StartLimitIntervalSec", &s.to_string()),
+            None => unit.add("StartLimitIntervalSec", "infinity"),
         }
-        add("StartLimitBurst", &r.burst.to_string());
+        unit.add("StartLimitBurst", &r.burst.to_string());
     }
-    unit.push_str("\n[Service]\n");
-    let mut add = |k: &str, v: &str| {
-        unit.push_str(k);
-        unit.push('=');
-        unit.push_str(v);
-        unit.push('\n');
-    };
-    add(
+}
+
+/// How the process starts, restarts and stops.
+fn process_keys(
+    unit: &mut UnitText,
+    config: &Config,
+    service: &Service,
+    linux: &Linux,
+    layout: &Layout,
+    restart: Option<Restart>,
+) {
+    unit.add(
         "Type",
         match linux.service_type {
             ServiceType::Simple => "simple",
             ServiceType::Notify => "notify",
         },
     );
-    add(
+    unit.add(
         "ExecStart",
         &exec_start(layout, &config.binary, &service.arguments),
     );
     match restart {
         Some(r) => {
-            add("Restart", "on-failure");
-            add("RestartSec", &r.delay_secs.to_string());
+            unit.add("Restart", "on-failure");
+            unit.add("RestartSec", &r.delay_secs.to_string());
         }
-        None => add("Restart", "no"),
+        None => unit.add("Restart", "no"),
     }
     if let Some(h) = &service.host {
-        add("TimeoutStopSec", &h.stop_timeout_secs.to_string());
+        unit.add("TimeoutStopSec", &h.stop_timeout_secs.to_string());
     }
-    match &linux.user {
+}
+
+/// The account the service runs as.
+fn user_keys(unit: &mut UnitText, user: &LinuxUser) {
+    match user {
         LinuxUser::Root => {}
-        LinuxUser::Dynamic => add("DynamicUser", "yes"),
+        LinuxUser::Dynamic => unit.add("DynamicUser", "yes"),
         LinuxUser::Named(name) => {
-            add("User", name);
-            add("Group", name);
+            unit.add("User", name);
+            unit.add("Group", name);
         }
     }
-    if let Some(h) = &service.host {
-        for (name, value) in &h.environment {
-            add("Environment", &quote(&format!("{name}={value}"), false));
-        }
-        let mut dir = layout.lib_dir.clone();
-        for seg in h.working_dir.segments() {
-            dir.push('/');
-            dir.push_str(seg);
-        }
-        add("WorkingDirectory", &escape_specifiers(&dir));
+}
+
+/// The service host's environment and working directory, for a hosted service.
+fn host_keys(unit: &mut UnitText, service: &Service, layout: &Layout) {
+    let Some(h) = &service.host else {
+        return;
+    };
+    for (name, value) in &h.environment {
+        unit.add("Environment", &quote(&format!("{name}={value}"), false));
     }
-    // The service's own writable places: /var/lib/<package> always, /var/log/<package>
-    // where the service host would have kept log files.
-    add("StateDirectory", &linux.package);
+    let mut dir = layout.lib_dir.clone();
+    for seg in h.working_dir.segments() {
+        dir.push('/');
+        dir.push_str(seg);
+    }
+    unit.add("WorkingDirectory", &escape_specifiers(&dir));
+}
+
+/// The service's own writable places: /var/lib/<package> always, /var/log/<package>
+/// where the service host would have kept log files.
+fn writable_places(unit: &mut UnitText, service: &Service, linux: &Linux) {
+    unit.add("StateDirectory", &linux.package);
     if service.host.is_some() {
-        add("LogsDirectory", &linux.package);
+        unit.add("LogsDirectory", &linux.package);
     }
-    if linux.hardening {
-        for (k, v) in HARDENING {
-            add(k, v);
-        }
-        if !linux.read_write_paths.is_empty() {
-            let paths: Vec<String> = linux
-                .read_write_paths
-                .iter()
-                .map(|p| escape_specifiers(p))
-                .collect();
-            add("ReadWritePaths", &paths.join(" "));
-        }
+}
+
+/// The default sandbox, plus the paths the package lets the service write.
+fn sandbox_keys(unit: &mut UnitText, linux: &Linux) {
+    for (k, v) in HARDENING {
+        unit.add(k, v);
     }
-    if starts_at_boot(service) {
-        unit.push_str("\n[Install]\nWantedBy=multi-user.target\n");
+    if !linux.read_write_paths.is_empty() {
+        let paths: Vec<String> = linux
+            .read_write_paths
+            .iter()
+            .map(|p| escape_specifiers(p))
+            .collect();
+        unit.add("ReadWritePaths", &paths.join(" "));
     }
-    unit
 }
 
 /// The default sandbox (systemd.exec(5)); `[linux] hardening = false` drops it.
