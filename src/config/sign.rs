@@ -187,13 +187,13 @@ pub(crate) fn check_pkcs11_uri(uri: &str, want_type: &str) -> Result<(), String>
         return Err(check.fail("is not a pkcs11: URI".into()));
     };
     let mut seen: Vec<&str> = Vec::new();
-    for (attr, known) in uri_attributes(rest) {
+    for (attr, part) in uri_attributes(rest) {
         let Some((name, value)) = attr.split_once('=') else {
             return Err(check.fail(format!("attribute `{}` has no `=value`", visible(attr))));
         };
-        check.name(name, known, &seen)?;
+        check.name(name, part.names(), &seen)?;
         seen.push(name);
-        let decoded = percent_decode(value)
+        let decoded = percent_decode(value, part)
             .map_err(|m| format!("attribute `{name}`: {m}; allowed: {}", check.example))?;
         check.value(name, &decoded)?;
     }
@@ -226,22 +226,51 @@ const PKCS11_QUERY_ATTRS: &[&str] = &["pin-source", "module-name", "module-path"
 /// The object classes `type` may name.
 const PKCS11_TYPES: &[&str] = &["public", "private", "cert", "secret-key", "data"];
 
-/// The URI's non-empty attributes after `pkcs11:`, each with the names allowed where it
-/// stands: `;`-separated in the path, `&`-separated in the query after `?`.
-fn uri_attributes(rest: &str) -> impl Iterator<Item = (&str, &'static [&'static str])> {
+/// Where in the URI an attribute stands: the path or the query.
+#[derive(Clone, Copy)]
+enum UriPart {
+    Path,
+    Query,
+}
+
+impl UriPart {
+    /// The attribute names allowed here.
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            UriPart::Path => PKCS11_PATH_ATTRS,
+            UriPart::Query => PKCS11_QUERY_ATTRS,
+        }
+    }
+
+    /// Whether a value here may hold `b` unencoded (RFC 7512 section 2.3: `pk11-pchar`,
+    /// `pk11-qchar`): unreserved characters and `:[]@!$'()*+,=` in both; `&` only in the
+    /// path, where `;` separates; `/`, `?` and `|` only in the query, so that
+    /// `module-path=/usr/lib/p11.so` and `pin-source=file:/pin` stand as written.
+    fn allows(self, b: u8) -> bool {
+        let both = b.is_ascii_alphanumeric() || b"-._~:[]@!$'()*+,=".contains(&b);
+        both || match self {
+            UriPart::Path => b == b'&',
+            UriPart::Query => b"/?|".contains(&b),
+        }
+    }
+}
+
+/// The URI's non-empty attributes after `pkcs11:`, each with where it stands:
+/// `;`-separated in the path, `&`-separated in the query after `?`.
+fn uri_attributes(rest: &str) -> impl Iterator<Item = (&str, UriPart)> {
     let (path, query) = match rest.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (rest, None),
     };
     path.split(';')
         .filter(|a| !a.is_empty())
-        .map(|a| (a, PKCS11_PATH_ATTRS))
+        .map(|a| (a, UriPart::Path))
         .chain(
             query
                 .into_iter()
                 .flat_map(|q| q.split('&'))
                 .filter(|a| !a.is_empty())
-                .map(|a| (a, PKCS11_QUERY_ATTRS)),
+                .map(|a| (a, UriPart::Query)),
         )
 }
 
@@ -324,9 +353,10 @@ impl<'a> UriCheck<'a> {
     }
 }
 
-/// RFC 3986 percent-decoding of one URI attribute value; characters outside the allowed
-/// set (spaces, `/`, `?`, `#`, controls, non-ASCII) must be percent-encoded.
-fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
+/// RFC 3986 percent-decoding of one URI attribute value; characters outside the set its
+/// part allows (spaces, `#`, controls, non-ASCII everywhere; `/` in the path) must be
+/// percent-encoded.
+fn percent_decode(value: &str, part: UriPart) -> Result<Vec<u8>, String> {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -346,8 +376,7 @@ fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
             i += 3;
             continue;
         }
-        let allowed = b.is_ascii_alphanumeric() || b"-._~:[]@!$'()*+,=&".contains(&b);
-        if !allowed {
+        if !part.allows(b) {
             return Err(format!(
                 "character {} must be percent-encoded (e.g. a space as %20)",
                 i + 1

@@ -393,6 +393,16 @@ const BAD: &[(&str, &str, &[&str])] = &[
         &["must be percent-encoded"],
     ),
     (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:token=rel/2;object=k\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["character 4 must be percent-encoded"],
+    ),
+    (
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k?module-path=/usr/lib/a&b.so\" # <-\n",
+        "package.metadata.svcpack.sign.key",
+        &["attribute `b.so` has no `=value`"],
+    ),
+    (
         "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k;type=cert\" # <-\n",
         "package.metadata.svcpack.sign.key",
         &["private key", "type=private"],

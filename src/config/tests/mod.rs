@@ -794,3 +794,17 @@ fn copyright_year_from_unix_time() {
     assert_eq!(year_of_unix_time(1_704_067_200), 2024); // 2024-01-01
     assert_eq!(year_of_unix_time(4_102_444_800), 2100);
 }
+
+#[test]
+fn pkcs11_uris_take_paths_and_file_uris_unencoded_in_their_query() {
+    // RFC 7512's own examples: `module-path=/...` and `pin-source=file:/...`.
+    let f = Fixture::new("pkcs11-query");
+    let key = "pkcs11:token=Release%20HSM;object=signer;type=private\
+               ?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin";
+    let c = f.config(&format!(
+        "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\n\
+         key = \"{key}\"\ncertificate = \"signer.pem\"\n"
+    ));
+    let sign = c.sign.expect("signing configured");
+    assert_eq!(sign.pkcs11.expect("a PKCS#11 key").key, key);
+}
