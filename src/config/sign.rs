@@ -194,7 +194,7 @@ pub(crate) fn check_pkcs11_uri(uri: &str, want_type: &str) -> Result<(), String>
         check.name(name, part.names(), &seen)?;
         seen.push(name);
         let decoded = percent_decode(value, part)
-            .map_err(|m| format!("attribute `{name}`: {m}; allowed: {}", check.example))?;
+            .map_err(|m| check.fail(format!("attribute `{name}`: {m}")))?;
         check.value(name, &decoded)?;
     }
     if !seen.iter().any(|a| *a == "object" || *a == "id") {

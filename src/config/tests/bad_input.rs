@@ -395,7 +395,7 @@ const BAD: &[(&str, &str, &[&str])] = &[
     (
         "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:token=rel/2;object=k\" # <-\n",
         "package.metadata.svcpack.sign.key",
-        &["character 4 must be percent-encoded"],
+        &["character 4 must be percent-encoded", "allowed: an RFC 7512 URI like"],
     ),
     (
         "[package.metadata.svcpack.sign]\npkcs11-module = \"/usr/lib/p11.so\"\nkey = \"pkcs11:object=k?module-path=/usr/lib/a&b.so\" # <-\n",
