@@ -31,101 +31,15 @@ pub struct Localization {
 /// Reads (and preprocesses, as WiX does) one `.wxl` file.
 pub fn read(path: &Path, opts: &preprocess::Options) -> Result<Localization> {
     let pp = preprocess::preprocess_file(path, opts)?;
-    let doc = roxmltree::Document::parse_with_options(
-        &pp.text,
-        roxmltree::ParsingOptions {
-            allow_dtd: false,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| {
-        WixError::new(
-            pp.location(e.pos().row),
-            format!("XML syntax error in localization file: {e}"),
-        )
-    })?;
+    let doc = parse(&pp)?;
     let at = |n: roxmltree::Node| pp.location(doc.text_pos_at(n.range().start).row);
     let root = doc.root_element();
-    let ns = root.tag_name().namespace().unwrap_or("");
-    if root.tag_name().name() != "WixLocalization" || !(ns == WXL_V3 || ns == WXL_V4) {
-        return Err(WixError::new(
-            at(root),
-            format!(
-                "a localization file's root must be `WixLocalization` in namespace `{WXL_V4}` \
-                 (v4) or `{WXL_V3}` (v3), found `{}`",
-                root.tag_name().name()
-            ),
-        ));
-    }
-    let mut loc = Localization {
-        culture: String::new(),
-        codepage: None,
-        language: None,
-        strings: BTreeMap::new(),
-    };
-    for a in root.attributes() {
-        match a.name() {
-            "Culture" => loc.culture = a.value().to_ascii_lowercase(),
-            "Codepage" => loc.codepage = Some(a.value().to_string()),
-            "Language" => loc.language = Some(a.value().to_string()),
-            "SummaryInformationCodepage" | "ExtensionDefaultCulture" => {}
-            other => {
-                return Err(WixError::new(
-                    at(root),
-                    format!(
-                        "unknown attribute `{other}` on element `WixLocalization` (allowed: \
-                         Codepage, Culture, Language, SummaryInformationCodepage)"
-                    ),
-                ))
-            }
-        }
-    }
+    check_root(root, at(root))?;
+    let mut loc = root_attributes(root, at(root))?;
     for el in root.children().filter(|n| n.is_element()) {
         let here = at(el);
         match el.tag_name().name() {
-            "String" => {
-                let mut id = None;
-                let mut value = None;
-                let mut overridable = false;
-                for a in el.attributes() {
-                    match a.name() {
-                        "Id" => id = Some(a.value().to_string()),
-                        "Value" => value = Some(a.value().to_string()),
-                        "Overridable" => overridable = matches!(a.value(), "yes" | "true"),
-                        "Localizable" => {}
-                        other => {
-                            return Err(WixError::new(
-                                here,
-                                format!(
-                                    "unknown attribute `{other}` on element `String` (allowed: \
-                                     Id, Localizable, Overridable, Value)"
-                                ),
-                            ))
-                        }
-                    }
-                }
-                let Some(id) = id.filter(|i| !i.is_empty()) else {
-                    return Err(WixError::new(
-                        here,
-                        "String: missing required attribute `Id`",
-                    ));
-                };
-                let value = value
-                    .unwrap_or_else(|| el.children().filter_map(|c| c.text()).collect::<String>());
-                if let Some((_, false, first)) = loc.strings.get(&id) {
-                    if !overridable {
-                        return Err(WixError::new(
-                            here,
-                            format!(
-                                "duplicate localization String `{id}`; it is already defined at \
-                                 {first}"
-                            ),
-                        ));
-                    }
-                    continue;
-                }
-                loc.strings.insert(id, (value, overridable, here));
-            }
+            "String" => add_string(&mut loc, el, here)?,
             "UI" => {
                 return Err(WixError::new(
                     here,
@@ -142,6 +56,127 @@ pub fn read(path: &Path, opts: &preprocess::Options) -> Result<Localization> {
         }
     }
     Ok(loc)
+}
+
+fn parse(pp: &preprocess::Preprocessed) -> Result<roxmltree::Document<'_>> {
+    roxmltree::Document::parse_with_options(
+        &pp.text,
+        roxmltree::ParsingOptions {
+            allow_dtd: false,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| {
+        WixError::new(
+            pp.location(e.pos().row),
+            format!("XML syntax error in localization file: {e}"),
+        )
+    })
+}
+
+fn check_root(root: roxmltree::Node, here: Location) -> Result<()> {
+    let ns = root.tag_name().namespace().unwrap_or("");
+    if root.tag_name().name() != "WixLocalization" || !(ns == WXL_V3 || ns == WXL_V4) {
+        return Err(WixError::new(
+            here,
+            format!(
+                "a localization file's root must be `WixLocalization` in namespace `{WXL_V4}` \
+                 (v4) or `{WXL_V3}` (v3), found `{}`",
+                root.tag_name().name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The file's culture, codepage and language, with no strings yet.
+fn root_attributes(root: roxmltree::Node, here: Location) -> Result<Localization> {
+    let mut loc = Localization {
+        culture: String::new(),
+        codepage: None,
+        language: None,
+        strings: BTreeMap::new(),
+    };
+    for a in root.attributes() {
+        match a.name() {
+            "Culture" => loc.culture = a.value().to_ascii_lowercase(),
+            "Codepage" => loc.codepage = Some(a.value().to_string()),
+            "Language" => loc.language = Some(a.value().to_string()),
+            "SummaryInformationCodepage" | "ExtensionDefaultCulture" => {}
+            other => {
+                return Err(WixError::new(
+                    here,
+                    format!(
+                        "unknown attribute `{other}` on element `WixLocalization` (allowed: \
+                         Codepage, Culture, Language, SummaryInformationCodepage)"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(loc)
+}
+
+/// A `String` element's attributes.
+struct StringAttrs {
+    id: Option<String>,
+    value: Option<String>,
+    overridable: bool,
+}
+
+impl StringAttrs {
+    fn read(el: roxmltree::Node, here: &Location) -> Result<Self> {
+        let mut attrs = StringAttrs {
+            id: None,
+            value: None,
+            overridable: false,
+        };
+        for a in el.attributes() {
+            match a.name() {
+                "Id" => attrs.id = Some(a.value().to_string()),
+                "Value" => attrs.value = Some(a.value().to_string()),
+                "Overridable" => attrs.overridable = matches!(a.value(), "yes" | "true"),
+                "Localizable" => {}
+                other => {
+                    return Err(WixError::new(
+                        here.clone(),
+                        format!(
+                            "unknown attribute `{other}` on element `String` (allowed: \
+                             Id, Localizable, Overridable, Value)"
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(attrs)
+    }
+}
+
+/// Adds a `String` unless an earlier non-overridable one of the same id stays.
+fn add_string(loc: &mut Localization, el: roxmltree::Node, here: Location) -> Result<()> {
+    let StringAttrs {
+        id,
+        value,
+        overridable,
+    } = StringAttrs::read(el, &here)?;
+    let Some(id) = id.filter(|i| !i.is_empty()) else {
+        return Err(WixError::new(
+            here,
+            "String: missing required attribute `Id`",
+        ));
+    };
+    let value = value.unwrap_or_else(|| el.children().filter_map(|c| c.text()).collect::<String>());
+    if let Some((_, false, first)) = loc.strings.get(&id) {
+        if !overridable {
+            return Err(WixError::new(
+                here,
+                format!("duplicate localization String `{id}`; it is already defined at {first}"),
+            ));
+        }
+        return Ok(());
+    }
+    loc.strings.insert(id, (value, overridable, here));
+    Ok(())
 }
 
 /// The strings of `cultures` (tried in order, then culture-neutral files); with no cultures,

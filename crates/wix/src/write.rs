@@ -68,66 +68,11 @@ enum Prop {
     FileTime(u64),
 }
 
-/// Serialises the summary information property set (MS-OLEPS) with strings in the summary
-/// codepage. A string that codepage cannot hold is an error, never a silent `?`.
-pub fn summary_stream(s: &super::lower::Summary) -> Result<Vec<u8>> {
-    let loc = Location::file("<summary information>");
-    if s.codepage == 65001 || !(0..=32767).contains(&s.codepage) {
-        return Err(WixError::new(
-            loc,
-            format!(
-                "summary information codepage {} is not allowed (Windows Installer cannot open such a \
-                 package); use an ANSI codepage such as 1252",
-                s.codepage
-            ),
-        ));
-    }
-    let cp = msi::CodePage::from_id(s.codepage).ok_or_else(|| {
-        WixError::new(
-            loc.clone(),
-            format!(
-                "summary information codepage {} is not supported; use e.g. 1252",
-                s.codepage
-            ),
-        )
-    })?;
-    let text = |name: &str, v: &str| -> Result<Prop> {
-        let bytes = cp.encode(v);
-        if cp.decode(&bytes) != v {
-            return Err(WixError::new(
-                loc.clone(),
-                format!(
-                    "summary information {name} `{v}` has characters codepage {} cannot hold; set \
-                     SummaryInformation/@Codepage (v4) or Package/@SummaryCodepage (v3) to one that \
-                     holds them, or change the text",
-                    s.codepage
-                ),
-            ));
-        }
-        Ok(Prop::Str(bytes))
-    };
-    // FILETIME: 100 ns intervals since 1601-01-01.
-    let filetime = (s.timestamp + 11_644_473_600) * 10_000_000;
-    let props: Vec<(u32, Prop)> = vec![
-        (1, Prop::I2(s.codepage as i16)),
-        (2, text("title", &s.title)?),
-        (3, text("subject", &s.subject)?),
-        (4, text("author", &s.author)?),
-        (5, text("keywords", &s.keywords)?),
-        (6, text("comments", &s.comments)?),
-        (7, text("template", &s.template)?),
-        (9, text("revision number (package code)", &s.package_code)?),
-        (12, Prop::FileTime(filetime)),
-        (13, Prop::FileTime(filetime)),
-        (14, Prop::I4(s.page_count)),
-        (15, Prop::I4(s.word_count)),
-        (18, text("creating application", &s.creating_application)?),
-        (19, Prop::I4(s.security)),
-    ];
-    let mut values: Vec<Vec<u8>> = Vec::new();
-    for (_, p) in &props {
+impl Prop {
+    /// The typed value as MS-OLEPS serialises it, padded to 4 bytes.
+    fn encode(&self) -> Vec<u8> {
         let mut v = Vec::new();
-        match p {
+        match self {
             Prop::I2(i) => {
                 v.extend(2u32.to_le_bytes());
                 v.extend(i.to_le_bytes());
@@ -151,8 +96,81 @@ pub fn summary_stream(s: &super::lower::Summary) -> Result<Vec<u8>> {
                 v.extend(t.to_le_bytes());
             }
         }
-        values.push(v);
+        v
     }
+}
+
+/// Serialises the summary information property set (MS-OLEPS) with strings in the summary
+/// codepage. A string that codepage cannot hold is an error, never a silent `?`.
+pub fn summary_stream(s: &super::lower::Summary) -> Result<Vec<u8>> {
+    let cp = summary_codepage(s.codepage)?;
+    let props = summary_props(s, &cp)?;
+    Ok(property_set(&props))
+}
+
+fn summary_location() -> Location {
+    Location::file("<summary information>")
+}
+
+fn summary_codepage(codepage: i32) -> Result<msi::CodePage> {
+    if codepage == 65001 || !(0..=32767).contains(&codepage) {
+        return Err(WixError::new(
+            summary_location(),
+            format!(
+                "summary information codepage {codepage} is not allowed (Windows Installer cannot open such a \
+                 package); use an ANSI codepage such as 1252"
+            ),
+        ));
+    }
+    msi::CodePage::from_id(codepage).ok_or_else(|| {
+        WixError::new(
+            summary_location(),
+            format!("summary information codepage {codepage} is not supported; use e.g. 1252"),
+        )
+    })
+}
+
+/// The properties by id, in id order.
+fn summary_props(s: &super::lower::Summary, cp: &msi::CodePage) -> Result<Vec<(u32, Prop)>> {
+    let text = |name: &str, v: &str| summary_text(cp, s.codepage, name, v);
+    // FILETIME: 100 ns intervals since 1601-01-01.
+    let filetime = (s.timestamp + 11_644_473_600) * 10_000_000;
+    Ok(vec![
+        (1, Prop::I2(s.codepage as i16)),
+        (2, text("title", &s.title)?),
+        (3, text("subject", &s.subject)?),
+        (4, text("author", &s.author)?),
+        (5, text("keywords", &s.keywords)?),
+        (6, text("comments", &s.comments)?),
+        (7, text("template", &s.template)?),
+        (9, text("revision number (package code)", &s.package_code)?),
+        (12, Prop::FileTime(filetime)),
+        (13, Prop::FileTime(filetime)),
+        (14, Prop::I4(s.page_count)),
+        (15, Prop::I4(s.word_count)),
+        (18, text("creating application", &s.creating_application)?),
+        (19, Prop::I4(s.security)),
+    ])
+}
+
+fn summary_text(cp: &msi::CodePage, codepage: i32, name: &str, v: &str) -> Result<Prop> {
+    let bytes = cp.encode(v);
+    if cp.decode(&bytes) != v {
+        return Err(WixError::new(
+            summary_location(),
+            format!(
+                "summary information {name} `{v}` has characters codepage {codepage} cannot hold; set \
+                 SummaryInformation/@Codepage (v4) or Package/@SummaryCodepage (v3) to one that \
+                 holds them, or change the text"
+            ),
+        ));
+    }
+    Ok(Prop::Str(bytes))
+}
+
+/// The stream: header, the one property set's offset table, then the values.
+fn property_set(props: &[(u32, Prop)]) -> Vec<u8> {
+    let values: Vec<Vec<u8>> = props.iter().map(|(_, p)| p.encode()).collect();
     let table_len = 8 + 8 * props.len();
     let size = table_len + values.iter().map(Vec::len).sum::<usize>();
     let mut out = Vec::with_capacity(48 + size);
@@ -173,7 +191,7 @@ pub fn summary_stream(s: &super::lower::Summary) -> Result<Vec<u8>> {
     for v in values {
         out.extend(v);
     }
-    Ok(out)
+    out
 }
 
 /// Writes the MSI and external files atomically: everything goes to temporary files in the

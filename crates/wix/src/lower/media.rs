@@ -61,20 +61,37 @@ fn assign_media(
     files: &[FileDef],
     data: &[FileData],
 ) -> Result<Assignment> {
+    let authored = authored_disks(components, files);
+    Ok(match template_in_effect(package, &media, media_template)? {
+        Some(template) => template_media(package, &template, files, data, &authored),
+        None => authored_media(package, media, authored),
+    })
+}
+
+/// Each file's DiskId as its File, else its Component, names it (default 1).
+fn authored_disks(components: &[ComponentDef], files: &[FileDef]) -> Vec<i32> {
     let comp_disk: BTreeMap<&str, Option<i32>> = components
         .iter()
         .map(|c| (c.id.as_str(), c.disk_id))
         .collect();
-    let authored_disk = |i: usize| -> i32 {
-        files[i]
-            .disk_id
-            .or(comp_disk
-                .get(files[i].component.as_str())
-                .copied()
-                .flatten())
-            .unwrap_or(1)
-    };
-    let template = match media_template {
+    files
+        .iter()
+        .map(|f| {
+            f.disk_id
+                .or(comp_disk.get(f.component.as_str()).copied().flatten())
+                .unwrap_or(1)
+        })
+        .collect()
+}
+
+/// The authored MediaTemplate (with at most one Media), or WiX v4's default one for a
+/// package without Media.
+fn template_in_effect(
+    package: &PackageInfo,
+    media: &[MediaDef],
+    media_template: Option<MediaTemplate>,
+) -> Result<Option<MediaTemplate>> {
+    Ok(match media_template {
         Some(t) => {
             if media.len() > 1 {
                 return Err(WixError::new(
@@ -94,40 +111,41 @@ fn assign_media(
             loc: package.loc.clone(),
         }),
         None => None,
-    };
-    let Some(template) = template else {
-        let mut media = media;
-        if media.is_empty() {
-            // A WiX v3 package without Media: one cabinet (WiX v3 asks for a Media element).
-            media.push(MediaDef {
-                id: 1,
-                cabinet: package.compressed.then(|| "cab1.cab".to_string()),
-                embed: true,
-                disk_prompt: None,
-                volume_label: None,
-                compression: Compression::Mszip,
-                loc: package.loc.clone(),
-            });
-        }
-        media.sort_by_key(|m| m.id);
-        let disk = (0..files.len()).map(authored_disk).collect();
-        return Ok(Assignment { media, disk });
-    };
+    })
+}
 
+/// Without a MediaTemplate each file is on the Media it names.
+fn authored_media(package: &PackageInfo, mut media: Vec<MediaDef>, disk: Vec<i32>) -> Assignment {
+    if media.is_empty() {
+        // A WiX v3 package without Media: one cabinet (WiX v3 asks for a Media element).
+        media.push(MediaDef {
+            id: 1,
+            cabinet: package.compressed.then(|| "cab1.cab".to_string()),
+            embed: true,
+            disk_prompt: None,
+            volume_label: None,
+            compression: Compression::Mszip,
+            loc: package.loc.clone(),
+        });
+    }
+    media.sort_by_key(|m| m.id);
+    Assignment { media, disk }
+}
+
+/// With a MediaTemplate, compressed files fill its cabinets in authoring order;
+/// uncompressed files stay on the Media they name.
+fn template_media(
+    package: &PackageInfo,
+    template: &MediaTemplate,
+    files: &[FileDef],
+    data: &[FileData],
+    authored: &[i32],
+) -> Assignment {
     let max_bytes = template
         .max_uncompressed_mb
         .map_or(DEFAULT_MAX_UNCOMPRESSED_MB, |mb| mb as u64)
         * 1024
         * 1024;
-    let cabinet = |index: i32| MediaDef {
-        id: index,
-        cabinet: Some(template.cabinet_template.replace("{0}", &index.to_string())),
-        embed: template.embed,
-        disk_prompt: None,
-        volume_label: None,
-        compression: template.compression,
-        loc: template.loc.clone(),
-    };
     let mut media = Vec::new();
     let mut disk = vec![1; files.len()];
     // A cabinet also closes before it would pass the cabinet API's 2 GiB or a Media row's
@@ -136,7 +154,7 @@ fn assign_media(
     let (mut index, mut filled, mut count) = (0i32, 0u64, 0usize);
     for (i, f) in files.iter().enumerate() {
         if !file_is_compressed(f.attributes, package.compressed) {
-            disk[i] = authored_disk(i);
+            disk[i] = authored[i];
             continue;
         }
         if index != MAX_CABINET_INDEX {
@@ -145,11 +163,11 @@ fn assign_media(
             count += 1;
             if filled > max_bytes || count > MAX_FILES_PER_MEDIA {
                 index += 1;
-                media.push(cabinet(index));
+                media.push(template_cabinet(template, index));
                 (filled, count) = (size, 1);
             } else if index == 0 {
                 index += 1;
-                media.push(cabinet(index));
+                media.push(template_cabinet(template, index));
             }
         }
         disk[i] = index;
@@ -157,13 +175,26 @@ fn assign_media(
     if media.is_empty() {
         // No compressed file: one Media row for the uncompressed ones (or, for an empty
         // package, the template's first cabinet).
-        let mut only = cabinet(1);
+        let mut only = template_cabinet(template, 1);
         if !disk.is_empty() || !package.compressed {
             only.cabinet = None;
         }
         media.push(only);
     }
-    Ok(Assignment { media, disk })
+    Assignment { media, disk }
+}
+
+/// The template's cabinet number `index`.
+fn template_cabinet(template: &MediaTemplate, index: i32) -> MediaDef {
+    MediaDef {
+        id: index,
+        cabinet: Some(template.cabinet_template.replace("{0}", &index.to_string())),
+        embed: template.embed,
+        disk_prompt: None,
+        volume_label: None,
+        compression: template.compression,
+        loc: template.loc.clone(),
+    }
 }
 
 /// Lays out the payload: sequence numbers by disk, then authoring order (1..N); one Media

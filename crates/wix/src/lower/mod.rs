@@ -26,9 +26,9 @@ mod upgrades;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::error::{Location, Result};
+use crate::error::{Location, Result, Warning};
 use crate::link::Linked;
-use crate::model::Val;
+use crate::model::{Row, Val};
 use crate::stream::Blob;
 
 /// Options that affect lowering.
@@ -83,111 +83,153 @@ pub struct Summary {
 }
 
 pub fn lower(linked: Linked, opts: &LowerOptions) -> Result<Database> {
-    let Linked {
-        package,
-        mut rows,
-        components,
-        files,
-        mut schedules,
-        streams,
-        media,
-        media_template,
-        major_upgrade,
-        default_major_upgrade,
-        wix_variables: _,
-        mut secure_properties,
-        hidden_properties,
-        admin_properties,
-        feature_components,
-        custom,
-    } = linked;
-    let dialect = package.dialect;
-
-    let dirs = directories::directory_tree(&rows, &components, &package)?;
-    // Before the payload is measured, so that an unreadable manifest is reported as one.
-    assemblies::assembly_names(&mut rows, &files, &components)?;
-    let data = payload::read_payload(&files)?;
-    let layout = media::media_layout(
-        &package,
-        media,
-        media_template,
-        &components,
-        &files,
-        &data,
-        &dirs,
-        opts,
-    )?;
-    let mut out_streams = layout.streams;
-    let external = layout.external;
-    let mut table_rows = layout.rows;
-    table_rows.extend(files::file_rows(dialect, &files, &data, &layout.sequence));
-    table_rows.extend(components::component_rows(
-        &components,
-        &feature_components,
-        &files,
-        &rows,
-        &dirs,
-        &opts.arch,
-        opts.backward_compatible_guids,
-    )?);
-    let (binary_rows, binary_streams) = binaries::binary_rows(&streams)?;
-    table_rows.extend(binary_rows);
-    out_streams.extend(binary_streams);
-    upgrades::upgrades(
-        &package,
-        upgrades::Upgrading {
-            authored: major_upgrade.as_ref(),
-            default: default_major_upgrade,
-            downgrade_message: &opts.downgrade_message,
-        },
-        &rows,
-        &mut table_rows,
-        &mut secure_properties,
-        &mut schedules,
-    );
-    rows.extend(table_rows);
+    let mut linked = linked;
+    let dirs = directories::directory_tree(&linked.rows, &linked.components, &linked.package)?;
+    let mut content = install_content(&mut linked, &dirs, opts)?;
+    upgrade_rows(&mut linked, &mut content.rows, opts);
+    linked.rows.append(&mut content.rows);
 
     // ProductCode "*" is derived from the finished content further down (as WiX gives
     // every build a new code, but reproducibly): any change, including a pre-release
     // becoming its release with the same MSI version, gets a new product code.
-    let authored_product_code = package.product_code.is_some();
-    properties::properties(
-        &package,
-        &mut rows,
-        properties::Lists {
-            secure: secure_properties,
-            hidden: hidden_properties,
-            admin: admin_properties,
-        },
-    );
-    let ensured: Vec<&str> = custom.ensured.iter().map(|(t, _)| t.as_str()).collect();
-    let mut warnings =
-        sequences::sequence_rows(dialect, &package, &schedules, &ensured, &mut rows)?;
-    ui::drop_orphan_dialog_rows(&mut rows, &mut warnings);
-    let mut tables = grouped::group_rows(rows, &package)?;
-    let custom_schemas = custom_tables::custom_tables(&custom, &mut tables, &mut out_streams)?;
+    let authored_product_code = linked.package.product_code.is_some();
+    property_rows(&mut linked);
+    let (mut tables, warnings) = sequenced_tables(&mut linked)?;
+    let custom_schemas =
+        custom_tables::custom_tables(&linked.custom, &mut tables, &mut content.streams)?;
 
-    let blobs = codes::blob_digests(&out_streams, &external);
+    let blobs = codes::blob_digests(&content.streams, &content.external);
     if !authored_product_code {
         codes::derive_product_code(&mut tables, &blobs);
     }
 
     // Codepage: 1252 unless authored; every string must be representable.
-    let codepage = package.codepage.unwrap_or(1252);
+    let codepage = linked.package.codepage.unwrap_or(1252);
     codepage::check_codepage(&tables, codepage)?;
 
-    let mut summary = summary::summary(&package, opts);
-    summary.package_code = match &package.package_code {
-        Some(c) => c.clone(),
-        None => codes::derive_package_code(&tables, &blobs, &summary),
-    };
+    let summary = summary_information(&linked.package, &tables, &blobs, opts);
     Ok(Database {
         codepage,
         tables,
-        streams: out_streams,
+        streams: content.streams,
         custom_schemas,
         summary,
-        external,
+        external: content.external,
         warnings,
     })
+}
+
+/// What the installed content adds: rows, MSI streams and files beside the MSI.
+struct Content {
+    rows: Vec<Row>,
+    streams: binaries::Streams,
+    external: Vec<(PathBuf, Blob)>,
+}
+
+/// Media and cabinets, File rows, Component rows and Binary/Icon streams.
+fn install_content(
+    linked: &mut Linked,
+    dirs: &directories::Dirs,
+    opts: &LowerOptions,
+) -> Result<Content> {
+    // Before the payload is measured, so that an unreadable manifest is reported as one.
+    assemblies::assembly_names(&mut linked.rows, &linked.files, &linked.components)?;
+    let data = payload::read_payload(&linked.files)?;
+    let layout = media::media_layout(
+        &linked.package,
+        std::mem::take(&mut linked.media),
+        linked.media_template.take(),
+        &linked.components,
+        &linked.files,
+        &data,
+        dirs,
+        opts,
+    )?;
+    let mut rows = layout.rows;
+    let dialect = linked.package.dialect;
+    rows.extend(files::file_rows(
+        dialect,
+        &linked.files,
+        &data,
+        &layout.sequence,
+    ));
+    rows.extend(components::component_rows(
+        &linked.components,
+        &linked.feature_components,
+        &linked.files,
+        &linked.rows,
+        dirs,
+        &opts.arch,
+        opts.backward_compatible_guids,
+    )?);
+    let (binary_rows, binary_streams) = binaries::binary_rows(&linked.streams)?;
+    rows.extend(binary_rows);
+    let mut streams = layout.streams;
+    streams.extend(binary_streams);
+    Ok(Content {
+        rows,
+        streams,
+        external: layout.external,
+    })
+}
+
+fn upgrade_rows(linked: &mut Linked, table_rows: &mut Vec<Row>, opts: &LowerOptions) {
+    upgrades::upgrades(
+        &linked.package,
+        upgrades::Upgrading {
+            authored: linked.major_upgrade.as_ref(),
+            default: linked.default_major_upgrade,
+            downgrade_message: &opts.downgrade_message,
+        },
+        &linked.rows,
+        table_rows,
+        &mut linked.secure_properties,
+        &mut linked.schedules,
+    );
+}
+
+fn property_rows(linked: &mut Linked) {
+    properties::properties(
+        &linked.package,
+        &mut linked.rows,
+        properties::Lists {
+            secure: std::mem::take(&mut linked.secure_properties),
+            hidden: std::mem::take(&mut linked.hidden_properties),
+            admin: std::mem::take(&mut linked.admin_properties),
+        },
+    );
+}
+
+/// The sequence tables' rows, then every row grouped into its table.
+fn sequenced_tables(linked: &mut Linked) -> Result<(grouped::Tables, Vec<Warning>)> {
+    let ensured: Vec<&str> = linked
+        .custom
+        .ensured
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect();
+    let mut warnings = sequences::sequence_rows(
+        linked.package.dialect,
+        &linked.package,
+        &linked.schedules,
+        &ensured,
+        &mut linked.rows,
+    )?;
+    ui::drop_orphan_dialog_rows(&mut linked.rows, &mut warnings);
+    let tables = grouped::group_rows(std::mem::take(&mut linked.rows), &linked.package)?;
+    Ok((tables, warnings))
+}
+
+fn summary_information(
+    package: &crate::model::PackageInfo,
+    tables: &grouped::Tables,
+    blobs: &[(String, Vec<u8>)],
+    opts: &LowerOptions,
+) -> Summary {
+    let mut summary = summary::summary(package, opts);
+    summary.package_code = match &package.package_code {
+        Some(c) => c.clone(),
+        None => codes::derive_package_code(tables, blobs, &summary),
+    };
+    summary
 }

@@ -158,6 +158,54 @@ pub(super) fn permissions(
     Ok(())
 }
 
+/// A `RegistryValue`'s attributes, with the root and key its parent RegistryKey gives.
+struct ValueAttrs<'e> {
+    id: Option<String>,
+    root: i32,
+    key: String,
+    name: Option<String>,
+    value: Option<String>,
+    ty: &'e str,
+    action: &'e str,
+    key_path: Option<bool>,
+}
+
+impl<'e> ValueAttrs<'e> {
+    fn read(el: &'e Element, proot: Option<i32>, pkey: Option<&str>) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let id = a.id("Id")?;
+        let root = match a.opt("Root") {
+            Some(r) => registry_root(r, &a)?,
+            None => proot.ok_or_else(|| a.err("missing required attribute `Root`"))?,
+        };
+        let key = join_key(pkey, a.opt("Key"))
+            .ok_or_else(|| a.err("missing required attribute `Key`"))?;
+        let name = a.opt("Name").map(str::to_string);
+        let value = a.opt("Value").map(str::to_string);
+        let ty = a
+            .choice(
+                "Type",
+                &["string", "integer", "binary", "expandable", "multiString"],
+            )?
+            .unwrap_or("string");
+        let action = a
+            .choice("Action", &["append", "prepend", "write"])?
+            .unwrap_or("write");
+        let key_path = a.yesno("KeyPath")?;
+        a.finish()?;
+        Ok(ValueAttrs {
+            id,
+            root,
+            key,
+            name,
+            value,
+            ty,
+            action,
+            key_path,
+        })
+    }
+}
+
 pub(super) fn registry_value(
     p: &mut Parser,
     el: &Element,
@@ -165,89 +213,20 @@ pub(super) fn registry_value(
     proot: Option<i32>,
     pkey: Option<&str>,
 ) -> Result<KeyCandidate> {
-    let mut a = Attrs::new(el);
-    let id = a.id("Id")?;
-    let root = match a.opt("Root") {
-        Some(r) => registry_root(r, &a)?,
-        None => proot.ok_or_else(|| a.err("missing required attribute `Root`"))?,
-    };
-    let key =
-        join_key(pkey, a.opt("Key")).ok_or_else(|| a.err("missing required attribute `Key`"))?;
-    let name = a.opt("Name").map(str::to_string);
-    let value = a.opt("Value").map(str::to_string);
-    let ty = a
-        .choice(
-            "Type",
-            &["string", "integer", "binary", "expandable", "multiString"],
-        )?
-        .unwrap_or("string");
-    let action = a
-        .choice("Action", &["append", "prepend", "write"])?
-        .unwrap_or("write");
-    let key_path = a.yesno("KeyPath")?;
-    a.finish()?;
-    let mut multi: Vec<String> = Vec::new();
-    for child in &el.children {
-        match (child.ns.is_util(), child.name.as_str()) {
-            // WiX v4 also spells it `MultiString`.
-            (false, "MultiStringValue") => {
-                let mut ca = Attrs::new(child);
-                let v = ca.opt("Value").map(str::to_string);
-                ca.finish()?;
-                multi.push(v.unwrap_or_else(|| child.text.clone()));
-            }
-            (false, "MultiString") if p.v4() => {
-                let mut ca = Attrs::new(child);
-                let v = ca.opt("Value").map(str::to_string);
-                ca.finish()?;
-                multi.push(v.unwrap_or_else(|| child.text.clone()));
-            }
-            (false, "PermissionEx") => {}
-            _ => return Err(unexpected(el, child)),
-        }
+    let attrs = ValueAttrs::read(el, proot, pkey)?;
+    let multi = multi_strings(p, el)?;
+    let encoded = encoded_value(el, &attrs, multi)?;
+    if attrs.ty != "multiString" && attrs.action != "write" {
+        return Err(Attrs::new(el).err("Action=\"append\"/\"prepend\" needs Type=\"multiString\""));
     }
-    if ty != "multiString" && !multi.is_empty() {
-        return Err(a.err("MultiStringValue children need Type=\"multiString\""));
-    }
-    let encoded = match ty {
-        "integer" => {
-            let v = value
-                .clone()
-                .ok_or_else(|| a.err("Type=\"integer\" needs a `Value`"))?;
-            format!("#{v}")
-        }
-        "binary" => format!("#x{}", value.clone().unwrap_or_default()),
-        "expandable" => format!("#%{}", value.clone().unwrap_or_default()),
-        "multiString" => {
-            let mut parts = Vec::new();
-            if let Some(v) = &value {
-                parts.push(v.clone());
-            }
-            parts.extend(multi);
-            // As WiX's binder: append/prepend add one separator; write wraps the value in
-            // separators unless it already contains one (several values do).
-            let body = parts.join("[~]");
-            match action {
-                "append" => format!("[~]{body}"),
-                "prepend" => format!("{body}[~]"),
-                _ if parts.is_empty() => String::new(),
-                _ if body.contains("[~]") => body,
-                _ => format!("[~]{body}[~]"),
-            }
-        }
-        _ => {
-            let v = value.clone().unwrap_or_default();
-            // A literal string starting with '#' is escaped by doubling it.
-            if v.starts_with('#') {
-                format!("#{v}")
-            } else {
-                v
-            }
-        }
-    };
-    if ty != "multiString" && action != "write" {
-        return Err(a.err("Action=\"append\"/\"prepend\" needs Type=\"multiString\""));
-    }
+    let ValueAttrs {
+        id,
+        root,
+        key,
+        name,
+        key_path,
+        ..
+    } = attrs;
     let rid = id.unwrap_or_else(|| registry_id(p, comp, root, &key, name.as_deref()));
     p.sec().row(
         "Registry",
@@ -267,6 +246,73 @@ pub(super) fn registry_value(
         Some(false) => KeyCandidate::None,
         None => KeyCandidate::Possible(KeyPath::Registry(rid)),
     })
+}
+
+/// The values of a `RegistryValue`'s MultiStringValue children, in order.
+fn multi_strings(p: &Parser, el: &Element) -> Result<Vec<String>> {
+    let mut multi: Vec<String> = Vec::new();
+    for child in &el.children {
+        match (child.ns.is_util(), child.name.as_str()) {
+            // WiX v4 also spells it `MultiString`.
+            (false, "MultiStringValue") => multi.push(multi_string_value(child)?),
+            (false, "MultiString") if p.v4() => multi.push(multi_string_value(child)?),
+            (false, "PermissionEx") => {}
+            _ => return Err(unexpected(el, child)),
+        }
+    }
+    Ok(multi)
+}
+
+fn multi_string_value(child: &Element) -> Result<String> {
+    let mut ca = Attrs::new(child);
+    let v = ca.opt("Value").map(str::to_string);
+    ca.finish()?;
+    Ok(v.unwrap_or_else(|| child.text.clone()))
+}
+
+/// The Registry row's Value column: the value prefixed as its Type asks.
+fn encoded_value(el: &Element, attrs: &ValueAttrs, multi: Vec<String>) -> Result<String> {
+    let err = |m: &str| Attrs::new(el).err(m);
+    if attrs.ty != "multiString" && !multi.is_empty() {
+        return Err(err("MultiStringValue children need Type=\"multiString\""));
+    }
+    let value = attrs.value.clone();
+    Ok(match attrs.ty {
+        "integer" => {
+            let v = value.ok_or_else(|| err("Type=\"integer\" needs a `Value`"))?;
+            format!("#{v}")
+        }
+        "binary" => format!("#x{}", value.unwrap_or_default()),
+        "expandable" => format!("#%{}", value.unwrap_or_default()),
+        "multiString" => multi_string(attrs.action, value, multi),
+        _ => {
+            let v = value.unwrap_or_default();
+            // A literal string starting with '#' is escaped by doubling it.
+            if v.starts_with('#') {
+                format!("#{v}")
+            } else {
+                v
+            }
+        }
+    })
+}
+
+fn multi_string(action: &str, value: Option<String>, multi: Vec<String>) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = value {
+        parts.push(v);
+    }
+    parts.extend(multi);
+    // As WiX's binder: append/prepend add one separator; write wraps the value in
+    // separators unless it already contains one (several values do).
+    let body = parts.join("[~]");
+    match action {
+        "append" => format!("[~]{body}"),
+        "prepend" => format!("{body}[~]"),
+        _ if parts.is_empty() => String::new(),
+        _ if body.contains("[~]") => body,
+        _ => format!("[~]{body}[~]"),
+    }
 }
 
 pub(super) fn remove_registry_key(

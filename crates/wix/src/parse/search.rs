@@ -439,6 +439,54 @@ pub(crate) fn dr_locator_row_key(values: &[Val]) -> Option<String> {
     Some(dr_locator_key(values.first()?.as_str()?, s(1), s(2)))
 }
 
+/// A `FileSearch`'s attributes.
+struct FileSearchAttrs {
+    id: Option<String>,
+    name: Option<String>,
+    short: Option<String>,
+    long_name: Option<String>,
+    min_version: Option<String>,
+    max_version: Option<String>,
+    min_size: Option<i32>,
+    max_size: Option<i32>,
+    min_date: Option<i32>,
+    max_date: Option<i32>,
+    languages: Option<String>,
+}
+
+impl FileSearchAttrs {
+    fn read(p: &Parser, el: &Element) -> Result<Self> {
+        let mut a = Attrs::new(el);
+        let id = a.id("Id")?;
+        let name = a.opt("Name").map(str::to_string);
+        let short = a.opt("ShortName").map(str::to_string);
+        let long_name = if p.v4() {
+            None
+        } else {
+            a.opt("LongName").map(str::to_string)
+        };
+        let attrs = FileSearchAttrs {
+            id,
+            name,
+            short,
+            long_name,
+            min_version: a.opt("MinVersion").map(str::to_string),
+            max_version: a.opt("MaxVersion").map(str::to_string),
+            min_size: a.int_range("MinSize", 0, i32::MAX as i64)?,
+            max_size: a.int_range("MaxSize", 0, i32::MAX as i64)?,
+            min_date: date_time(&mut a, "MinDate")?,
+            max_date: date_time(&mut a, "MaxDate")?,
+            languages: a.opt("Languages").map(str::to_string),
+        };
+        a.finish()?;
+        super::no_children(el)?;
+        if attrs.name.is_none() && attrs.short.is_none() && attrs.long_name.is_none() {
+            return Err(a.err("missing required attribute `Name`"));
+        }
+        Ok(attrs)
+    }
+}
+
 fn file_search(
     p: &mut Parser,
     el: &Element,
@@ -446,90 +494,18 @@ fn file_search(
     parent_directory_search: bool,
     parent_depth: Option<i32>,
 ) -> Result<String> {
-    let mut a = Attrs::new(el);
-    let explicit_id = a.id("Id")?;
-    let mut name = a.opt("Name").map(str::to_string);
-    let mut short = a.opt("ShortName").map(str::to_string);
-    let long_name = if p.v4() {
-        None
-    } else {
-        a.opt("LongName").map(str::to_string)
-    };
-    let min_version = a.opt("MinVersion").map(str::to_string);
-    let max_version = a.opt("MaxVersion").map(str::to_string);
-    let min_size = a.int_range("MinSize", 0, i32::MAX as i64)?;
-    let max_size = a.int_range("MaxSize", 0, i32::MAX as i64)?;
-    let min_date = date_time(&mut a, "MinDate")?;
-    let max_date = date_time(&mut a, "MaxDate")?;
-    let languages = a.opt("Languages").map(str::to_string);
-    a.finish()?;
-    super::no_children(el)?;
-    if name.is_none() && short.is_none() && long_name.is_none() {
-        return Err(a.err("missing required attribute `Name`"));
-    }
-    let id = match explicit_id {
-        Some(id) => id,
-        None if !parent_sig.is_empty() => parent_sig.to_string(),
-        None if p.v4() => generate_identifier_v4("fs", &[name.as_deref().or(short.as_deref())]),
-        None => return Err(a.err("missing required attribute `Id`")),
-    };
-    let same = id == parent_sig;
-    if parent_directory_search && same {
-        return Err(a.err(format!(
-            "the parent DirectorySearch `{parent_sig}` has AssignToProperty=\"yes\", so this \
-             FileSearch needs an `Id` of its own"
-        )));
-    }
-    if !parent_directory_search && parent_depth.is_some_and(|d| d > 1) && !same {
-        return Err(a.err(format!(
-            "`Id` `{id}` must be omitted or equal the parent search's `{parent_sig}` when the \
-             parent DirectorySearch's Depth is greater than 1"
-        )));
-    }
-    // A valid 8.3 Name is the short name (CompilerCore.IsValidShortFilename).
-    let mut long = long_name;
-    if let Some(n) = name.take() {
-        let valid_short = if p.v4() {
-            crate::shortname::is_valid_short_name(&n, false)
-        } else {
-            crate::shortname::is_valid_short_name_v3(&n, false)
-        };
-        if valid_short {
-            if short.is_some() {
-                return Err(a.err(format!(
-                    "`Name` `{n}` is a short name, so `ShortName` must not be given too"
-                )));
-            }
-            short = Some(n);
-        } else {
-            long = Some(n);
-        }
-    }
-    let file_name = match (short, long) {
-        // v4: `FileName = name ?? shortName`.
-        (Some(_), Some(l)) if p.v4() => l,
-        (Some(s), Some(l)) => format!("{s}|{l}"),
-        (Some(s), None) => s,
-        (None, Some(l)) => l,
-        (None, None) => String::new(),
-    };
-    row(
+    let attrs = FileSearchAttrs::read(p, el)?;
+    let id = file_search_id(
         p,
         el,
-        "Signature",
-        vec![
-            id.clone().into(),
-            file_name.into(),
-            Val::opt_str(min_version),
-            Val::opt_str(max_version),
-            Val::opt_int(min_size),
-            Val::opt_int(max_size),
-            Val::opt_int(min_date),
-            Val::opt_int(max_date),
-            Val::opt_str(languages),
-        ],
-    );
-    if !same {
+        &attrs,
+        parent_sig,
+        parent_directory_search,
+        parent_depth,
+    )?;
+    let file_name = file_search_name(p, el, &attrs)?;
+    signature_row(p, el, &id, file_name, attrs);
+    if id != parent_sig {
         let (sig, parent) = if parent_directory_search {
             (parent_sig.to_string(), Val::from(id.clone()))
         } else {
@@ -543,6 +519,93 @@ fn file_search(
         );
     }
     Ok(id)
+}
+
+/// The Signature's id: authored, the parent search's, or (v4) generated from the name;
+/// under a DirectorySearch it must differ from the parent's or equal it as the parent
+/// requires.
+fn file_search_id(
+    p: &Parser,
+    el: &Element,
+    attrs: &FileSearchAttrs,
+    parent_sig: &str,
+    parent_directory_search: bool,
+    parent_depth: Option<i32>,
+) -> Result<String> {
+    let err = |m: String| Attrs::new(el).err(m);
+    let id = match &attrs.id {
+        Some(id) => id.clone(),
+        None if !parent_sig.is_empty() => parent_sig.to_string(),
+        None if p.v4() => {
+            generate_identifier_v4("fs", &[attrs.name.as_deref().or(attrs.short.as_deref())])
+        }
+        None => return Err(err("missing required attribute `Id`".into())),
+    };
+    let same = id == parent_sig;
+    if parent_directory_search && same {
+        return Err(err(format!(
+            "the parent DirectorySearch `{parent_sig}` has AssignToProperty=\"yes\", so this \
+             FileSearch needs an `Id` of its own"
+        )));
+    }
+    if !parent_directory_search && parent_depth.is_some_and(|d| d > 1) && !same {
+        return Err(err(format!(
+            "`Id` `{id}` must be omitted or equal the parent search's `{parent_sig}` when the \
+             parent DirectorySearch's Depth is greater than 1"
+        )));
+    }
+    Ok(id)
+}
+
+/// The Signature's FileName: `short|long`, or the one name given.
+fn file_search_name(p: &Parser, el: &Element, attrs: &FileSearchAttrs) -> Result<String> {
+    let mut short = attrs.short.clone();
+    // A valid 8.3 Name is the short name (CompilerCore.IsValidShortFilename).
+    let mut long = attrs.long_name.clone();
+    if let Some(n) = attrs.name.clone() {
+        let valid_short = if p.v4() {
+            crate::shortname::is_valid_short_name(&n, false)
+        } else {
+            crate::shortname::is_valid_short_name_v3(&n, false)
+        };
+        if valid_short {
+            if short.is_some() {
+                return Err(Attrs::new(el).err(format!(
+                    "`Name` `{n}` is a short name, so `ShortName` must not be given too"
+                )));
+            }
+            short = Some(n);
+        } else {
+            long = Some(n);
+        }
+    }
+    Ok(match (short, long) {
+        // v4: `FileName = name ?? shortName`.
+        (Some(_), Some(l)) if p.v4() => l,
+        (Some(s), Some(l)) => format!("{s}|{l}"),
+        (Some(s), None) => s,
+        (None, Some(l)) => l,
+        (None, None) => String::new(),
+    })
+}
+
+fn signature_row(p: &mut Parser, el: &Element, id: &str, file_name: String, a: FileSearchAttrs) {
+    row(
+        p,
+        el,
+        "Signature",
+        vec![
+            id.into(),
+            file_name.into(),
+            Val::opt_str(a.min_version),
+            Val::opt_str(a.max_version),
+            Val::opt_int(a.min_size),
+            Val::opt_int(a.max_size),
+            Val::opt_int(a.min_date),
+            Val::opt_int(a.max_date),
+            Val::opt_str(a.languages),
+        ],
+    );
 }
 
 /// WiX's `GetAttributeDateTimeValue`: a date (and time) as the MSI's packed DOS form.
