@@ -240,6 +240,8 @@ const BATCH_BLOCKS_PER_THREAD: usize = 64;
 /// The most compression workers used whatever is asked for (beyond the cores available).
 const MAX_WORKERS: usize = 16;
 
+/// A cabinet is written in named steps: the header with its folder and file entries, the
+/// data blocks, then the sizes and offsets only known at the end, patched in.
 fn write_with_limits<'r, W: Write + Seek>(
     items: &[CabItem<'_>],
     open: &mut dyn FnMut(usize) -> std::io::Result<Box<dyn Read + 'r>>,
@@ -248,38 +250,60 @@ fn write_with_limits<'r, W: Write + Seek>(
     out: &mut W,
 ) -> Result<u64, CabError> {
     let layout = Layout::plan(items, limits.folder_bytes)?;
-    let io = |e: std::io::Error| CabError::Io(e.to_string());
-    let base = out.stream_position().map_err(io)?;
+    let base = out.stream_position().map_err(output_err)?;
+    let mut sink = Sink {
+        out: &mut *out,
+        total: 0,
+        max: limits.cabinet_bytes,
+    };
+    sink.write_head(&cabinet_head(items, &layout, opts))?;
+    let folder_offsets = write_blocks(items, open, opts, &layout, &mut sink)?;
+    let total = sink.total;
+    patch_sizes(out, base, total, &folder_offsets)?;
+    Ok(total)
+}
 
+/// A failure of the cabinet's output (a source file's is [`io_error`]).
+fn output_err(e: std::io::Error) -> CabError {
+    CabError::Io(e.to_string())
+}
+
+/// CFHEADER, the CFFOLDERs and the CFFILEs, with cbCabinet and each coffCabStart left 0
+/// for [`patch_sizes`].
+fn cabinet_head(items: &[CabItem<'_>], layout: &Layout, opts: &CabOptions) -> Vec<u8> {
     let files_offset = CFHEADER_SIZE + CFFOLDER_SIZE * layout.folders.len();
     let mut head = Vec::with_capacity(files_offset + items.len() * 32);
-    // CFHEADER (cbCabinet patched at the end)
-    head.extend_from_slice(b"MSCF");
-    put_u32(&mut head, 0); // reserved1
-    put_u32(&mut head, 0); // cbCabinet
-    put_u32(&mut head, 0); // reserved2
-    put_u32(&mut head, files_offset as u32); // coffFiles
-    put_u32(&mut head, 0); // reserved3
-    head.push(3); // versionMinor
-    head.push(1); // versionMajor
-    put_u16(&mut head, layout.folders.len() as u16); // cFolders
-    put_u16(&mut head, items.len() as u16); // cFiles
-    put_u16(&mut head, 0); // flags: no reserve, not part of a set
-    put_u16(&mut head, 0); // setID: fixed so output stays reproducible
-    put_u16(&mut head, 0); // iCabinet
-
-    // CFFOLDERs (coffCabStart patched at the end)
+    put_cfheader(&mut head, files_offset, layout.folders.len(), items.len());
     let type_compress: u16 = match opts.compression {
         Compression::None => 0,
         Compression::Mszip => 1,
     };
     for folder in &layout.folders {
-        put_u32(&mut head, 0);
+        put_u32(&mut head, 0); // coffCabStart
         put_u16(&mut head, folder.blocks as u16);
         put_u16(&mut head, type_compress);
     }
+    put_cffiles(&mut head, items, layout, opts);
+    head
+}
 
-    // CFFILEs
+fn put_cfheader(head: &mut Vec<u8>, files_offset: usize, folders: usize, files: usize) {
+    head.extend_from_slice(b"MSCF");
+    put_u32(head, 0); // reserved1
+    put_u32(head, 0); // cbCabinet
+    put_u32(head, 0); // reserved2
+    put_u32(head, files_offset as u32); // coffFiles
+    put_u32(head, 0); // reserved3
+    head.push(3); // versionMinor
+    head.push(1); // versionMajor
+    put_u16(head, folders as u16); // cFolders
+    put_u16(head, files as u16); // cFiles
+    put_u16(head, 0); // flags: no reserve, not part of a set
+    put_u16(head, 0); // setID: fixed so output stays reproducible
+    put_u16(head, 0); // iCabinet
+}
+
+fn put_cffiles(head: &mut Vec<u8>, items: &[CabItem<'_>], layout: &Layout, opts: &CabOptions) {
     let (date, time) = dos_date_time(opts.timestamp);
     for (i, e) in items.iter().enumerate() {
         let attribs = if e.name.is_ascii() {
@@ -287,35 +311,39 @@ fn write_with_limits<'r, W: Write + Seek>(
         } else {
             ATTR_ARCHIVE | ATTR_NAME_IS_UTF
         };
-        put_u32(&mut head, e.size as u32); // cbFile
-        put_u32(&mut head, layout.file_offsets[i]); // uoffFolderStart
-        put_u16(&mut head, layout.file_folders[i]); // iFolder
-        put_u16(&mut head, date);
-        put_u16(&mut head, time);
-        put_u16(&mut head, attribs);
+        put_u32(head, e.size as u32); // cbFile
+        put_u32(head, layout.file_offsets[i]); // uoffFolderStart
+        put_u16(head, layout.file_folders[i]); // iFolder
+        put_u16(head, date);
+        put_u16(head, time);
+        put_u16(head, attribs);
         head.extend_from_slice(e.name.as_bytes());
         head.push(0);
     }
-    out.write_all(&head).map_err(io)?;
-    let mut total = head.len() as u64;
-    let too_large = |size: u64| CabError::CabinetTooLarge {
-        size,
-        max: limits.cabinet_bytes,
-    };
-    if total > limits.cabinet_bytes {
-        return Err(too_large(total));
-    }
+}
 
-    // CFDATAs, folder by folder, a batch of blocks at a time: while the workers compress
-    // one batch, this thread reads (and checks) the next, so reading never waits on
-    // compression nor compression on reading. More workers than cores only costs memory
-    // (WiX's `-ct` accepts any count), and the bytes never depend on the count.
+/// The compression workers for `threads` (0: one per core). More workers than cores only
+/// costs memory (WiX's `-ct` accepts any count), and the bytes never depend on the count.
+fn worker_count(threads: usize) -> usize {
     let cores = thread::available_parallelism().map_or(1, |p| p.get());
-    let workers = match opts.threads {
+    match threads {
         0 => cores,
         n => n.min(cores.max(MAX_WORKERS)),
     }
-    .max(1);
+    .max(1)
+}
+
+/// Writes the CFDATAs, folder by folder, a batch of blocks at a time: while the workers
+/// compress one batch, this thread reads (and checks) the next, so reading never waits on
+/// compression nor compression on reading. Returns where each folder's blocks start.
+fn write_blocks<'r, W: Write>(
+    items: &[CabItem<'_>],
+    open: &mut dyn FnMut(usize) -> std::io::Result<Box<dyn Read + 'r>>,
+    opts: &CabOptions,
+    layout: &Layout,
+    sink: &mut Sink<'_, W>,
+) -> Result<Vec<u64>, CabError> {
+    let workers = worker_count(opts.threads);
     let batch = workers * BATCH_BLOCKS_PER_THREAD;
     let mut compressors: Vec<Compressor> = (0..workers).map(|_| new_compressor()).collect();
     let mut folder_offsets = Vec::with_capacity(layout.folders.len());
@@ -334,29 +362,77 @@ fn write_with_limits<'r, W: Write + Seek>(
     let mut pending = feed.next_batch(&mut current);
     while let Some((folder, len)) = pending? {
         let chunks: Vec<&[u8]> = current[..len].chunks(BLOCK_SIZE).collect();
-        let (checksums, next) = match opts.compression {
-            Compression::None => (
-                chunks
-                    .iter()
-                    .map(|c| cfdata_checksum(c, c.len() as u16, c.len() as u16))
-                    .collect::<Vec<_>>(),
-                feed.next_batch(&mut following),
-            ),
-            Compression::Mszip => {
-                let (checksums, next) =
-                    compress_batch(&chunks, &mut compressors, &encoded, block_index, || {
-                        feed.next_batch(&mut following)
-                    });
-                (checksums?, next)
-            }
-        };
+        let (checksums, next) = encode_batch(
+            &chunks,
+            opts.compression,
+            &mut compressors,
+            &encoded,
+            block_index,
+            || feed.next_batch(&mut following),
+        );
+        let checksums = checksums?;
         // Folders up to this one start here (an empty folder holds no blocks).
         while folder_offsets.len() <= folder {
-            folder_offsets.push(total);
+            folder_offsets.push(sink.total);
         }
-        // Write the batch in block order.
+        sink.write_batch(&chunks, checksums, &mut encoded, opts.compression)?;
+        block_index += chunks.len();
+        drop(chunks);
+        std::mem::swap(&mut current, &mut following);
+        pending = next;
+    }
+    while folder_offsets.len() < layout.folders.len() {
+        folder_offsets.push(sink.total);
+    }
+    Ok(folder_offsets)
+}
+
+/// The checksums of a batch's blocks, stored as they are or compressed into `encoded`,
+/// and what `meanwhile` (reading the next batch) returned.
+fn encode_batch<T>(
+    chunks: &[&[u8]],
+    compression: Compression,
+    compressors: &mut [Compressor],
+    encoded: &[Mutex<Vec<u8>>],
+    first: usize,
+    meanwhile: impl FnOnce() -> T,
+) -> (Checksums, T) {
+    match compression {
+        Compression::None => {
+            let checksums = chunks
+                .iter()
+                .map(|c| cfdata_checksum(c, c.len() as u16, c.len() as u16))
+                .collect::<Vec<_>>();
+            (Ok(checksums), meanwhile())
+        }
+        Compression::Mszip => compress_batch(chunks, compressors, encoded, first, meanwhile),
+    }
+}
+
+/// The cabinet's output as it is written: its size so far, kept within the format's limit.
+struct Sink<'w, W> {
+    out: &'w mut W,
+    total: u64,
+    max: u64,
+}
+
+impl<W: Write> Sink<'_, W> {
+    fn write_head(&mut self, head: &[u8]) -> Result<(), CabError> {
+        self.out.write_all(head).map_err(output_err)?;
+        self.total += head.len() as u64;
+        self.check_size()
+    }
+
+    /// Writes a batch's CFDATAs in block order.
+    fn write_batch(
+        &mut self,
+        chunks: &[&[u8]],
+        checksums: Vec<u32>,
+        encoded: &mut [Mutex<Vec<u8>>],
+        compression: Compression,
+    ) -> Result<(), CabError> {
         for (i, (data, csum)) in chunks.iter().zip(checksums).enumerate() {
-            let payload: &[u8] = match opts.compression {
+            let payload: &[u8] = match compression {
                 Compression::None => data,
                 Compression::Mszip => encoded[i].get_mut().unwrap_or_else(|e| e.into_inner()),
             };
@@ -364,33 +440,47 @@ fn write_with_limits<'r, W: Write + Seek>(
             h[..4].copy_from_slice(&csum.to_le_bytes());
             h[4..6].copy_from_slice(&(payload.len() as u16).to_le_bytes());
             h[6..].copy_from_slice(&(data.len() as u16).to_le_bytes());
-            out.write_all(&h).map_err(io)?;
-            out.write_all(payload).map_err(io)?;
-            total += (CFDATA_HEADER_SIZE + payload.len()) as u64;
-            if total > limits.cabinet_bytes {
-                return Err(too_large(total));
-            }
+            self.out.write_all(&h).map_err(output_err)?;
+            self.out.write_all(payload).map_err(output_err)?;
+            self.total += (CFDATA_HEADER_SIZE + payload.len()) as u64;
+            self.check_size()?;
         }
-        block_index += chunks.len();
-        drop(chunks);
-        std::mem::swap(&mut current, &mut following);
-        pending = next;
+        Ok(())
     }
-    while folder_offsets.len() < layout.folders.len() {
-        folder_offsets.push(total);
+
+    fn check_size(&self) -> Result<(), CabError> {
+        if self.total > self.max {
+            return Err(CabError::CabinetTooLarge {
+                size: self.total,
+                max: self.max,
+            });
+        }
+        Ok(())
     }
-    let end = out.stream_position().map_err(io)?;
-    out.seek(SeekFrom::Start(base + 8)).map_err(io)?;
-    out.write_all(&(total as u32).to_le_bytes()).map_err(io)?;
+}
+
+/// Patches cbCabinet and each folder's coffCabStart into the cabinet written from `base`,
+/// leaving `out` at the cabinet's end.
+fn patch_sizes<W: Write + Seek>(
+    out: &mut W,
+    base: u64,
+    total: u64,
+    folder_offsets: &[u64],
+) -> Result<(), CabError> {
+    let end = out.stream_position().map_err(output_err)?;
+    out.seek(SeekFrom::Start(base + 8)).map_err(output_err)?;
+    out.write_all(&(total as u32).to_le_bytes())
+        .map_err(output_err)?;
     for (i, off) in folder_offsets.iter().enumerate() {
         out.seek(SeekFrom::Start(
             base + (CFHEADER_SIZE + CFFOLDER_SIZE * i) as u64,
         ))
-        .map_err(io)?;
-        out.write_all(&(*off as u32).to_le_bytes()).map_err(io)?;
+        .map_err(output_err)?;
+        out.write_all(&(*off as u32).to_le_bytes())
+            .map_err(output_err)?;
     }
-    out.seek(SeekFrom::Start(end)).map_err(io)?;
-    Ok(total)
+    out.seek(SeekFrom::Start(end)).map_err(output_err)?;
+    Ok(())
 }
 
 /// A batch's CFDATA checksum per block, or why it could not be compressed.

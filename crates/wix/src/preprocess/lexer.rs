@@ -58,174 +58,182 @@ pub(super) fn is_xml_name(s: &str) -> bool {
 
 /// Lexes the item starting at `pos` (`pos < text.len()`).
 pub(super) fn lex(text: &str, pos: usize) -> std::result::Result<Lexed<'_>, LexError> {
-    let b = text.as_bytes();
     let rest = &text[pos..];
-    let lexed = |item, end| {
-        Ok(Lexed {
-            item,
-            start: pos,
-            end,
-        })
-    };
-    if !rest.starts_with('<') {
-        let end = rest.find('<').map_or(text.len(), |i| pos + i);
-        return lexed(Item::Text, end);
-    }
-    if rest.starts_with("<!--") {
-        return match text[pos + 4..].find("-->") {
-            Some(i) => lexed(Item::Comment, pos + 4 + i + 3),
-            None => lex_err(pos, "unterminated comment: '<!--' without '-->'"),
-        };
-    }
-    if rest.starts_with("<![CDATA[") {
-        let start = pos + 9;
-        return match text[start..].find("]]>") {
-            Some(i) => lexed(Item::CData(start, start + i), start + i + 3),
-            None => lex_err(pos, "unterminated CDATA section: '<![CDATA[' without ']]>'"),
-        };
-    }
-    if rest.starts_with("<!DOCTYPE") {
+    let (item, end) = if !rest.starts_with('<') {
+        (Item::Text, rest.find('<').map_or(text.len(), |i| pos + i))
+    } else if rest.starts_with("<!--") {
+        lex_comment(text, pos)?
+    } else if rest.starts_with("<![CDATA[") {
+        lex_cdata(text, pos)?
+    } else if rest.starts_with("<!DOCTYPE") {
         return lex_err(
             pos,
             "document type declarations (DTDs) are not allowed in WiX sources",
         );
-    }
-    if rest.starts_with("<!") {
+    } else if rest.starts_with("<!") {
         return lex_err(
             pos,
             "invalid markup '<!': expected a comment '<!--' or '<![CDATA['",
         );
+    } else if rest.starts_with("<?") {
+        lex_pi(text, pos)?
+    } else if rest.starts_with("</") {
+        lex_end_tag(text, pos)?
+    } else {
+        lex_start_tag(text, pos)?
+    };
+    Ok(Lexed {
+        item,
+        start: pos,
+        end,
+    })
+}
+
+/// An item and the position just past it.
+type Lexing<'a> = std::result::Result<(Item<'a>, usize), LexError>;
+
+fn lex_comment(text: &str, pos: usize) -> Lexing<'_> {
+    match text[pos + 4..].find("-->") {
+        Some(i) => Ok((Item::Comment, pos + 4 + i + 3)),
+        None => lex_err(pos, "unterminated comment: '<!--' without '-->'"),
     }
-    if rest.starts_with("<?") {
-        let Some(i) = text[pos + 2..].find("?>") else {
-            return lex_err(
-                pos,
-                "unterminated processing instruction: '<?' without '?>'",
-            );
-        };
-        let body = &text[pos + 2..pos + 2 + i];
-        let split = body
-            .find(|c: char| c.is_ascii_whitespace())
-            .unwrap_or(body.len());
-        let target = &body[..split];
-        if !is_xml_name(target) {
-            let shown: String = target.chars().take(40).collect();
-            return lex_err(
-                pos,
-                format!("invalid processing instruction name '{shown}'"),
-            );
+}
+
+fn lex_cdata(text: &str, pos: usize) -> Lexing<'_> {
+    let start = pos + 9;
+    match text[start..].find("]]>") {
+        Some(i) => Ok((Item::CData(start, start + i), start + i + 3)),
+        None => lex_err(pos, "unterminated CDATA section: '<![CDATA[' without ']]>'"),
+    }
+}
+
+fn lex_pi(text: &str, pos: usize) -> Lexing<'_> {
+    let Some(i) = text[pos + 2..].find("?>") else {
+        return lex_err(
+            pos,
+            "unterminated processing instruction: '<?' without '?>'",
+        );
+    };
+    let body = &text[pos + 2..pos + 2 + i];
+    let split = body
+        .find(|c: char| c.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let target = &body[..split];
+    if !is_xml_name(target) {
+        let shown: String = target.chars().take(40).collect();
+        return lex_err(
+            pos,
+            format!("invalid processing instruction name '{shown}'"),
+        );
+    }
+    let data = body[split..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+    Ok((Item::Pi { target, data }, pos + 2 + i + 2))
+}
+
+fn lex_end_tag(text: &str, pos: usize) -> Lexing<'_> {
+    let Some(i) = text[pos + 2..].find('>') else {
+        return lex_err(pos, "unterminated end tag");
+    };
+    let name = text[pos + 2..pos + 2 + i].trim_end_matches(|c: char| c.is_ascii_whitespace());
+    if !is_xml_name(name) {
+        return lex_err(pos, "malformed end tag");
+    }
+    Ok((Item::End, pos + 2 + i + 1))
+}
+
+/// A start tag: its name, then attributes until `>` or `/>`.
+fn lex_start_tag(text: &str, pos: usize) -> Lexing<'_> {
+    let b = text.as_bytes();
+    let name_end = skip_name(b, pos + 1);
+    let name = &text[pos + 1..name_end];
+    if !is_xml_name(name) {
+        return lex_err(pos, "'<' must start a tag; write '&lt;' for a literal '<'");
+    }
+    let mut i = name_end;
+    let mut attrs = Vec::new();
+    loop {
+        let ws_start = i;
+        i = skip_ws(b, i);
+        if i >= b.len() {
+            return lex_err(pos, format!("unterminated start tag <{name}>"));
         }
-        let data = body[split..].trim_start_matches(|c: char| c.is_ascii_whitespace());
-        return lexed(Item::Pi { target, data }, pos + 2 + i + 2);
-    }
-    if rest.starts_with("</") {
-        let Some(i) = text[pos + 2..].find('>') else {
-            return lex_err(pos, "unterminated end tag");
+        let empty = match b[i] {
+            b'>' => Some(false),
+            b'/' if b.get(i + 1) == Some(&b'>') => Some(true),
+            _ if i == ws_start => return lex_err(i, format!("malformed start tag <{name}>")),
+            _ => None,
         };
-        let name = text[pos + 2..pos + 2 + i].trim_end_matches(|c: char| c.is_ascii_whitespace());
-        if !is_xml_name(name) {
-            return lex_err(pos, "malformed end tag");
+        if let Some(empty) = empty {
+            let tag = StartTag {
+                name,
+                name_end,
+                attrs,
+                empty,
+            };
+            return Ok((Item::Start(tag), i + 1 + usize::from(empty)));
         }
-        return lexed(Item::End, pos + 2 + i + 1);
+        let attr = lex_attr(text, i, name)?;
+        i = attr.value.1 + 1;
+        attrs.push(attr);
     }
-    // A start tag.
-    let mut i = pos + 1;
+}
+
+/// One `name = "value"` attribute starting at `n0`, in the start tag of element `tag`.
+fn lex_attr(text: &str, n0: usize, tag: &str) -> std::result::Result<Attr, LexError> {
+    let b = text.as_bytes();
+    let n1 = skip_name(b, n0);
+    if n0 == n1 || !is_xml_name(&text[n0..n1]) {
+        return lex_err(n0, format!("malformed attribute in start tag <{tag}>"));
+    }
+    let attr = &text[n0..n1];
+    let mut i = skip_ws(b, n1);
+    if b.get(i) != Some(&b'=') {
+        return lex_err(n0, format!("attribute '{attr}' has no value"));
+    }
+    i = skip_ws(b, i + 1);
+    let quote = match b.get(i) {
+        Some(&q @ (b'"' | b'\'')) => q,
+        _ => {
+            return lex_err(
+                n0,
+                format!("the value of attribute '{attr}' must be quoted"),
+            )
+        }
+    };
+    let v0 = i + 1;
+    let Some(len) = b[v0..].iter().position(|&c| c == quote) else {
+        return lex_err(n0, format!("unterminated value of attribute '{attr}'"));
+    };
+    let v1 = v0 + len;
+    if let Some(lt) = b[v0..v1].iter().position(|&c| c == b'<') {
+        return lex_err(
+            v0 + lt,
+            "'<' is not allowed in an attribute value; write '&lt;'",
+        );
+    }
+    Ok(Attr {
+        name: (n0, n1),
+        value: (v0, v1),
+    })
+}
+
+/// Where the name-like run of bytes starting at `i` ends: at whitespace, the end, or a
+/// byte that delimits names in a tag.
+fn skip_name(b: &[u8], mut i: usize) -> usize {
     while i < b.len()
         && !is_xml_ws(b[i])
         && !matches!(b[i], b'>' | b'/' | b'<' | b'"' | b'\'' | b'=')
     {
         i += 1;
     }
-    let name = &text[pos + 1..i];
-    if !is_xml_name(name) {
-        return lex_err(pos, "'<' must start a tag; write '&lt;' for a literal '<'");
-    }
-    let name_end = i;
-    let mut attrs = Vec::new();
-    loop {
-        let ws_start = i;
-        while i < b.len() && is_xml_ws(b[i]) {
-            i += 1;
-        }
-        if i >= b.len() {
-            return lex_err(pos, format!("unterminated start tag <{name}>"));
-        }
-        match b[i] {
-            b'>' => {
-                return lexed(
-                    Item::Start(StartTag {
-                        name,
-                        name_end,
-                        attrs,
-                        empty: false,
-                    }),
-                    i + 1,
-                )
-            }
-            b'/' if b.get(i + 1) == Some(&b'>') => {
-                return lexed(
-                    Item::Start(StartTag {
-                        name,
-                        name_end,
-                        attrs,
-                        empty: true,
-                    }),
-                    i + 2,
-                )
-            }
-            _ if i == ws_start => return lex_err(i, format!("malformed start tag <{name}>")),
-            _ => {}
-        }
-        let n0 = i;
-        while i < b.len()
-            && !is_xml_ws(b[i])
-            && !matches!(b[i], b'>' | b'/' | b'<' | b'"' | b'\'' | b'=')
-        {
-            i += 1;
-        }
-        if n0 == i || !is_xml_name(&text[n0..i]) {
-            return lex_err(n0, format!("malformed attribute in start tag <{name}>"));
-        }
-        let n1 = i;
-        while i < b.len() && is_xml_ws(b[i]) {
-            i += 1;
-        }
-        if b.get(i) != Some(&b'=') {
-            return lex_err(n0, format!("attribute '{}' has no value", &text[n0..n1]));
-        }
+    i
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_xml_ws(b[i]) {
         i += 1;
-        while i < b.len() && is_xml_ws(b[i]) {
-            i += 1;
-        }
-        let quote = match b.get(i) {
-            Some(&q @ (b'"' | b'\'')) => q,
-            _ => {
-                return lex_err(
-                    n0,
-                    format!("the value of attribute '{}' must be quoted", &text[n0..n1]),
-                )
-            }
-        };
-        let v0 = i + 1;
-        let Some(len) = b[v0..].iter().position(|&c| c == quote) else {
-            return lex_err(
-                n0,
-                format!("unterminated value of attribute '{}'", &text[n0..n1]),
-            );
-        };
-        let v1 = v0 + len;
-        if let Some(lt) = b[v0..v1].iter().position(|&c| c == b'<') {
-            return lex_err(
-                v0 + lt,
-                "'<' is not allowed in an attribute value; write '&lt;'",
-            );
-        }
-        attrs.push(Attr {
-            name: (n0, n1),
-            value: (v0, v1),
-        });
-        i = v1 + 1;
     }
+    i
 }
 
 pub(super) fn local_name(name: &str) -> &str {
