@@ -172,10 +172,15 @@ fn example_exe() -> Option<PathBuf> {
 }
 
 fn build_prebuilt(exe: &Path, out: &Path, extra: &[&str]) -> Output {
+    build_prebuilt_in(&fixture_dir("example-service"), exe, out, extra)
+}
+
+/// `build` of the crate at `root` for x64 Windows around the prebuilt `exe`.
+fn build_prebuilt_in(root: &Path, exe: &Path, out: &Path, extra: &[&str]) -> Output {
     bin()
         .arg("build")
         .arg("--manifest-path")
-        .arg(fixture_dir("example-service").join("Cargo.toml"))
+        .arg(root.join("Cargo.toml"))
         .args([
             "--target",
             "x86_64-pc-windows-gnu",
@@ -452,21 +457,7 @@ fn cargo_wix_project_builds_from_its_main_wxs() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("is a cargo-wix source"));
     let out = dir.path().join("out");
-    let o = bin()
-        .arg("build")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
-        .args([
-            "--target",
-            "x86_64-pc-windows-gnu",
-            "--no-build",
-            "--binary",
-        ])
-        .arg(&exe)
-        .arg("--out-dir")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = build_prebuilt_in(&root, &exe, &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(
@@ -499,21 +490,7 @@ fn hosted_service_with_a_cargo_wix_source_is_refused_by_render_and_build() {
     std::fs::write(&exe, b"MZ").unwrap();
     let out = dir.path().join("out");
     let rendered = render(&root);
-    let build = bin()
-        .arg("build")
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
-        .args([
-            "--target",
-            "x86_64-pc-windows-gnu",
-            "--no-build",
-            "--binary",
-        ])
-        .arg(&exe)
-        .arg("--out-dir")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let build = build_prebuilt_in(&root, &exe, &out, &[]);
     for o in [&rendered, &build] {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
