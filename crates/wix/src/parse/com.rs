@@ -49,18 +49,14 @@ pub(crate) fn registry(
     } else {
         generated_id("reg", &[comp, &root, key, name.unwrap_or("")])
     };
-    p.sec().row(
-        "Registry",
-        &el.loc,
-        vec![
-            id.into(),
-            HKCR.into(),
-            key.into(),
-            Val::opt_str(name),
-            Val::opt_str(value),
-            comp.into(),
-        ],
-    );
+    super::registry::RegistryRow {
+        id,
+        root: HKCR,
+        key: key.to_string(),
+        name,
+        value: value.map(str::to_string),
+    }
+    .add(p, &el.loc, comp);
 }
 
 fn guid_attr(a: &mut Attrs, name: &'static str) -> Result<String> {

@@ -3,11 +3,37 @@
 
 use super::component::{permission_ex, Comp, KeyCandidate};
 use super::{no_children, unexpected, Attrs, Parser};
-use crate::error::{Result, WixError};
+use crate::error::{Location, Result, WixError};
 use crate::model::{KeyPath, Val};
 use crate::xml::Element;
 
 /// Registry roots as the MSI Registry table encodes them.
+/// One row of the Registry table, written for `component`.
+pub(super) struct RegistryRow<'a> {
+    pub id: String,
+    pub root: i32,
+    pub key: String,
+    pub name: Option<&'a str>,
+    pub value: Option<String>,
+}
+
+impl RegistryRow<'_> {
+    pub(super) fn add(self, p: &mut Parser, loc: &Location, component: &str) {
+        p.sec().row(
+            "Registry",
+            loc,
+            vec![
+                self.id.into(),
+                self.root.into(),
+                self.key.into(),
+                Val::opt_str(self.name),
+                Val::opt_str(self.value),
+                component.into(),
+            ],
+        );
+    }
+}
+
 pub(super) fn registry_root(v: &str, a: &Attrs) -> Result<i32> {
     match v {
         "HKMU" => Ok(-1),
@@ -99,18 +125,14 @@ pub(super) fn registry_key(
         let rid = id
             .clone()
             .unwrap_or_else(|| registry_id(p, comp, root, &key, Some(m)));
-        p.sec().row(
-            "Registry",
-            &el.loc,
-            vec![
-                rid.clone().into(),
-                root.into(),
-                key.clone().into(),
-                m.into(),
-                Val::Null,
-                comp.id.clone().into(),
-            ],
-        );
+        RegistryRow {
+            id: rid.clone(),
+            root,
+            key: key.clone(),
+            name: Some(m),
+            value: None,
+        }
+        .add(p, &el.loc, &comp.id);
         permissions(p, el, "Registry", &rid)?;
     }
     for child in &el.children {
@@ -228,18 +250,14 @@ pub(super) fn registry_value(
         ..
     } = attrs;
     let rid = id.unwrap_or_else(|| registry_id(p, comp, root, &key, name.as_deref()));
-    p.sec().row(
-        "Registry",
-        &el.loc,
-        vec![
-            rid.clone().into(),
-            root.into(),
-            key.into(),
-            Val::opt_str(name),
-            encoded.into(),
-            comp.id.clone().into(),
-        ],
-    );
+    RegistryRow {
+        id: rid.clone(),
+        root,
+        key,
+        name: name.as_deref(),
+        value: Some(encoded),
+    }
+    .add(p, &el.loc, &comp.id);
     permissions(p, el, "Registry", &rid)?;
     Ok(match key_path {
         Some(true) => KeyCandidate::Explicit(KeyPath::Registry(rid)),
@@ -331,18 +349,14 @@ pub(super) fn remove_registry_key(
     no_children(el)?;
     let rid = id.unwrap_or_else(|| registry_id(p, comp, root, &key, Some("-")));
     if action == "removeOnUninstall" {
-        p.sec().row(
-            "Registry",
-            &el.loc,
-            vec![
-                rid.into(),
-                root.into(),
-                key.into(),
-                "-".into(),
-                Val::Null,
-                comp.id.clone().into(),
-            ],
-        );
+        RegistryRow {
+            id: rid,
+            root,
+            key,
+            name: Some("-"),
+            value: None,
+        }
+        .add(p, &el.loc, &comp.id);
     } else {
         p.sec().row(
             "RemoveRegistry",

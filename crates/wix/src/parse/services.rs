@@ -613,18 +613,14 @@ fn event_source(p: &mut Parser, el: &Element, comp: &Comp) -> Result<KeyCandidat
     for (vname, value) in values {
         let id = generated_id("reg", &[&comp.id, "2", &key, &vname]);
         first_id.get_or_insert_with(|| id.clone());
-        p.sec().row(
-            "Registry",
-            &el.loc,
-            vec![
-                id.into(),
-                2.into(),
-                key.clone().into(),
-                vname.into(),
-                value.into(),
-                comp.id.clone().into(),
-            ],
-        );
+        super::registry::RegistryRow {
+            id,
+            root: 2,
+            key: key.clone(),
+            name: Some(&vname),
+            value: Some(value),
+        }
+        .add(p, &el.loc, &comp.id);
     }
     Ok(match (key_path, first_id) {
         (true, Some(id)) => KeyCandidate::Explicit(KeyPath::Registry(id)),
