@@ -456,6 +456,18 @@ fn init(a: InitArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What `render` made: to `-o FILE`, or to standard output.
+fn emit(a: &RenderArgs, text: &str) -> Result<(), Failure> {
+    match &a.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::Error(format!("error: cannot write {}: {e}", path.display()))),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
 /// `render` for a Linux target: the systemd unit the .deb installs.
 fn render_unit(
     a: &RenderArgs,
@@ -480,12 +492,7 @@ fn render_unit(
         &layout,
         info.homepage.as_deref(),
     );
-    match &a.out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::Error(format!("error: cannot write {}: {e}", path.display())))?,
-        None => print!("{text}"),
-    }
-    Ok(())
+    emit(a, &text)
 }
 
 fn render(a: RenderArgs) -> Result<(), Failure> {
@@ -532,10 +539,5 @@ fn render(a: RenderArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::Error(format!("error: {e}")))?
         }
     };
-    match &a.out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::Error(format!("error: cannot write {}: {e}", path.display())))?,
-        None => print!("{text}"),
-    }
-    Ok(())
+    emit(&a, &text)
 }
